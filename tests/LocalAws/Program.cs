@@ -1,1 +1,179 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.Run();
+using System.Globalization;
+using System.Runtime.InteropServices;
+using LocalAws;
+
+const string Usage = """
+Usage: LocalAws --port <n> [--root-access-key <id> --root-secret-key <secret>] [--account-id <12 digits>]
+                [--latency-ms <n>] [--delay <Action>:<ms>]... [--fail <Action>[:<nth>]]... [--drop <Action>[:<nth>]]...
+                [--throttle-rps <n>] [--clock-offset <duration: 90s, 2h, -1h, 01:00:00>] [--key-propagation-ms <n>]
+Serves IAM and STS (AWS Query protocol, SigV4) on http://127.0.0.1:<port>/ until stdin closes, SIGTERM or Ctrl+C.
+""";
+
+var options = new LocalAwsOptions();
+try
+{
+    for (var i = 0; i < args.Length; i++)
+    {
+        var arg = args[i];
+        string Value()
+        {
+            if (i + 1 >= args.Length)
+            {
+                throw new FormatException($"Option {arg} needs a value.");
+            }
+
+            return args[++i];
+        }
+
+        int Int(string text) => int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) && n >= 0
+            ? n
+            : throw new FormatException($"Option {arg} needs a non-negative integer, not '{text}'.");
+
+        switch (arg)
+        {
+            case "--port":
+                options.Port = Int(Value());
+                break;
+            case "--root-access-key":
+                options.RootAccessKeyId = Value();
+                break;
+            case "--root-secret-key":
+                options.RootSecretAccessKey = Value();
+                break;
+            case "--account-id":
+                options.AccountId = Value();
+                break;
+            case "--latency-ms":
+                options.LatencyMs = Int(Value());
+                break;
+            case "--delay":
+                {
+                    var v = Value();
+                    var colon = v.LastIndexOf(':');
+                    if (colon <= 0)
+                    {
+                        throw new FormatException($"--delay needs <Action>:<ms>, not '{v}'.");
+                    }
+
+                    options.DelayMs[v[..colon]] = Int(v[(colon + 1)..]);
+                    break;
+                }
+
+            case "--fail":
+                options.Fail.Add(FaultRule.Parse(Value()));
+                break;
+            case "--drop":
+                options.Drop.Add(FaultRule.Parse(Value()));
+                break;
+            case "--throttle-rps":
+                {
+                    var v = Value();
+                    options.ThrottleRps = double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var rps) && rps >= 0
+                        ? rps
+                        : throw new FormatException($"--throttle-rps needs a non-negative number, not '{v}'.");
+                    break;
+                }
+
+            case "--clock-offset":
+                options.ClockOffset = LocalAwsOptions.ParseDuration(Value());
+                break;
+            case "--key-propagation-ms":
+                options.KeyPropagationMs = Int(Value());
+                break;
+            case "-h" or "--help" or "-?":
+                Console.Out.Write(Usage);
+                return 0;
+            default:
+                throw new FormatException($"Unknown option '{arg}'.");
+        }
+    }
+}
+catch (FormatException e)
+{
+    Console.Error.WriteLine("LocalAws: " + e.Message);
+    Console.Error.Write(Usage);
+    return 2;
+}
+
+if (options.Port > 65535)
+{
+    Console.Error.WriteLine("LocalAws: --port must be 0..65535.");
+    return 2;
+}
+
+LocalAwsServer server;
+try
+{
+    server = await LocalAwsServer.StartAsync(options);
+}
+catch (IOException e)
+{
+    Console.Error.WriteLine($"LocalAws: cannot listen on 127.0.0.1:{options.Port}: {e.Message}");
+    return 1;
+}
+
+await using (server)
+{
+    var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
+    {
+        c.Cancel = true;
+        stop.TrySetResult();
+    });
+    using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c =>
+    {
+        c.Cancel = true;
+        stop.TrySetResult();
+    });
+
+    Console.Out.WriteLine($"LocalAws listening on http://127.0.0.1:{server.Port}");
+    Console.Out.WriteLine($"Root access key: {options.RootAccessKeyId}");
+    Console.Out.Flush();
+
+    // Stop when stdin closes, unless stdin is /dev/null (a background job), where it would close at once.
+    if (!StdinIsDevNull())
+    {
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                using var stdin = Console.OpenStandardInput();
+                var buffer = new byte[256];
+                while (stdin.Read(buffer, 0, buffer.Length) > 0)
+                {
+                }
+            }
+            catch (IOException)
+            {
+            }
+
+            stop.TrySetResult();
+        });
+    }
+
+    await stop.Task;
+}
+
+return 0;
+
+static bool StdinIsDevNull()
+{
+    try
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return false;
+        }
+
+        var target = new FileInfo("/proc/self/fd/0").LinkTarget ?? new FileInfo("/dev/fd/0").LinkTarget;
+        return target == "/dev/null";
+    }
+    catch (IOException)
+    {
+        return false;
+    }
+    catch (UnauthorizedAccessException)
+    {
+        return false;
+    }
+}

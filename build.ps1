@@ -1,0 +1,170 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    The one entry point: Build, Test, Demo, Install, Clean.
+.DESCRIPTION
+    Build   - out/DynamicAwsCreds/: a module folder Import-Module takes (cmdlet dll, manifest, formats,
+              and dependencies/ with the engine, its NuGet dependencies and SQLite's native library for
+              win-x64/arm64, linux-x64/arm64 (glibc and musl) and osx-x64/arm64).
+    Test    - Build, then xunit (engine, store, clients, LocalAws) and Pester (the built module in a fresh
+              pwsh, as a user types it). Prints one closing line "N passed, N failed"; exits 1 on any failure.
+    Demo    - Build, start LocalAws on a free loopback port, run the Vault walkthrough with the built module
+              in a fresh pwsh, printing each step and its output, then stop LocalAws.
+    Install - Build, then copy the module into the current user's module path.
+    Clean   - Remove out/ and every bin/ and obj/ folder.
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo', 'Install', 'Clean')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$Root = $PSScriptRoot
+$Out = Join-Path $Root 'out'
+$ModuleOut = Join-Path $Out 'DynamicAwsCreds'
+$SupportedRids = 'win-x64', 'win-arm64', 'linux-x64', 'linux-arm64', 'linux-musl-x64', 'linux-musl-arm64', 'osx-x64', 'osx-arm64'
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+$env:DOTNET_NOLOGO = '1'
+
+function Invoke-Dotnet([string[]] $Arguments) {
+    & dotnet @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "dotnet $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+function Invoke-Build {
+    Write-Host '== Build' -ForegroundColor Cyan
+    Invoke-Dotnet 'build', (Join-Path $Root 'DynamicAwsCreds.slnx'), '-c', $Configuration, '--nologo', '-v', 'quiet', '-clp:NoSummary'
+
+    if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
+    $deps = Join-Path $ModuleOut 'dependencies'
+    $staging = Join-Path $Out 'staging'
+    if (Test-Path $staging) { Remove-Item $staging -Recurse -Force }
+
+    # A portable (RID-less) publish carries runtimes/<rid>/native for every platform; keep the supported ones.
+    Invoke-Dotnet 'publish', (Join-Path $Root 'src/DynamicAwsCreds.Engine'), '-c', $Configuration, '-o', $staging, '--no-build', '--nologo', '-v', 'quiet'
+    New-Item -ItemType Directory -Path $deps -Force | Out-Null
+    Get-ChildItem $staging -File | Where-Object Extension -in '.dll', '.json' | Copy-Item -Destination $deps
+    foreach ($rid in $SupportedRids) {
+        $native = Join-Path $staging "runtimes/$rid/native"
+        if (Test-Path $native) {
+            $target = Join-Path $deps "runtimes/$rid/native"
+            New-Item -ItemType Directory -Path $target -Force | Out-Null
+            Copy-Item (Join-Path $native '*') $target
+        }
+    }
+    Remove-Item $staging -Recurse -Force
+
+    $cmdletDll = Join-Path $Root "src/DynamicAwsCreds/bin/$Configuration/net8.0/DynamicAwsCreds.dll"
+    Copy-Item $cmdletDll $ModuleOut
+    Copy-Item (Join-Path $Root 'DynamicAwsCreds.psd1') $ModuleOut
+    Copy-Item (Join-Path $Root 'module/*') $ModuleOut -Recurse
+    Write-Host "Module: $ModuleOut"
+}
+
+function Get-LocalAwsDll { Join-Path $Root "tests/LocalAws/bin/$Configuration/net10.0/LocalAws.dll" }
+
+function Get-PwshCommand {
+    # The pinned PowerShell runs as 'dotnet pwsh.dll'; a fresh process of it is what a user gets.
+    $pwshDll = Join-Path $PSHOME 'pwsh.dll'
+    if (Test-Path $pwshDll) { return @([Environment]::ProcessPath, $pwshDll) }
+    return @([Environment]::ProcessPath)
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $results = Join-Path $Out 'test-results'
+    if (Test-Path $results) { Remove-Item $results -Recurse -Force }
+    New-Item -ItemType Directory -Path $results -Force | Out-Null
+
+    Write-Host '== xunit' -ForegroundColor Cyan
+    $trx = Join-Path $results 'xunit.trx'
+    & dotnet test (Join-Path $Root 'tests/DynamicAwsCreds.Tests') -c $Configuration --no-build --nologo `
+        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
+    $xunitExit = $LASTEXITCODE
+    $xPassed = 0; $xFailed = 0
+    if (Test-Path $trx) {
+        $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
+        $xPassed = [int]$counters.passed
+        $xFailed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+    }
+    if ($xunitExit -ne 0 -and $xFailed -eq 0) { $xFailed = 1 }
+    Write-Host "xunit: $xPassed passed, $xFailed failed"
+
+    Write-Host '== Pester' -ForegroundColor Cyan
+    Invoke-Dotnet 'restore', (Join-Path $Root 'tests/Pester/Pester.Restore.csproj'), '--nologo', '-v', 'quiet'
+    $pesterJson = Join-Path $results 'pester.json'
+    $pwsh = Get-PwshCommand
+    $runner = Join-Path $Root 'tests/Pester/Invoke-PesterSuite.ps1'
+    & $pwsh[0] $pwsh[1..($pwsh.Count - 1)] -NoLogo -NoProfile -NonInteractive -File $runner `
+        -ModulePath $ModuleOut -LocalAwsDll (Get-LocalAwsDll) -ResultFile $pesterJson
+    $pesterExit = $LASTEXITCODE
+    $pPassed = 0; $pFailed = 0
+    if (Test-Path $pesterJson) {
+        $p = Get-Content $pesterJson -Raw | ConvertFrom-Json
+        $pPassed = [int]$p.Passed; $pFailed = [int]$p.Failed
+    }
+    if ($pesterExit -ne 0 -and $pFailed -eq 0) { $pFailed = 1 }
+    Write-Host "Pester: $pPassed passed, $pFailed failed"
+
+    $passed = $xPassed + $pPassed
+    $failed = $xFailed + $pFailed
+    Write-Host "$passed passed, $failed failed"
+    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    Import-Module (Join-Path $Root 'tests/Pester/LocalAws.psm1') -Force
+    $server = Start-LocalAws -LocalAwsDll (Get-LocalAwsDll)
+    try {
+        $pwsh = Get-PwshCommand
+        $demo = Join-Path $Root 'tests/Demo/Walkthrough.ps1'
+        $store = Join-Path ([IO.Path]::GetTempPath()) "dynamicawscreds-demo-$([guid]::NewGuid().ToString('n'))"
+        & $pwsh[0] $pwsh[1..($pwsh.Count - 1)] -NoLogo -NoProfile -NonInteractive -File $demo `
+            -ModulePath $ModuleOut -Endpoint $server.Endpoint -AccessKey $server.RootAccessKey -SecretKey $server.RootSecretKey `
+            -StorePath (Join-Path $store 'store.db')
+        $demoExit = $LASTEXITCODE
+        if (Test-Path $store) { Remove-Item $store -Recurse -Force }
+        if ($demoExit -ne 0) { throw "The walkthrough failed (exit code $demoExit)." }
+    }
+    finally {
+        Stop-LocalAws $server
+    }
+}
+
+function Invoke-Install {
+    Invoke-Build
+    $userModules = ($env:PSModulePath -split [IO.Path]::PathSeparator)[0]
+    $target = Join-Path $userModules 'DynamicAwsCreds' (Import-PowerShellDataFile (Join-Path $Root 'DynamicAwsCreds.psd1')).ModuleVersion
+    if (Test-Path $target) { Remove-Item $target -Recurse -Force }
+    New-Item -ItemType Directory -Path $target -Force | Out-Null
+    Copy-Item (Join-Path $ModuleOut '*') $target -Recurse
+    Write-Host "Installed to $target"
+}
+
+function Invoke-Clean {
+    if (Test-Path $Out) { Remove-Item $Out -Recurse -Force }
+    Get-ChildItem $Root -Directory -Recurse -Include bin, obj | Where-Object FullName -NotMatch '[\\/]\.git[\\/]' |
+        Remove-Item -Recurse -Force
+}
+
+Push-Location $Root
+try {
+    switch ($Task) {
+        'Build' { Invoke-Build }
+        'Test' { Invoke-Test }
+        'Demo' { Invoke-Demo }
+        'Install' { Invoke-Install }
+        'Clean' { Invoke-Clean }
+    }
+}
+finally {
+    Pop-Location
+}

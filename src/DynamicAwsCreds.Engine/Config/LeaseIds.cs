@@ -1,0 +1,44 @@
+using System.Text.RegularExpressions;
+
+namespace DynamicAwsCreds.Engine.Config;
+
+/// <summary>Lease ids: <c>&lt;mount&gt;/creds/&lt;role&gt;/&lt;24 base62 characters from a CSPRNG&gt;</c>.</summary>
+public static partial class LeaseIds
+{
+    public const int RandomLength = 24;
+
+    [GeneratedRegex(@"^(?<mount>[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*)/creds/(?<role>[A-Za-z0-9_](([A-Za-z0-9_.@-]+)?[A-Za-z0-9_])?)/(?<nonce>[A-Za-z0-9]{24})\z", RegexOptions.CultureInvariant)]
+    private static partial Regex IdPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_.@/-]*\z", RegexOptions.CultureInvariant)]
+    private static partial Regex PrefixPattern();
+
+    public static string New(string mount, string role) => $"{mount}/creds/{role}/{SecureRandom.Base62(RandomLength)}";
+
+    /// <summary>Checks a lease id's shape before it is used anywhere.</summary>
+    public static string Validate(string? leaseId)
+    {
+        var id = leaseId?.Trim() ?? string.Empty;
+        if (id.Length > 512 || !IdPattern().IsMatch(id))
+        {
+            throw new EngineException("InvalidLeaseId", ErrorKind.InvalidArgument, leaseId,
+                $"'{leaseId}' is not a lease id. Lease ids look like aws/creds/<role>/<24 letters and digits>; Get-Lease lists them.");
+        }
+
+        return id;
+    }
+
+    /// <summary>Checks a prefix: the characters of lease ids only, no empty or relative segments.</summary>
+    public static string ValidatePrefix(string? prefix)
+    {
+        var p = prefix?.Trim() ?? string.Empty;
+        if (p.Length == 0 || p.Length > 512 || !PrefixPattern().IsMatch(p) || p.StartsWith('/') || p.Contains("//", StringComparison.Ordinal)
+            || p.Split('/').Any(s => s is "." or ".."))
+        {
+            throw new EngineException("InvalidLeasePrefix", ErrorKind.InvalidArgument, prefix,
+                $"'{prefix}' is not a lease prefix. Give a path such as aws/creds/developer-access or aws/.");
+        }
+
+        return p;
+    }
+}

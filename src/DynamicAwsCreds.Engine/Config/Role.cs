@@ -1,0 +1,310 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+
+namespace DynamicAwsCreds.Engine.Config;
+
+public static class CredentialTypes
+{
+    public const string IamUser = "iam_user";
+    public const string AssumedRole = "assumed_role";
+    public const string FederationToken = "federation_token";
+    public const string SessionToken = "session_token";
+    public static readonly string[] All = [IamUser, AssumedRole, FederationToken, SessionToken];
+}
+
+/// <summary>A named recipe for credentials (Vault's aws/roles/:name). Stored as JSON.</summary>
+public sealed record Role
+{
+    public required string Mount { get; init; }
+    public required string Name { get; init; }
+    public required string CredentialType { get; init; }
+    public IReadOnlyList<string> PolicyArns { get; init; } = [];
+    public string? PolicyDocument { get; init; }
+    public IReadOnlyList<string> IamGroups { get; init; } = [];
+    public IReadOnlyDictionary<string, string> IamTags { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyList<string> RoleArns { get; init; } = [];
+    public TimeSpan? DefaultStsTtl { get; init; }
+    public TimeSpan? MaxStsTtl { get; init; }
+    public string? UserPath { get; init; }
+    public string? PermissionsBoundaryArn { get; init; }
+    public string? MfaSerialNumber { get; init; }
+    public IReadOnlyDictionary<string, string> SessionTags { get; init; } = new Dictionary<string, string>();
+    public string? ExternalId { get; init; }
+    [JsonIgnore] public DateTimeOffset UpdatedAt { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static Role FromJson(string json, DateTimeOffset updatedAt) =>
+        (JsonSerializer.Deserialize<Role>(json, Json) ?? throw new InvalidDataException("empty role definition")) with { UpdatedAt = updatedAt };
+}
+
+/// <summary>What Set-AwsRole was given: null means "not given", so an update changes only what is given.</summary>
+public sealed record RoleInput
+{
+    public string? CredentialType { get; init; }
+    public IReadOnlyList<string>? PolicyArns { get; init; }
+    public string? PolicyDocument { get; init; }
+    public IReadOnlyList<string>? IamGroups { get; init; }
+    public IReadOnlyDictionary<string, string>? IamTags { get; init; }
+    public IReadOnlyList<string>? RoleArns { get; init; }
+    public TimeSpan? DefaultStsTtl { get; init; }
+    public TimeSpan? MaxStsTtl { get; init; }
+    public string? UserPath { get; init; }
+    public string? PermissionsBoundaryArn { get; init; }
+    public string? MfaSerialNumber { get; init; }
+    public IReadOnlyDictionary<string, string>? SessionTags { get; init; }
+    public string? ExternalId { get; init; }
+}
+
+/// <summary>Vault's role validation rules, beside the fields they check, plus AWS's own limits.</summary>
+public static partial class RoleRules
+{
+    public static readonly TimeSpan MinStsTtl = TimeSpan.FromSeconds(900);
+    public static readonly TimeSpan MaxStsTtlLimit = TimeSpan.FromHours(12);
+
+    [GeneratedRegex(@"^[A-Za-z0-9_](([A-Za-z0-9_.@-]+)?[A-Za-z0-9_])?\z", RegexOptions.CultureInvariant)]
+    private static partial Regex NamePattern();
+
+    [GeneratedRegex(@"^arn:aws(-[a-z]+)*:iam::(aws|[0-9]{12}):policy/([\u0021-\u007E]+/)?[A-Za-z0-9_+=,.@-]{1,128}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex PolicyArnPattern();
+
+    [GeneratedRegex(@"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/([\u0021-\u007E]+/)?[A-Za-z0-9_+=,.@-]{1,64}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex RoleArnPattern();
+
+    [GeneratedRegex(@"^(/|/[\u0021-\u007E]+/)\z", RegexOptions.CultureInvariant)]
+    private static partial Regex UserPathPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_+=,.@-]{1,128}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex GroupNamePattern();
+
+    public static string ValidateName(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Length > 128 || !NamePattern().IsMatch(name))
+        {
+            throw new EngineException("InvalidRoleName", ErrorKind.InvalidArgument, name,
+                $"'{name}' is not a valid role name. A role name starts and ends with a letter, digit or '_' and may contain '-', '.' and '@' in between (at most 128 characters).");
+        }
+
+        return name;
+    }
+
+    /// <summary>Applies <paramref name="input"/> on top of <paramref name="existing"/> (or a new role) and validates the result.</summary>
+    public static Role Apply(string mount, string name, Role? existing, RoleInput input, DateTimeOffset now)
+    {
+        ValidateName(name);
+        var type = input.CredentialType?.Trim().ToLowerInvariant() ?? existing?.CredentialType ?? CredentialTypes.IamUser;
+        if (!CredentialTypes.All.Contains(type))
+        {
+            throw Invalid("InvalidCredentialType", input.CredentialType,
+                $"'{input.CredentialType}' is not a credential type. Use one of: {string.Join(", ", CredentialTypes.All)}.");
+        }
+
+        var role = (existing ?? new Role { Mount = mount, Name = name, CredentialType = type }) with
+        {
+            Mount = mount,
+            Name = name,
+            CredentialType = type,
+            UpdatedAt = now,
+        };
+
+        if (input.PolicyArns is not null)
+        {
+            role = role with { PolicyArns = input.PolicyArns.Select(a => ValidatePolicyArn(a, "PolicyArn")).Distinct(StringComparer.Ordinal).ToArray() };
+        }
+
+        if (input.PolicyDocument is not null)
+        {
+            role = role with { PolicyDocument = input.PolicyDocument.Length == 0 ? null : CompactPolicyDocument(input.PolicyDocument) };
+        }
+
+        if (input.IamGroups is not null)
+        {
+            role = role with { IamGroups = input.IamGroups.Select(ValidateGroupName).Distinct(StringComparer.Ordinal).ToArray() };
+        }
+
+        if (input.IamTags is not null)
+        {
+            role = role with { IamTags = ValidateTags(input.IamTags, "IamTag") };
+        }
+
+        if (input.RoleArns is not null)
+        {
+            role = role with { RoleArns = input.RoleArns.Select(ValidateRoleArn).Distinct(StringComparer.Ordinal).ToArray() };
+        }
+
+        if (input.DefaultStsTtl is not null)
+        {
+            role = role with { DefaultStsTtl = input.DefaultStsTtl == TimeSpan.Zero ? null : input.DefaultStsTtl };
+        }
+
+        if (input.MaxStsTtl is not null)
+        {
+            role = role with { MaxStsTtl = input.MaxStsTtl == TimeSpan.Zero ? null : input.MaxStsTtl };
+        }
+
+        if (input.UserPath is not null)
+        {
+            if (input.UserPath.Length > 512 || !UserPathPattern().IsMatch(input.UserPath))
+            {
+                throw Invalid("InvalidUserPath", input.UserPath,
+                    $"'{input.UserPath}' is not a valid IAM user path. It must be '/' or begin and end with '/', for example '/dynamic/'.");
+            }
+
+            role = role with { UserPath = input.UserPath };
+        }
+
+        if (input.PermissionsBoundaryArn is not null)
+        {
+            role = role with
+            {
+                PermissionsBoundaryArn = input.PermissionsBoundaryArn.Length == 0 ? null : ValidatePolicyArn(input.PermissionsBoundaryArn, "PermissionsBoundaryArn"),
+            };
+        }
+
+        if (input.MfaSerialNumber is not null)
+        {
+            role = role with { MfaSerialNumber = input.MfaSerialNumber.Length == 0 ? null : input.MfaSerialNumber };
+        }
+
+        if (input.SessionTags is not null)
+        {
+            role = role with { SessionTags = ValidateTags(input.SessionTags, "SessionTag") };
+        }
+
+        if (input.ExternalId is not null)
+        {
+            role = role with { ExternalId = input.ExternalId.Length == 0 ? null : input.ExternalId };
+        }
+
+        CheckCombination(role);
+        return role;
+    }
+
+    private static void CheckCombination(Role role)
+    {
+        var isIamUser = role.CredentialType == CredentialTypes.IamUser;
+        if (role.PolicyDocument is not null && role.CredentialType == CredentialTypes.SessionToken)
+        {
+            throw Invalid("InvalidRoleParameter", role.Name, "A policy document cannot be used with credential type session_token; remove -PolicyDocument or choose another credential type.");
+        }
+
+        if (role.PolicyArns.Count > 0 && role.CredentialType == CredentialTypes.SessionToken)
+        {
+            throw Invalid("InvalidRoleParameter", role.Name, "Policy ARNs cannot be used with credential type session_token; remove -PolicyArn or choose another credential type.");
+        }
+
+        if (role.RoleArns.Count > 0 && role.CredentialType != CredentialTypes.AssumedRole)
+        {
+            throw Invalid("InvalidRoleParameter", role.Name, "-RoleArn is only valid with credential type assumed_role.");
+        }
+
+        if (!isIamUser && (role.UserPath is not null || role.PermissionsBoundaryArn is not null || role.IamTags.Count > 0))
+        {
+            throw Invalid("InvalidRoleParameter", role.Name, "-UserPath, -PermissionsBoundaryArn and -IamTag are only valid with credential type iam_user.");
+        }
+
+        if (isIamUser && (role.DefaultStsTtl is not null || role.MaxStsTtl is not null))
+        {
+            throw Invalid("InvalidRoleParameter", role.Name, "-DefaultStsTtl and -MaxStsTtl are only valid with the STS credential types; iam_user leases follow Set-AwsLeaseConfig.");
+        }
+
+        foreach (var (value, field) in new[] { (role.DefaultStsTtl, "DefaultStsTtl"), (role.MaxStsTtl, "MaxStsTtl") })
+        {
+            if (value is { } ttl && (ttl < MinStsTtl || ttl > MaxStsTtlLimit))
+            {
+                throw new EngineException("InvalidDuration", ErrorKind.InvalidArgument, ttl,
+                    $"{field} must be between 15 minutes (900 s) and 12 hours, the limits AWS STS allows; it was {Durations.Format(ttl)}.");
+            }
+        }
+
+        if (role.DefaultStsTtl is { } d && role.MaxStsTtl is { } m && d > m)
+        {
+            throw Invalid("InvalidRoleParameter", role.Name, $"DefaultStsTtl ({Durations.Format(d)}) must not be greater than MaxStsTtl ({Durations.Format(m)}).");
+        }
+    }
+
+    public static string ValidatePolicyArn(string? arn, string field)
+    {
+        var a = arn?.Trim() ?? string.Empty;
+        if (a.Length > 2048 || !PolicyArnPattern().IsMatch(a))
+        {
+            throw Invalid("InvalidPolicyArn", arn,
+                $"'{arn}' is not an IAM policy ARN ({field}). Use the form arn:aws:iam::aws:policy/ReadOnlyAccess or arn:aws:iam::123456789012:policy/MyPolicy.");
+        }
+
+        return a;
+    }
+
+    private static string ValidateRoleArn(string? arn)
+    {
+        var a = arn?.Trim() ?? string.Empty;
+        if (a.Length > 2048 || !RoleArnPattern().IsMatch(a))
+        {
+            throw Invalid("InvalidRoleArn", arn, $"'{arn}' is not an IAM role ARN. Use the form arn:aws:iam::123456789012:role/MyRole.");
+        }
+
+        return a;
+    }
+
+    private static string ValidateGroupName(string? group)
+    {
+        if (string.IsNullOrEmpty(group) || !GroupNamePattern().IsMatch(group))
+        {
+            throw Invalid("InvalidGroupName", group, $"'{group}' is not a valid IAM group name (letters, digits and +=,.@_- only, at most 128 characters).");
+        }
+
+        return group;
+    }
+
+    private static Dictionary<string, string> ValidateTags(IReadOnlyDictionary<string, string> tags, string field)
+    {
+        if (tags.Count > 50)
+        {
+            throw Invalid("InvalidTag", field, $"{field} has {tags.Count} tags; AWS allows at most 50.");
+        }
+
+        foreach (var (key, value) in tags)
+        {
+            if (string.IsNullOrEmpty(key) || key.Length > 128 || value.Length > 256 || key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
+            {
+                throw Invalid("InvalidTag", key, $"Tag '{key}' in {field} is not valid: keys are 1–128 characters and may not start with 'aws:'; values at most 256 characters.");
+            }
+        }
+
+        return new Dictionary<string, string>(tags, StringComparer.Ordinal);
+    }
+
+    /// <summary>Checks the document is a JSON object and compacts it, as IAM counts size without whitespace.</summary>
+    public static string CompactPolicyDocument(string document)
+    {
+        try
+        {
+            using var parsed = JsonDocument.Parse(document);
+            if (parsed.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new JsonException("the document is not a JSON object");
+            }
+
+            var compact = JsonSerializer.Serialize(parsed.RootElement, CompactJson);
+            if (compact.Length > 2048)
+            {
+                throw Invalid("PolicyDocumentTooLarge", "PolicyDocument",
+                    $"The policy document is {compact.Length} characters without whitespace; IAM allows 2048 for a user's inline policy.");
+            }
+
+            return compact;
+        }
+        catch (JsonException ex)
+        {
+            throw Invalid("InvalidPolicyDocument", "PolicyDocument", $"The policy document is not valid JSON: {ex.Message}");
+        }
+    }
+
+    private static readonly JsonSerializerOptions CompactJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static EngineException Invalid(string reason, object? target, string message) =>
+        new(reason, ErrorKind.InvalidArgument, target, message);
+}

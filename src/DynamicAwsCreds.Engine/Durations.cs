@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace DynamicAwsCreds.Engine;
+
+/// <summary>Vault's duration strings ("768h", "30m", "1h30m", "90s", "45") to and from TimeSpan.</summary>
+public static partial class Durations
+{
+    public static readonly TimeSpan DefaultLeaseTtl = TimeSpan.FromHours(768);
+    public static readonly TimeSpan MaxLeaseTtl = TimeSpan.FromHours(768);
+
+    [GeneratedRegex(@"^(?:(?<n>[0-9]+(?:\.[0-9]+)?)(?<u>ms|h|m|s|d))+\z", RegexOptions.CultureInvariant)]
+    private static partial Regex Composite();
+
+    [GeneratedRegex(@"(?<n>[0-9]+(?:\.[0-9]+)?)(?<u>ms|h|m|s|d)", RegexOptions.CultureInvariant)]
+    private static partial Regex Part();
+
+    /// <summary>Parses a Vault duration; a bare number is seconds. Throws InvalidDuration for anything else.</summary>
+    public static TimeSpan Parse(string text, string parameterName)
+    {
+        if (TryParse(text, out var value))
+        {
+            return value;
+        }
+
+        throw Invalid(text, parameterName);
+    }
+
+    public static bool TryParse(string? text, out TimeSpan value)
+    {
+        value = default;
+        var s = text?.Trim();
+        if (string.IsNullOrEmpty(s))
+        {
+            return false;
+        }
+
+        if (long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+        {
+            if (seconds > (long)TimeSpan.MaxValue.TotalSeconds)
+            {
+                return false;
+            }
+
+            value = TimeSpan.FromSeconds(seconds);
+            return true;
+        }
+
+        if (!Composite().IsMatch(s))
+        {
+            return false;
+        }
+
+        double totalSeconds = 0;
+        foreach (Match m in Part().Matches(s))
+        {
+            var n = double.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture);
+            totalSeconds += m.Groups["u"].Value switch
+            {
+                "ms" => n / 1000,
+                "s" => n,
+                "m" => n * 60,
+                "h" => n * 3600,
+                _ => n * 86400,
+            };
+        }
+
+        if (totalSeconds > TimeSpan.MaxValue.TotalSeconds / 2)
+        {
+            return false;
+        }
+
+        value = TimeSpan.FromSeconds(Math.Round(totalSeconds, 3));
+        return true;
+    }
+
+    /// <summary>Checks a duration given as a TimeSpan: not negative, and within a century.</summary>
+    public static TimeSpan Validate(TimeSpan value, string parameterName)
+    {
+        if (value < TimeSpan.Zero || value > TimeSpan.FromDays(36500))
+        {
+            throw Invalid(value.ToString(), parameterName);
+        }
+
+        return value;
+    }
+
+    /// <summary>Vault's way of writing a duration: "768h0m0s".</summary>
+    public static string Format(TimeSpan value)
+    {
+        var total = (long)Math.Round(value.TotalSeconds);
+        var sign = total < 0 ? "-" : string.Empty;
+        total = Math.Abs(total);
+        return string.Create(CultureInfo.InvariantCulture, $"{sign}{total / 3600}h{total % 3600 / 60}m{total % 60}s");
+    }
+
+    private static EngineException Invalid(string text, string parameterName) =>
+        new("InvalidDuration", ErrorKind.InvalidArgument, text,
+            $"'{text}' is not a valid duration for {parameterName}. Use a TimeSpan, a number of seconds, or a Vault duration such as 768h, 30m, 1h30m or 90s.");
+}

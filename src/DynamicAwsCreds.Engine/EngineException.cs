@@ -1,0 +1,39 @@
+namespace DynamicAwsCreds.Engine;
+
+/// <summary>What kind of failure an <see cref="EngineException"/> is; the cmdlets map it to an ErrorCategory of the same name.</summary>
+public enum ErrorKind
+{
+    InvalidArgument,
+    InvalidData,
+    InvalidOperation,
+    NotSpecified,
+    ObjectNotFound,
+    ResourceExists,
+    PermissionDenied,
+    ConnectionError,
+    ResourceUnavailable,
+    OperationStopped,
+    LimitsExceeded,
+}
+
+/// <summary>
+/// A failure the user can act on. <see cref="Reason"/> becomes the ErrorRecord id
+/// <c>DynamicAwsCreds.&lt;Reason&gt;</c>; the message never contains a secret.
+/// </summary>
+public sealed class EngineException : Exception
+{
+    public EngineException(string reason, ErrorKind kind, object? target, string message, Exception? inner = null)
+        : base(message, inner)
+    {
+        Reason = reason;
+        Kind = kind;
+        Target = target;
+    }
+
+    public string Reason { get; }
+    public ErrorKind Kind { get; }
+    public object? Target { get; }
+
+    /// <summary>The AWS error code when the failure came from AWS, else null.</summary>
+    public string? AwsCode { get; init; }
+}

@@ -1,0 +1,20 @@
+namespace DynamicAwsCreds.Engine.Revoke;
+
+public enum RevokeStatus
+{
+    /// <summary>The IAM user was deleted (or, for STS, the lease forgotten) and the lease removed.</summary>
+    Revoked,
+    /// <summary>The IAM user was already gone; the lease was removed.</summary>
+    AlreadyGone,
+    /// <summary>AWS cleanup failed; the lease stays, so revoking again retries.</summary>
+    Failed,
+    /// <summary>AWS cleanup failed and -Force forgot the lease; the IAM user may remain.</summary>
+    Forgotten,
+}
+
+public sealed record RevokeOutcome(string LeaseId, RevokeStatus Status, string? UserName, EngineException? Error);
+
+public sealed record RevokeSummary(int Revoked, int Failed, int Skipped, IReadOnlyList<RevokeOutcome> Outcomes)
+{
+    public int Total => Outcomes.Count;
+}

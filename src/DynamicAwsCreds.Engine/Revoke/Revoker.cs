@@ -1,0 +1,92 @@
+using DynamicAwsCreds.Engine.Aws;
+
+namespace DynamicAwsCreds.Engine.Revoke;
+
+public enum UserCleanup
+{
+    Deleted,
+    AlreadyGone,
+}
+
+/// <summary>
+/// Deletes an IAM user and everything attached to it. The one cleanup path: revoking a lease and
+/// rolling back a half-made user both come here, so whatever issuing can create, this removes.
+/// Three round trips: every List at once, every removal at once, then DeleteUser.
+/// </summary>
+public static class Revoker
+{
+    // Calls outside the tutorial's minimal policy: refused or unknown there means "nothing of that kind to remove".
+    private static readonly HashSet<string> OptionalCallRefusals =
+        new(StringComparer.Ordinal) { "AccessDenied", "AccessDeniedException", "InvalidAction", "UnknownOperation", "UnsupportedOperation", "NotImplemented" };
+
+    public static async Task<UserCleanup> DeleteUserAsync(IamClient iam, string userName, CancellationToken ct)
+    {
+        try
+        {
+            var groups = iam.ListGroupsForUserAsync(userName, ct);
+            var inline = iam.ListUserPoliciesAsync(userName, ct);
+            var attached = iam.ListAttachedUserPoliciesAsync(userName, ct);
+            var keys = iam.ListAccessKeysAsync(userName, ct);
+            var mfa = Optional(() => iam.ListMfaDeviceSerialsAsync(userName, ct));
+            var ssh = Optional(() => iam.ListSshPublicKeyIdsAsync(userName, ct));
+            var certs = Optional(() => iam.ListSigningCertificateIdsAsync(userName, ct));
+            var serviceCreds = Optional(() => iam.ListServiceSpecificCredentialIdsAsync(userName, ct));
+            await TaskGroup.WhenAllThenFirstError([groups, inline, attached, keys, mfa, ssh, certs, serviceCreds]).ConfigureAwait(false);
+
+            var removals = new List<Task>();
+            removals.AddRange(groups.Result.Select(g => Gone(iam.RemoveUserFromGroupAsync(userName, g, ct))));
+            removals.AddRange(inline.Result.Select(p => Gone(iam.DeleteUserPolicyAsync(userName, p, ct))));
+            removals.AddRange(attached.Result.Select(p => Gone(iam.DetachUserPolicyAsync(userName, p.PolicyArn, ct))));
+            removals.AddRange(keys.Result.Select(k => Gone(iam.DeleteAccessKeyAsync(k.AccessKeyId, userName, ct))));
+            removals.AddRange(mfa.Result.Select(s => Gone(iam.DeactivateMfaDeviceAsync(userName, s, ct))));
+            removals.AddRange(ssh.Result.Select(id => Gone(iam.DeleteSshPublicKeyAsync(userName, id, ct))));
+            removals.AddRange(certs.Result.Select(id => Gone(iam.DeleteSigningCertificateAsync(userName, id, ct))));
+            removals.AddRange(serviceCreds.Result.Select(id => Gone(iam.DeleteServiceSpecificCredentialAsync(userName, id, ct))));
+            removals.Add(Gone(OptionalTask(() => iam.DeleteLoginProfileAsync(userName, ct))));
+            await TaskGroup.WhenAllThenFirstError(removals).ConfigureAwait(false);
+
+            await iam.DeleteUserAsync(userName, ct).ConfigureAwait(false);
+            return UserCleanup.Deleted;
+        }
+        catch (AwsServiceException ex) when (ex.IsNoSuchEntity)
+        {
+            // The user itself is gone (a List or DeleteUser said so): revoking is idempotent.
+            return UserCleanup.AlreadyGone;
+        }
+    }
+
+    private static async Task<IReadOnlyList<string>> Optional(Func<Task<IReadOnlyList<string>>> list)
+    {
+        try
+        {
+            return await list().ConfigureAwait(false);
+        }
+        catch (AwsServiceException ex) when (OptionalCallRefusals.Contains(ex.Code))
+        {
+            return [];
+        }
+    }
+
+    private static async Task OptionalTask(Func<Task> call)
+    {
+        try
+        {
+            await call().ConfigureAwait(false);
+        }
+        catch (AwsServiceException ex) when (OptionalCallRefusals.Contains(ex.Code))
+        {
+        }
+    }
+
+    /// <summary>A removal whose target is already gone has done its job.</summary>
+    private static async Task Gone(Task removal)
+    {
+        try
+        {
+            await removal.ConfigureAwait(false);
+        }
+        catch (AwsServiceException ex) when (ex.IsNoSuchEntity)
+        {
+        }
+    }
+}

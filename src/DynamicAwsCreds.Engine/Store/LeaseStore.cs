@@ -1,0 +1,278 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace DynamicAwsCreds.Engine.Store;
+
+/// <summary>
+/// The per-user SQLite store: mounts, configs, roles and leases. It knows SQL and nothing of AWS.
+/// Every statement is parameterised; every transaction is short and never spans an AWS call.
+/// A pooled connection per call keeps it safe to use from many threads at once.
+/// </summary>
+public sealed class LeaseStore : IDisposable
+{
+    private static readonly byte[] SqliteHeader = "SQLite format 3\0"u8.ToArray();
+    private readonly string _connectionString;
+
+    private LeaseStore(string path)
+    {
+        Path = path;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWrite,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public string Path { get; }
+
+    /// <summary>Opens (creating with owner-only permissions if needed) and migrates the store at <paramref name="path"/>.</summary>
+    public static LeaseStore Open(string path)
+    {
+        path = System.IO.Path.GetFullPath(path);
+        StoreFiles.EnsurePrivateFile(path, SqliteHeader);
+        var store = new LeaseStore(path);
+        try
+        {
+            using var c = store.Connect();
+            using (var wal = c.CreateCommand())
+            {
+                wal.CommandText = "PRAGMA journal_mode = WAL;";
+                wal.ExecuteNonQuery();
+            }
+
+            Schema.Migrate(c, path);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is 26 or 11)
+        {
+            // SQLITE_NOTADB / SQLITE_CORRUPT: report, never overwrite.
+            throw new EngineException("StoreCorrupt", ErrorKind.InvalidData, path,
+                $"The store '{path}' is not a readable DynamicAwsCreds store ({ex.Message.TrimEnd('.')}). It was left untouched; move it aside to start a new one.", ex);
+        }
+        catch (SqliteException ex)
+        {
+            throw new EngineException("StoreUnavailable", ErrorKind.ResourceUnavailable, path,
+                $"The store '{path}' cannot be opened: {ex.Message}", ex);
+        }
+
+        return store;
+    }
+
+    // ---- mounts ---------------------------------------------------------------------------
+
+    /// <summary>Adds a mount; false when the path is already enabled.</summary>
+    public bool TryAddMount(MountRecord m)
+    {
+        return Execute("""
+            INSERT INTO mounts (path, type, description, default_lease_ttl_ms, max_lease_ttl_ms, created_at)
+            VALUES ($path, $type, $description, $default, $max, $created)
+            ON CONFLICT (path) DO NOTHING;
+            """,
+            ("$path", m.Path), ("$type", m.Type), ("$description", m.Description),
+            ("$default", Ms(m.DefaultLeaseTtl)), ("$max", Ms(m.MaxLeaseTtl)), ("$created", Ms(m.CreatedAt))) == 1;
+    }
+
+    public MountRecord? GetMount(string path) =>
+        Query("SELECT path, type, description, default_lease_ttl_ms, max_lease_ttl_ms, created_at FROM mounts WHERE path = $path;",
+            ReadMount, ("$path", path)).FirstOrDefault();
+
+    public IReadOnlyList<MountRecord> ListMounts() =>
+        Query("SELECT path, type, description, default_lease_ttl_ms, max_lease_ttl_ms, created_at FROM mounts ORDER BY path;", ReadMount);
+
+    /// <summary>Removes a mount with its root config, lease config and roles (not its leases).</summary>
+    public bool RemoveMount(string path) =>
+        Execute("DELETE FROM mounts WHERE path = $path;", ("$path", path)) == 1;
+
+    private static MountRecord ReadMount(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), NullableString(r, 2), NullableSpan(r, 3), NullableSpan(r, 4), Time(r.GetInt64(5)));
+
+    // ---- root and lease config --------------------------------------------------------------
+
+    public void PutRootConfig(RootConfigRecord c) =>
+        Execute("""
+            INSERT INTO root_config (mount, access_key, secret_key, region, iam_endpoint, sts_endpoint, max_retries, username_template)
+            VALUES ($mount, $ak, $sk, $region, $iam, $sts, $retries, $template)
+            ON CONFLICT (mount) DO UPDATE SET access_key = excluded.access_key, secret_key = excluded.secret_key,
+                region = excluded.region, iam_endpoint = excluded.iam_endpoint, sts_endpoint = excluded.sts_endpoint,
+                max_retries = excluded.max_retries, username_template = excluded.username_template;
+            """,
+            ("$mount", c.Mount), ("$ak", c.AccessKey), ("$sk", c.SecretKeyCiphertext), ("$region", c.Region),
+            ("$iam", c.IamEndpoint), ("$sts", c.StsEndpoint), ("$retries", c.MaxRetries), ("$template", c.UsernameTemplate));
+
+    public RootConfigRecord? GetRootConfig(string mount) =>
+        Query("SELECT mount, access_key, secret_key, region, iam_endpoint, sts_endpoint, max_retries, username_template FROM root_config WHERE mount = $mount;",
+            r => new RootConfigRecord(r.GetString(0), NullableString(r, 1), r.IsDBNull(2) ? null : (byte[])r.GetValue(2),
+                NullableString(r, 3), NullableString(r, 4), NullableString(r, 5), r.IsDBNull(6) ? null : r.GetInt32(6), NullableString(r, 7)),
+            ("$mount", mount)).FirstOrDefault();
+
+    public void PutLeaseConfig(LeaseConfigRecord c) =>
+        Execute("""
+            INSERT INTO lease_config (mount, lease_ms, lease_max_ms) VALUES ($mount, $lease, $max)
+            ON CONFLICT (mount) DO UPDATE SET lease_ms = excluded.lease_ms, lease_max_ms = excluded.lease_max_ms;
+            """,
+            ("$mount", c.Mount), ("$lease", Ms(c.Lease)), ("$max", Ms(c.LeaseMax)));
+
+    public LeaseConfigRecord? GetLeaseConfig(string mount) =>
+        Query("SELECT mount, lease_ms, lease_max_ms FROM lease_config WHERE mount = $mount;",
+            r => new LeaseConfigRecord(r.GetString(0), TimeSpan.FromMilliseconds(r.GetInt64(1)), TimeSpan.FromMilliseconds(r.GetInt64(2))),
+            ("$mount", mount)).FirstOrDefault();
+
+    // ---- roles ------------------------------------------------------------------------------
+
+    public void PutRole(RoleRecord role) =>
+        Execute("""
+            INSERT INTO roles (mount, name, definition, updated_at) VALUES ($mount, $name, $definition, $updated)
+            ON CONFLICT (mount, name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at;
+            """,
+            ("$mount", role.Mount), ("$name", role.Name), ("$definition", role.DefinitionJson), ("$updated", Ms(role.UpdatedAt)));
+
+    public RoleRecord? GetRole(string mount, string name) =>
+        Query("SELECT mount, name, definition, updated_at FROM roles WHERE mount = $mount AND name = $name;",
+            ReadRole, ("$mount", mount), ("$name", name)).FirstOrDefault();
+
+    public IReadOnlyList<RoleRecord> ListRoles(string mount) =>
+        Query("SELECT mount, name, definition, updated_at FROM roles WHERE mount = $mount ORDER BY name;", ReadRole, ("$mount", mount));
+
+    public bool DeleteRole(string mount, string name) =>
+        Execute("DELETE FROM roles WHERE mount = $mount AND name = $name;", ("$mount", mount), ("$name", name)) == 1;
+
+    private static RoleRecord ReadRole(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), Time(r.GetInt64(3)));
+
+    // ---- leases -----------------------------------------------------------------------------
+
+    private const string LeaseColumns = """
+        lease_id, mount, role, credential_type, state, issue_time, expire_time, max_expire_time, last_renewal_time,
+        renewable, user_name, access_key_id, assumed_role_arn, owner_host, owner_pid, owner_start
+        """;
+
+    /// <summary>Writes a lease row (an intent, or an STS lease that is active at once).</summary>
+    public void InsertLease(LeaseRecord l) =>
+        Execute($"""
+            INSERT INTO leases ({LeaseColumns})
+            VALUES ($id, $mount, $role, $type, $state, $issue, $expire, $max, $renewal, $renewable, $user, $akid, $arn, $host, $pid, $start);
+            """,
+            ("$id", l.LeaseId), ("$mount", l.Mount), ("$role", l.Role), ("$type", l.CredentialType), ("$state", l.State.ToString()),
+            ("$issue", Ms(l.IssueTime)), ("$expire", Ms(l.ExpireTime)), ("$max", Ms(l.MaxExpireTime)), ("$renewal", Ms(l.LastRenewalTime)),
+            ("$renewable", l.Renewable ? 1 : 0), ("$user", l.UserName), ("$akid", l.AccessKeyId), ("$arn", l.AssumedRoleArn),
+            ("$host", l.Owner?.Host), ("$pid", l.Owner?.ProcessId), ("$start", Ms(l.Owner?.ProcessStart)));
+
+    /// <summary>Turns an intent into an active lease once AWS has everything; clears the owner.</summary>
+    public bool ActivateLease(string leaseId, string? accessKeyId) =>
+        Execute("""
+            UPDATE leases SET state = 'Active', access_key_id = $akid, owner_host = NULL, owner_pid = NULL, owner_start = NULL
+            WHERE lease_id = $id AND state = 'Pending';
+            """,
+            ("$id", leaseId), ("$akid", accessKeyId)) == 1;
+
+    public bool UpdateLeaseExpiry(string leaseId, DateTimeOffset expireTime, DateTimeOffset renewedAt) =>
+        Execute("UPDATE leases SET expire_time = $expire, last_renewal_time = $renewed WHERE lease_id = $id AND state = 'Active';",
+            ("$id", leaseId), ("$expire", Ms(expireTime)), ("$renewed", Ms(renewedAt))) == 1;
+
+    public bool DeleteLease(string leaseId) =>
+        Execute("DELETE FROM leases WHERE lease_id = $id;", ("$id", leaseId)) == 1;
+
+    public LeaseRecord? GetLease(string leaseId) =>
+        Query($"SELECT {LeaseColumns} FROM leases WHERE lease_id = $id;", ReadLease, ("$id", leaseId)).FirstOrDefault();
+
+    /// <summary>Leases whose id starts with <paramref name="prefix"/> (a range scan on the primary key), optionally only active ones.</summary>
+    public IReadOnlyList<LeaseRecord> ListLeasesByPrefix(string prefix, bool activeOnly = true)
+    {
+        var state = activeOnly ? " AND state = 'Active'" : string.Empty;
+        if (prefix.Length == 0)
+        {
+            return Query($"SELECT {LeaseColumns} FROM leases WHERE 1 = 1{state} ORDER BY lease_id;", ReadLease);
+        }
+
+        return Query($"SELECT {LeaseColumns} FROM leases WHERE lease_id >= $lo AND lease_id < $hi{state} ORDER BY lease_id;",
+            ReadLease, ("$lo", prefix), ("$hi", PrefixUpperBound(prefix)));
+    }
+
+    public IReadOnlyList<LeaseRecord> ListPendingLeases() =>
+        Query($"SELECT {LeaseColumns} FROM leases WHERE state = 'Pending' ORDER BY issue_time;", ReadLease);
+
+    public IReadOnlyList<LeaseRecord> ListExpiredLeases(DateTimeOffset now) =>
+        Query($"SELECT {LeaseColumns} FROM leases WHERE state = 'Active' AND expire_time <= $now ORDER BY expire_time;", ReadLease, ("$now", Ms(now)));
+
+    public long CountLeases(string mount) =>
+        Convert.ToInt64(Scalar("SELECT COUNT(*) FROM leases WHERE mount = $mount AND state = 'Active';", ("$mount", mount)));
+
+    private static LeaseRecord ReadLease(SqliteDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), Enum.Parse<LeaseState>(r.GetString(4)),
+        Time(r.GetInt64(5)), Time(r.GetInt64(6)), Time(r.GetInt64(7)), r.IsDBNull(8) ? null : Time(r.GetInt64(8)),
+        r.GetInt64(9) != 0, NullableString(r, 10), NullableString(r, 11), NullableString(r, 12),
+        r.IsDBNull(13) ? null : new LeaseOwner(r.GetString(13), r.GetInt32(14), Time(r.GetInt64(15))));
+
+    /// <summary>The smallest string greater than every string that starts with <paramref name="prefix"/>.</summary>
+    private static string PrefixUpperBound(string prefix)
+    {
+        var sb = new StringBuilder(prefix);
+        sb[^1] = (char)(sb[^1] + 1);
+        return sb.ToString();
+    }
+
+    // ---- plumbing ---------------------------------------------------------------------------
+
+    private SqliteConnection Connect()
+    {
+        var c = new SqliteConnection(_connectionString);
+        c.Open();
+        using var pragmas = c.CreateCommand();
+        pragmas.CommandText = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;";
+        pragmas.ExecuteNonQuery();
+        return c;
+    }
+
+    private int Execute(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var c = Connect();
+        using var cmd = Command(c, sql, parameters);
+        return cmd.ExecuteNonQuery();
+    }
+
+    private object? Scalar(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var c = Connect();
+        using var cmd = Command(c, sql, parameters);
+        return cmd.ExecuteScalar();
+    }
+
+    private List<T> Query<T>(string sql, Func<SqliteDataReader, T> read, params (string Name, object? Value)[] parameters)
+    {
+        using var c = Connect();
+        using var cmd = Command(c, sql, parameters);
+        using var r = cmd.ExecuteReader();
+        var list = new List<T>();
+        while (r.Read())
+        {
+            list.Add(read(r));
+        }
+
+        return list;
+    }
+
+    private static SqliteCommand Command(SqliteConnection c, string sql, (string Name, object? Value)[] parameters)
+    {
+        var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return cmd;
+    }
+
+    private static long? Ms(TimeSpan? t) => t is { } v ? (long)v.TotalMilliseconds : null;
+    private static long? Ms(DateTimeOffset? t) => t?.ToUnixTimeMilliseconds();
+    private static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+    private static TimeSpan? NullableSpan(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : TimeSpan.FromMilliseconds(r.GetInt64(i));
+    private static string? NullableString(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    public void Dispose()
+    {
+        // Pooled connections keep the file open; release them so another process (or a test) can remove it.
+        using var c = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(c);
+    }
+}

@@ -1,0 +1,51 @@
+namespace DynamicAwsCreds.Engine.Store;
+
+public sealed record MountRecord(
+    string Path,
+    string Type,
+    string? Description,
+    TimeSpan? DefaultLeaseTtl,
+    TimeSpan? MaxLeaseTtl,
+    DateTimeOffset CreatedAt);
+
+/// <summary>Root config as stored: the secret key only ever as a SecretBox ciphertext.</summary>
+public sealed record RootConfigRecord(
+    string Mount,
+    string? AccessKey,
+    byte[]? SecretKeyCiphertext,
+    string? Region,
+    string? IamEndpoint,
+    string? StsEndpoint,
+    int? MaxRetries,
+    string? UsernameTemplate);
+
+public sealed record LeaseConfigRecord(string Mount, TimeSpan Lease, TimeSpan LeaseMax);
+
+public sealed record RoleRecord(string Mount, string Name, string DefinitionJson, DateTimeOffset UpdatedAt);
+
+public enum LeaseState
+{
+    /// <summary>An intent: written before CreateUser, so a crash can never strand an unknown user.</summary>
+    Pending,
+    Active,
+}
+
+/// <summary>One issued credential. Never holds a secret key or session token.</summary>
+public sealed record LeaseRecord(
+    string LeaseId,
+    string Mount,
+    string Role,
+    string CredentialType,
+    LeaseState State,
+    DateTimeOffset IssueTime,
+    DateTimeOffset ExpireTime,
+    DateTimeOffset MaxExpireTime,
+    DateTimeOffset? LastRenewalTime,
+    bool Renewable,
+    string? UserName,
+    string? AccessKeyId,
+    string? AssumedRoleArn,
+    LeaseOwner? Owner);
+
+/// <summary>The process that wrote an intent: lets a later process tell a crashed issue from a running one.</summary>
+public sealed record LeaseOwner(string Host, int ProcessId, DateTimeOffset ProcessStart);

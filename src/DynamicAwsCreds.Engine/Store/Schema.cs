@@ -1,0 +1,104 @@
+using Microsoft.Data.Sqlite;
+
+namespace DynamicAwsCreds.Engine.Store;
+
+/// <summary>The store's tables, as forward migrations: index i upgrades version i to i + 1.</summary>
+internal static class Schema
+{
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE mounts (
+            path TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            description TEXT,
+            default_lease_ttl_ms INTEGER,
+            max_lease_ttl_ms INTEGER,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE root_config (
+            mount TEXT PRIMARY KEY REFERENCES mounts(path) ON DELETE CASCADE,
+            access_key TEXT,
+            secret_key BLOB,
+            region TEXT,
+            iam_endpoint TEXT,
+            sts_endpoint TEXT,
+            max_retries INTEGER,
+            username_template TEXT
+        );
+        CREATE TABLE lease_config (
+            mount TEXT PRIMARY KEY REFERENCES mounts(path) ON DELETE CASCADE,
+            lease_ms INTEGER NOT NULL,
+            lease_max_ms INTEGER NOT NULL
+        );
+        CREATE TABLE roles (
+            mount TEXT NOT NULL REFERENCES mounts(path) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            definition TEXT NOT NULL,
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (mount, name)
+        );
+        CREATE TABLE leases (
+            lease_id TEXT PRIMARY KEY,
+            mount TEXT NOT NULL,
+            role TEXT NOT NULL,
+            credential_type TEXT NOT NULL,
+            state TEXT NOT NULL,
+            issue_time INTEGER NOT NULL,
+            expire_time INTEGER NOT NULL,
+            max_expire_time INTEGER NOT NULL,
+            last_renewal_time INTEGER,
+            renewable INTEGER NOT NULL,
+            user_name TEXT,
+            access_key_id TEXT,
+            assumed_role_arn TEXT,
+            owner_host TEXT,
+            owner_pid INTEGER,
+            owner_start INTEGER
+        );
+        CREATE INDEX leases_by_expiry ON leases(expire_time);
+        CREATE INDEX leases_by_mount_role ON leases(mount, role);
+        """,
+    ];
+
+    public static int CurrentVersion => Migrations.Length;
+
+    /// <summary>Brings the store to <see cref="CurrentVersion"/>; refuses a store written by a newer module.</summary>
+    public static void Migrate(SqliteConnection connection, string storePath)
+    {
+        using var tx = connection.BeginTransaction(deferred: false);
+        var version = Convert.ToInt32(Scalar(connection, tx, "PRAGMA user_version;"));
+        if (version > CurrentVersion)
+        {
+            throw new EngineException("StoreTooNew", ErrorKind.InvalidData, storePath,
+                $"The store '{storePath}' has schema version {version}, newer than this module understands ({CurrentVersion}). Update DynamicAwsCreds; the store was left untouched.");
+        }
+
+        for (var v = version; v < CurrentVersion; v++)
+        {
+            using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = Migrations[v];
+            cmd.ExecuteNonQuery();
+        }
+
+        if (version != CurrentVersion)
+        {
+            using var set = connection.CreateCommand();
+            set.Transaction = tx;
+            // PRAGMA takes no parameters; the value is an int we own.
+            set.CommandText = $"PRAGMA user_version = {CurrentVersion};";
+            set.ExecuteNonQuery();
+        }
+
+        tx.Commit();
+    }
+
+    private static object? Scalar(SqliteConnection connection, SqliteTransaction tx, string sql)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        return cmd.ExecuteScalar();
+    }
+}

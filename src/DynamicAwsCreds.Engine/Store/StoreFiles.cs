@@ -1,0 +1,109 @@
+namespace DynamicAwsCreds.Engine.Store;
+
+/// <summary>Owner-only folders and files: 0700 and 0600 on Unix from the first byte, the owner's ACL on Windows.</summary>
+public static class StoreFiles
+{
+    private const UnixFileMode PrivateFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>The store path: DYNAMICAWSCREDS_STORE, else the per-user data folder of this OS.</summary>
+    public static string DefaultStorePath()
+    {
+        var overridePath = Environment.GetEnvironmentVariable("DYNAMICAWSCREDS_STORE");
+        if (!string.IsNullOrWhiteSpace(overridePath))
+        {
+            return Path.GetFullPath(overridePath);
+        }
+
+        string root;
+        if (OperatingSystem.IsWindows())
+        {
+            root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
+        }
+        else
+        {
+            // .NET 8 moved macOS's LocalApplicationData, so resolve XDG ourselves on every Unix.
+            var xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+            root = !string.IsNullOrWhiteSpace(xdg) && Path.IsPathRooted(xdg)
+                ? xdg
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
+        }
+
+        return Path.Combine(root, "DynamicAwsCreds", "store.db");
+    }
+
+    public static void EnsurePrivateFolder(string folder)
+    {
+        if (Directory.Exists(folder))
+        {
+            return;
+        }
+
+        try
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(folder);
+            }
+            else
+            {
+                Directory.CreateDirectory(folder, PrivateFolder);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new EngineException("StoreUnavailable", ErrorKind.PermissionDenied, folder,
+                $"The store folder '{folder}' cannot be created: {ex.Message} Set DYNAMICAWSCREDS_STORE to a writable file path.", ex);
+        }
+    }
+
+    /// <summary>
+    /// Creates <paramref name="path"/> owner-only if it is missing; if it exists and is not empty,
+    /// checks it starts with <paramref name="expectedHeader"/> (when given) and never touches it otherwise.
+    /// </summary>
+    public static void EnsurePrivateFile(string path, ReadOnlySpan<byte> expectedHeader = default)
+    {
+        EnsurePrivateFolder(Path.GetDirectoryName(path)!);
+        try
+        {
+            if (!File.Exists(path))
+            {
+                var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+                if (!OperatingSystem.IsWindows())
+                {
+                    options.UnixCreateMode = PrivateFile;
+                }
+
+                try
+                {
+                    using var _ = new FileStream(path, options);
+                }
+                catch (IOException) when (File.Exists(path))
+                {
+                    // Another process created it first: fine.
+                }
+
+                return;
+            }
+
+            if (expectedHeader.IsEmpty)
+            {
+                return;
+            }
+
+            Span<byte> head = stackalloc byte[expectedHeader.Length];
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var read = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            if (read > 0 && (read < head.Length || !head.SequenceEqual(expectedHeader)))
+            {
+                throw new EngineException("StoreCorrupt", ErrorKind.InvalidData, path,
+                    $"The file '{path}' is not a DynamicAwsCreds store (not SQLite). It was left untouched; move it aside or point DYNAMICAWSCREDS_STORE elsewhere.");
+            }
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new EngineException("StoreUnavailable", ErrorKind.PermissionDenied, path,
+                $"The store '{path}' cannot be opened: {ex.Message}", ex);
+        }
+    }
+}

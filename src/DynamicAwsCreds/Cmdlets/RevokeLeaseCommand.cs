@@ -1,0 +1,94 @@
+using System.Management.Automation;
+using DynamicAwsCreds.Engine;
+using DynamicAwsCreds.Engine.Revoke;
+using DynamicAwsCreds.Engine.Store;
+
+namespace DynamicAwsCreds.Cmdlets;
+
+/// <summary>
+/// Revoke-Lease: Vault's <c>lease revoke</c> (ids, or lease objects from the pipeline) and
+/// <c>lease revoke -prefix</c>. Deletes the IAM user behind each lease. Idempotent: a user already
+/// gone counts as revoked.
+/// </summary>
+[Cmdlet("Revoke", "Lease", SupportsShouldProcess = true, DefaultParameterSetName = "Id", ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(RevokeLeaseResult))]
+public sealed class RevokeLeaseCommand : DynamicAwsCredsCmdlet
+{
+    private readonly List<LeaseRecord> _pending = [];
+
+    [Parameter(ParameterSetName = "Id", Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("lease_id")]
+    [ArgumentCompleter(typeof(LeaseIdCompleter))]
+    public string[] LeaseId { get; set; } = [];
+
+    [Parameter(ParameterSetName = "Prefix", Mandatory = true)]
+    [ArgumentCompleter(typeof(LeaseIdCompleter))]
+    public string Prefix { get; set; } = string.Empty;
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = 8;
+
+    protected override void Process()
+    {
+        if (ParameterSetName == "Prefix")
+        {
+            var leases = Engine.ResolveRevokePrefix(Prefix);
+            if (!ShouldProcess(Prefix, $"Revoke {leases.Count} lease(s) and delete their IAM users"))
+            {
+                return;
+            }
+
+            RevokeAll(Prefix, leases);
+            return;
+        }
+
+        // Ids are gathered and revoked together in EndProcessing, so a pipeline of ids runs in parallel.
+        foreach (var id in LeaseId)
+        {
+            try
+            {
+                var lease = Engine.GetLease(id);
+                if (ShouldProcess(lease.LeaseId, "Revoke lease and delete its IAM user"))
+                {
+                    _pending.Add(lease);
+                }
+            }
+            catch (EngineException ex)
+            {
+                WriteEngineError(ex);
+            }
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_pending.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            RevokeAll(_pending.Count == 1 ? _pending[0].LeaseId : $"{_pending.Count} leases", _pending);
+        }
+        catch (EngineException ex)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex));
+        }
+    }
+
+    private void RevokeAll(string target, IReadOnlyList<LeaseRecord> leases)
+    {
+        var summary = Run((events, ct) => Engine.RevokeLeasesAsync(leases, ThrottleLimit, Force, events, ct), "Revoking leases");
+        foreach (var outcome in summary.Outcomes.Where(o => o.Status == RevokeStatus.Failed))
+        {
+            WriteEngineError(outcome.Error!);
+        }
+
+        WriteObject(new RevokeLeaseResult(target, summary));
+    }
+}

@@ -1,0 +1,71 @@
+using System.Management.Automation;
+using System.Security;
+using DynamicAwsCreds.Engine.Config;
+
+namespace DynamicAwsCreds.Cmdlets;
+
+/// <summary>Set-AwsRootConfig: Vault's <c>aws/config/root</c>. Without keys, the AWS SDK's default chain is used.</summary>
+[Cmdlet(VerbsCommon.Set, "AwsRootConfig", SupportsShouldProcess = true, DefaultParameterSetName = "Keys")]
+[OutputType(typeof(AwsRootConfig))]
+public sealed class SetAwsRootConfigCommand : DynamicAwsCredsCmdlet
+{
+    [Parameter]
+    [ArgumentCompleter(typeof(MountPathCompleter))]
+    public string Path { get; set; } = "aws";
+
+    [Parameter(ParameterSetName = "Keys", Position = 0)]
+    [Alias("access_key")]
+    public string? AccessKey { get; set; }
+
+    [Parameter(ParameterSetName = "Keys", Position = 1)]
+    [Alias("secret_key")]
+    [SecretTransform]
+    public SecureString? SecretKey { get; set; }
+
+    [Parameter(ParameterSetName = "Credential", Mandatory = true)]
+    public PSCredential? Credential { get; set; }
+
+    [Parameter]
+    [Alias("region")]
+    public string? Region { get; set; }
+
+    [Parameter]
+    [Alias("iam_endpoint")]
+    public string? IamEndpoint { get; set; }
+
+    [Parameter]
+    [Alias("sts_endpoint")]
+    public string? StsEndpoint { get; set; }
+
+    [Parameter]
+    [Alias("max_retries")]
+    public int? MaxRetries { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void Process()
+    {
+        var accessKey = Credential?.UserName ?? AccessKey;
+        var secret = Credential?.Password ?? SecretKey;
+        var input = new RootConfigInput
+        {
+            AccessKey = accessKey,
+            SecretKey = secret is null ? null : SecretTransformAttribute.Reveal(secret),
+            Region = Region,
+            IamEndpoint = IamEndpoint,
+            StsEndpoint = StsEndpoint,
+            MaxRetries = MaxRetries,
+        };
+        if (!ShouldProcess(Path, "Set the AWS root config"))
+        {
+            return;
+        }
+
+        var result = Engine.SetRootConfig(Path, input);
+        if (PassThru)
+        {
+            WriteObject(new AwsRootConfig(result));
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using System.Management.Automation.Runspaces;
+
+namespace DynamicAwsCreds;
+
+/// <summary>Tab completion from the store. A completer never throws: no store, no suggestions.</summary>
+public abstract class StoreCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        try
+        {
+            var word = wordToComplete.Trim('\'', '"');
+            var pattern = new WildcardPattern(word + "*", WildcardOptions.IgnoreCase);
+            var path = fakeBoundParameters["Path"] as string;
+            return Candidates(EngineRegistry.For(Runspace.DefaultRunspace), path)
+                .Where(pattern.IsMatch)
+                .Take(200)
+                .Select(c => new CompletionResult(Quote(c), c, CompletionResultType.ParameterValue, c))
+                .ToList();
+        }
+        catch (Exception)
+        {
+            return [];
+        }
+    }
+
+    internal abstract IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path);
+
+    private static string Quote(string s) => s.Any(ch => char.IsWhiteSpace(ch) || ch is '\'' or '"' or '$' or '`') ? "'" + s.Replace("'", "''") + "'" : s;
+}
+
+public sealed class MountPathCompleter : StoreCompleter
+{
+    internal override IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path) => engine.GetMounts().Select(m => m.Path);
+}
+
+public sealed class RoleNameCompleter : StoreCompleter
+{
+    internal override IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path) => engine.GetRoles(path).Select(r => r.Name);
+}
+
+public sealed class LeaseIdCompleter : StoreCompleter
+{
+    internal override IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path) => engine.ListLeases(null).Select(l => l.LeaseId);
+}
+
+/// <summary>Completes from a fixed list; validation stays in the engine so bad input gets a DynamicAwsCreds error id.</summary>
+public abstract class FixedCompleter(IReadOnlyList<string> values) : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        values.Where(t => t.StartsWith(wordToComplete, StringComparison.OrdinalIgnoreCase)).Select(t => new CompletionResult(t));
+}
+
+public sealed class EngineTypeCompleter() : FixedCompleter(Engine.Config.Mount.SupportedTypes);
+
+public sealed class CredentialTypeCompleter() : FixedCompleter(Engine.Config.CredentialTypes.All);

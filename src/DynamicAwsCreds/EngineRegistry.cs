@@ -1,0 +1,68 @@
+using System.Management.Automation.Runspaces;
+using System.Runtime.CompilerServices;
+using DynamicAwsCreds.Engine;
+using DynamicAwsCreds.Engine.Store;
+
+namespace DynamicAwsCreds;
+
+/// <summary>One engine per runspace, made on first use, disposed when the runspace closes or the module is removed.</summary>
+internal static class EngineRegistry
+{
+    private static readonly ConditionalWeakTable<Runspace, CredsEngine> Engines = new();
+    private static readonly object Gate = new();
+
+    public static CredsEngine For(Runspace runspace)
+    {
+        // The store follows DYNAMICAWSCREDS_STORE, even when it changes within a session.
+        var storePath = StoreFiles.DefaultStorePath();
+        lock (Gate)
+        {
+            if (Engines.TryGetValue(runspace, out var engine))
+            {
+                if (string.Equals(engine.StorePath, Path.GetFullPath(storePath), StringComparison.Ordinal))
+                {
+                    return engine;
+                }
+
+                Engines.Remove(runspace);
+                engine.Dispose();
+            }
+            else
+            {
+                runspace.StateChanged += OnRunspaceStateChanged;
+            }
+
+            engine = new CredsEngine(storePath);
+            Engines.Add(runspace, engine);
+            return engine;
+        }
+    }
+
+    private static void OnRunspaceStateChanged(object? sender, RunspaceStateEventArgs e)
+    {
+        if (sender is Runspace runspace && e.RunspaceStateInfo.State is RunspaceState.Closed or RunspaceState.Broken)
+        {
+            lock (Gate)
+            {
+                if (Engines.TryGetValue(runspace, out var engine))
+                {
+                    Engines.Remove(runspace);
+                    engine.Dispose();
+                }
+            }
+        }
+    }
+
+    public static void DisposeAll()
+    {
+        lock (Gate)
+        {
+            foreach (var (runspace, engine) in Engines.ToList())
+            {
+                Engines.Remove(runspace);
+                runspace.StateChanged -= OnRunspaceStateChanged;
+                engine.Dispose();
+            }
+        }
+    }
+}

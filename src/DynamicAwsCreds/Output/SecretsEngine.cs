@@ -1,0 +1,59 @@
+using DynamicAwsCreds.Engine.Config;
+
+namespace DynamicAwsCreds;
+
+/// <summary>A secrets engine enabled at a path (Get-SecretsEngine).</summary>
+public sealed class SecretsEngine
+{
+    internal SecretsEngine(MountInfo m)
+    {
+        Path = m.Path;
+        Type = m.Type;
+        Description = m.Description;
+        DefaultLeaseTtl = m.DefaultLeaseTtl;
+        MaxLeaseTtl = m.MaxLeaseTtl;
+        LeaseCount = m.LeaseCount;
+        CreatedAt = m.CreatedAt.UtcDateTime;
+        StorePath = m.StorePath;
+    }
+
+    public string Path { get; }
+    public string Type { get; }
+    public string? Description { get; }
+    public TimeSpan? DefaultLeaseTtl { get; }
+    public TimeSpan? MaxLeaseTtl { get; }
+    public long LeaseCount { get; }
+    public DateTime CreatedAt { get; }
+    public string StorePath { get; }
+
+    public override string ToString() => Path;
+}
+
+/// <summary>A mount's root config (Get-AwsRootConfig): everything but the secret.</summary>
+public sealed class AwsRootConfig
+{
+    internal AwsRootConfig(RootConfigInfo c)
+    {
+        Path = c.Path;
+        AccessKey = c.AccessKey;
+        HasSecretKey = c.HasSecretKey;
+        CredentialSource = c.CredentialSource;
+        Region = c.Region;
+        IamEndpoint = c.IamEndpoint;
+        StsEndpoint = c.StsEndpoint;
+        MaxRetries = c.MaxRetries;
+        UsernameTemplate = c.UsernameTemplate;
+    }
+
+    public string Path { get; }
+    public string? AccessKey { get; }
+    public bool HasSecretKey { get; }
+    public string CredentialSource { get; }
+    public string Region { get; }
+    public string? IamEndpoint { get; }
+    public string? StsEndpoint { get; }
+    public int MaxRetries { get; }
+    public string? UsernameTemplate { get; }
+
+    public override string ToString() => $"{Path} ({CredentialSource})";
+}

@@ -1,0 +1,205 @@
+using DynamicAwsCreds.Engine;
+using DynamicAwsCreds.Engine.Config;
+using DynamicAwsCreds.Engine.Issue;
+using DynamicAwsCreds.Engine.Revoke;
+using DynamicAwsCreds.Engine.Store;
+using global::LocalAws;
+using Xunit;
+
+namespace DynamicAwsCreds.Tests.Engine;
+
+/// <summary>The engine against an in-process LocalAws: issue, revoke, rollback, intents.</summary>
+public sealed class EngineIssueRevokeTests : IAsyncLifetime
+{
+    private const string ReadOnly = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+    private readonly TempStore _temp = new();
+    private LocalAwsServer _server = null!;
+    private CredsEngine _engine = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await LocalAwsServer.StartAsync(new LocalAwsOptions());
+        _engine = new CredsEngine(_temp.StorePath, displayName: "tester");
+        _engine.EnableMount("aws", null, null, null, null);
+        _engine.SetRootConfig(null, new RootConfigInput
+        {
+            AccessKey = _server.Options.RootAccessKeyId,
+            SecretKey = _server.Options.RootSecretAccessKey,
+            IamEndpoint = _server.Endpoint.ToString(),
+            MaxRetries = 0,
+        });
+        _engine.SetRole(null, "dev", new RoleInput { PolicyArns = [ReadOnly] });
+    }
+
+    public async Task DisposeAsync()
+    {
+        _engine.Dispose();
+        await _server.DisposeAsync();
+        _temp.Dispose();
+    }
+
+    private IEnumerable<IamUserInfo> VaultUsers => _server.State.Users.Where(u => u.UserName.StartsWith("vault-", StringComparison.Ordinal));
+
+    private Task<IssuedCredential> Issue(string role = "dev") => _engine.IssueCredentialAsync(null, role, null, null, CancellationToken.None);
+
+    [Fact]
+    public async Task Issue_creates_the_user_with_policies_expiry_guard_and_key_then_revoke_deletes_it()
+    {
+        var issued = await Issue();
+
+        var user = Assert.Single(VaultUsers);
+        Assert.Equal(issued.Lease.UserName, user.UserName);
+        Assert.StartsWith("vault-tester-dev-", user.UserName);
+        Assert.Equal([ReadOnly], user.AttachedPolicyArns);
+        Assert.Contains(ExpiryGuard.PolicyName, user.InlinePolicies.Keys);
+        Assert.Contains("aws:CurrentTime", user.InlinePolicies[ExpiryGuard.PolicyName]);
+        Assert.Equal(issued.AccessKeyId, Assert.Single(user.AccessKeys).AccessKeyId);
+        Assert.Equal(TimeSpan.FromHours(768), issued.Lease.ExpireTime - issued.Lease.IssueTime);
+        Assert.Equal(LeaseState.Active, _engine.GetLease(issued.Lease.LeaseId).State);
+
+        var outcome = await _engine.RevokeLeaseAsync(issued.Lease.LeaseId, force: false, null, CancellationToken.None);
+        Assert.Equal(RevokeStatus.Revoked, outcome.Status);
+        Assert.Empty(VaultUsers);
+        Assert.Equal("LeaseNotFound", Assert.Throws<EngineException>(() => _engine.GetLease(issued.Lease.LeaseId)).Reason);
+    }
+
+    [Fact]
+    public async Task The_intent_row_exists_before_CreateUser_is_answered()
+    {
+        _server.Options.SetDelay("CreateUser", 700);
+        var issuing = Issue();
+        var store = LeaseStore.Open(_temp.StorePath);
+        LeaseRecord? intent = null;
+        for (var i = 0; i < 100 && intent is null; i++)
+        {
+            await Task.Delay(20);
+            intent = store.ListPendingLeases().SingleOrDefault();
+        }
+
+        Assert.NotNull(intent);
+        Assert.Equal(Environment.ProcessId, intent!.Owner!.ProcessId);
+        Assert.DoesNotContain(_server.State.Users, u => u.UserName == intent.UserName);
+        var issued = await issuing;
+        Assert.Equal(intent.LeaseId, issued.Lease.LeaseId);
+        Assert.Empty(store.ListPendingLeases());
+    }
+
+    [Theory]
+    [InlineData("CreateUser")]
+    [InlineData("AttachUserPolicy")]
+    [InlineData("PutUserPolicy")]
+    [InlineData("AddUserToGroup")]
+    [InlineData("CreateAccessKey")]
+    public async Task A_failure_at_any_step_leaves_no_user_and_no_lease(string action)
+    {
+        CreateGroup("devs");
+        _engine.SetRole(null, "dev", new RoleInput { PolicyDocument = "{\"Version\":\"2012-10-17\",\"Statement\":[]}", IamGroups = ["devs"] });
+        _server.Options.AddFail(new FaultRule(action, 1));
+
+        var ex = await Assert.ThrowsAsync<EngineException>(() => Issue());
+        Assert.Equal("AwsUnavailable", ex.Reason);
+        Assert.Equal("ServiceFailure", ex.AwsCode);
+        Assert.Empty(VaultUsers);
+        Assert.Empty(_engine.ListLeases(null));
+        using var store = LeaseStore.Open(_temp.StorePath);
+        Assert.Empty(store.ListPendingLeases());
+    }
+
+    [Fact]
+    public async Task Revoke_removes_every_kind_of_attachment_before_DeleteUser()
+    {
+        CreateGroup("devs");
+        _engine.SetRole(null, "dev", new RoleInput { IamGroups = ["devs"], PolicyDocument = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" });
+        var issued = await Issue();
+        var user = issued.Lease.UserName!;
+        // What someone might add by hand after issue: revoke must still delete the user.
+        Root("CreateLoginProfile", ("UserName", user), ("Password", "Correct-Horse-9"));
+        Root("UploadSSHPublicKey", ("UserName", user), ("SSHPublicKeyBody", "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 test@example"));
+        Root("CreateAccessKey", ("UserName", user));
+
+        var outcome = await _engine.RevokeLeaseAsync(issued.Lease.LeaseId, force: false, null, CancellationToken.None);
+        Assert.Equal(RevokeStatus.Revoked, outcome.Status);
+        Assert.Empty(VaultUsers);
+    }
+
+    [Fact]
+    public async Task Revoking_a_lease_whose_user_is_gone_counts_as_revoked()
+    {
+        var issued = await Issue();
+        var user = issued.Lease.UserName!;
+        Root("DeleteAccessKey", ("UserName", user), ("AccessKeyId", issued.AccessKeyId));
+        Root("DeleteUserPolicy", ("UserName", user), ("PolicyName", ExpiryGuard.PolicyName));
+        Root("DetachUserPolicy", ("UserName", user), ("PolicyArn", ReadOnly));
+        Root("DeleteUser", ("UserName", user));
+
+        var outcome = await _engine.RevokeLeaseAsync(issued.Lease.LeaseId, force: false, null, CancellationToken.None);
+        Assert.Equal(RevokeStatus.AlreadyGone, outcome.Status);
+        Assert.Empty(_engine.ListLeases(null));
+    }
+
+    [Fact]
+    public async Task A_failed_revoke_keeps_the_lease_and_force_forgets_it_with_a_warning()
+    {
+        var issued = await Issue();
+        _server.Options.AddFail(new FaultRule("DeleteUser"));
+
+        var failed = await _engine.RevokeLeaseAsync(issued.Lease.LeaseId, force: false, null, CancellationToken.None);
+        Assert.Equal(RevokeStatus.Failed, failed.Status);
+        Assert.Equal("RevokeFailed", failed.Error!.Reason);
+        Assert.NotNull(_engine.GetLease(issued.Lease.LeaseId));
+
+        var events = new RecordingEvents();
+        var forced = await _engine.RevokeLeaseAsync(issued.Lease.LeaseId, force: true, events, CancellationToken.None);
+        Assert.Equal(RevokeStatus.Forgotten, forced.Status);
+        Assert.Contains(events.Warnings, w => w.Contains(issued.Lease.UserName!, StringComparison.Ordinal));
+        Assert.Empty(_engine.ListLeases(null));
+    }
+
+    [Fact]
+    public async Task Prefix_revocation_runs_in_parallel_and_leaves_nothing()
+    {
+        var issued = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => Issue()));
+        var leases = _engine.ResolveRevokePrefix("aws/creds/dev");
+        Assert.Equal(12, leases.Count);
+        var summary = await _engine.RevokeLeasesAsync(leases, 8, force: false, null, CancellationToken.None);
+        Assert.Equal(12, summary.Revoked);
+        Assert.Empty(VaultUsers);
+        Assert.Empty(_engine.ListLeases("aws/"));
+    }
+
+    [Fact]
+    public async Task A_prefix_that_is_a_lease_id_means_that_lease_as_in_vault()
+    {
+        var one = await Issue();
+        await Issue();
+        var resolved = _engine.ResolveRevokePrefix(one.Lease.LeaseId);
+        Assert.Equal(one.Lease.LeaseId, Assert.Single(resolved).LeaseId);
+    }
+
+    [Fact]
+    public async Task No_secret_reaches_the_store_folder()
+    {
+        var issued = await Task.WhenAll(Issue(), Issue());
+        var bytes = _temp.AllBytesAsLatin1();
+        Assert.DoesNotContain(_server.Options.RootSecretAccessKey, bytes);
+        Assert.All(issued, i => Assert.DoesNotContain(i.SecretAccessKey, bytes));
+        Assert.All(issued, i => Assert.DoesNotContain(i.SecretAccessKey, i.ToString()));
+    }
+
+    private void CreateGroup(string name) => Root("CreateGroup", ("GroupName", name));
+
+    private void Root(string action, params (string, string)[] parameters)
+    {
+        var signer = new DynamicAwsCreds.Tests.LocalAws.TestSigner(_server.Endpoint, _server.Options.RootAccessKeyId, _server.Options.RootSecretAccessKey);
+        var answer = signer.IamAsync(action, parameters).GetAwaiter().GetResult();
+        Assert.True(answer.Status == System.Net.HttpStatusCode.OK, $"{action}: {answer.Body}");
+    }
+
+    private sealed class RecordingEvents : IOperationEvents
+    {
+        public List<string> Warnings { get; } = [];
+        public void Verbose(string message) { }
+        public void Warning(string message) { lock (Warnings) { Warnings.Add(message); } }
+        public void Progress(int completed, int total, string status) { }
+    }
+}

@@ -1,0 +1,138 @@
+using DynamicAwsCreds.Engine;
+using DynamicAwsCreds.Engine.Store;
+using Microsoft.Data.Sqlite;
+using Xunit;
+
+namespace DynamicAwsCreds.Tests.Engine;
+
+public class LeaseStoreTests
+{
+    private static LeaseRecord Lease(string id, string mount = "aws", string role = "dev", LeaseState state = LeaseState.Active)
+    {
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        return new LeaseRecord(id, mount, role, "iam_user", state, now, now.AddHours(1), now.AddHours(768), null, true, "vault-user", "AKIDEXAMPLE", null,
+            state == LeaseState.Pending ? new LeaseOwner("host", 42, now) : null);
+    }
+
+    [Fact]
+    public void Everything_survives_into_a_new_store_instance()
+    {
+        using var temp = new TempStore();
+        using (var store = LeaseStore.Open(temp.StorePath))
+        {
+            Assert.True(store.TryAddMount(new MountRecord("aws", "aws", "d", TimeSpan.FromHours(1), null, DateTimeOffset.UtcNow)));
+            store.PutRole(new RoleRecord("aws", "dev", "{}", DateTimeOffset.UtcNow));
+            store.PutRootConfig(new RootConfigRecord("aws", "AKIDEXAMPLE", [1, 2, 3], "eu-west-1", null, null, 5, null));
+            store.InsertLease(Lease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA"));
+        }
+
+        SqliteConnection.ClearAllPools();
+        using var reopened = LeaseStore.Open(temp.StorePath);
+        Assert.Equal(TimeSpan.FromHours(1), reopened.GetMount("aws")!.DefaultLeaseTtl);
+        Assert.NotNull(reopened.GetRole("aws", "dev"));
+        Assert.Equal(new byte[] { 1, 2, 3 }, reopened.GetRootConfig("aws")!.SecretKeyCiphertext);
+        Assert.Equal("vault-user", reopened.GetLease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA")!.UserName);
+    }
+
+    [Fact]
+    public void Adding_a_mount_twice_reports_the_conflict()
+    {
+        using var temp = new TempStore();
+        using var store = LeaseStore.Open(temp.StorePath);
+        var m = new MountRecord("aws", "aws", null, null, null, DateTimeOffset.UtcNow);
+        Assert.True(store.TryAddMount(m));
+        Assert.False(store.TryAddMount(m));
+    }
+
+    [Fact]
+    public void Prefix_listing_is_a_path_prefix_and_skips_intents()
+    {
+        using var temp = new TempStore();
+        using var store = LeaseStore.Open(temp.StorePath);
+        store.InsertLease(Lease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA"));
+        store.InsertLease(Lease("aws/creds/dev/BBBBBBBBBBBBBBBBBBBBBBBB"));
+        store.InsertLease(Lease("aws/creds/developer/CCCCCCCCCCCCCCCCCCCCCCCC", role: "developer"));
+        store.InsertLease(Lease("aws/creds/dev/DDDDDDDDDDDDDDDDDDDDDDDD", state: LeaseState.Pending));
+
+        Assert.Equal(2, store.ListLeasesByPrefix("aws/creds/dev/").Count);
+        Assert.Equal(3, store.ListLeasesByPrefix("aws/creds/dev").Count);
+        Assert.Single(store.ListPendingLeases());
+        Assert.Equal(3, store.CountLeases("aws"));
+    }
+
+    [Fact]
+    public void Activating_an_intent_clears_its_owner()
+    {
+        using var temp = new TempStore();
+        using var store = LeaseStore.Open(temp.StorePath);
+        store.InsertLease(Lease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA", state: LeaseState.Pending));
+        Assert.True(store.ActivateLease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA", "AKIDNEW"));
+        var lease = store.GetLease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA")!;
+        Assert.Equal(LeaseState.Active, lease.State);
+        Assert.Null(lease.Owner);
+        Assert.Equal("AKIDNEW", lease.AccessKeyId);
+        Assert.False(store.ActivateLease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA", "AKIDOTHER"));
+    }
+
+    [Theory]
+    [InlineData("x'); DROP TABLE leases; --")]
+    [InlineData("%")]
+    [InlineData("_")]
+    [InlineData("\" OR \"1\"=\"1")]
+    public void Hostile_strings_are_stored_inertly(string hostile)
+    {
+        using var temp = new TempStore();
+        using var store = LeaseStore.Open(temp.StorePath);
+        store.InsertLease(Lease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA"));
+        store.TryAddMount(new MountRecord("aws", "aws", hostile, null, null, DateTimeOffset.UtcNow));
+        store.PutRole(new RoleRecord("aws", hostile, hostile, DateTimeOffset.UtcNow));
+        store.InsertLease(Lease(hostile, role: hostile));
+
+        Assert.Equal(hostile, store.GetRole("aws", hostile)!.DefinitionJson);
+        Assert.Equal(hostile, store.GetMount("aws")!.Description);
+        Assert.Equal(hostile, store.GetLease(hostile)!.Role);
+        Assert.NotNull(store.GetLease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA"));
+        Assert.Empty(store.ListLeasesByPrefix(hostile + "/"));
+    }
+
+    [Fact]
+    public void A_file_that_is_not_sqlite_is_reported_and_left_untouched()
+    {
+        using var temp = new TempStore();
+        Directory.CreateDirectory(temp.Folder);
+        var junk = "this is not a database, it is somebody's notes"u8.ToArray();
+        File.WriteAllBytes(temp.StorePath, junk);
+        var ex = Assert.Throws<EngineException>(() => LeaseStore.Open(temp.StorePath));
+        Assert.Equal("StoreCorrupt", ex.Reason);
+        Assert.Contains(temp.StorePath, ex.Message);
+        Assert.Equal(junk, File.ReadAllBytes(temp.StorePath));
+    }
+
+    [Fact]
+    public void A_store_from_a_newer_module_is_refused_and_left_untouched()
+    {
+        using var temp = new TempStore();
+        LeaseStore.Open(temp.StorePath).Dispose();
+        using (var c = new SqliteConnection($"Data Source={temp.StorePath};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "PRAGMA user_version = 999;";
+            cmd.ExecuteNonQuery();
+        }
+
+        var ex = Assert.Throws<EngineException>(() => LeaseStore.Open(temp.StorePath));
+        Assert.Equal("StoreTooNew", ex.Reason);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Folder_and_files_are_owner_only_from_the_start()
+    {
+        using var temp = new TempStore();
+        using var store = LeaseStore.Open(temp.StorePath);
+        store.InsertLease(Lease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA"));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(temp.Folder));
+        Assert.All(Directory.GetFiles(temp.Folder), f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
+    }
+}

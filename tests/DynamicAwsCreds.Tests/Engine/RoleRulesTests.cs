@@ -1,0 +1,86 @@
+using DynamicAwsCreds.Engine;
+using DynamicAwsCreds.Engine.Config;
+using Xunit;
+
+namespace DynamicAwsCreds.Tests.Engine;
+
+public class RoleRulesTests
+{
+    private static Role Apply(RoleInput input, Role? existing = null, string name = "dev") =>
+        RoleRules.Apply("aws", name, existing, input, DateTimeOffset.UtcNow);
+
+    [Fact]
+    public void A_new_role_defaults_to_iam_user() =>
+        Assert.Equal(CredentialTypes.IamUser, Apply(new RoleInput { PolicyArns = ["arn:aws:iam::aws:policy/ReadOnlyAccess"] }).CredentialType);
+
+    [Fact]
+    public void An_update_changes_only_the_given_fields()
+    {
+        var first = Apply(new RoleInput { PolicyArns = ["arn:aws:iam::aws:policy/ReadOnlyAccess"], IamGroups = ["devs"] });
+        var second = Apply(new RoleInput { PolicyDocument = "{ \"Version\": \"2012-10-17\", \"Statement\": [] }" }, first);
+        Assert.Equal(first.PolicyArns, second.PolicyArns);
+        Assert.Equal(first.IamGroups, second.IamGroups);
+        Assert.Equal("{\"Version\":\"2012-10-17\",\"Statement\":[]}", second.PolicyDocument);
+    }
+
+    [Theory]
+    [InlineData("-dev")]
+    [InlineData("dev-")]
+    [InlineData("dev ops")]
+    [InlineData("dev/ops")]
+    [InlineData("dév")]
+    [InlineData("dev\n")]
+    [InlineData("dev٣")]
+    public void Role_names_follow_vaults_pattern(string name) =>
+        Assert.Equal("InvalidRoleName", Assert.Throws<EngineException>(() => Apply(new RoleInput(), name: name)).Reason);
+
+    [Theory]
+    [InlineData("arn:aws:s3:::bucket")]
+    [InlineData("arn:aws:iam::aws:role/ReadOnlyAccess")]
+    [InlineData("ReadOnlyAccess")]
+    [InlineData("arn:aws:iam::12345:policy/x")]
+    public void Policy_arns_must_be_iam_policy_arns(string arn) =>
+        Assert.Equal("InvalidPolicyArn", Assert.Throws<EngineException>(() => Apply(new RoleInput { PolicyArns = [arn] })).Reason);
+
+    [Theory]
+    [InlineData("arn:aws:iam::aws:policy/ReadOnlyAccess")]
+    [InlineData("arn:aws:iam::aws:policy/job-function/ViewOnlyAccess")]
+    [InlineData("arn:aws-us-gov:iam::123456789012:policy/team/MyPolicy")]
+    public void Valid_policy_arns_pass(string arn) => Assert.Equal([arn], Apply(new RoleInput { PolicyArns = [arn] }).PolicyArns);
+
+    [Fact]
+    public void Session_token_roles_take_no_policy_document() =>
+        Assert.Equal("InvalidRoleParameter", Assert.Throws<EngineException>(() =>
+            Apply(new RoleInput { CredentialType = "session_token", PolicyDocument = "{}" })).Reason);
+
+    [Fact]
+    public void Default_sts_ttl_may_not_exceed_max() =>
+        Assert.Equal("InvalidRoleParameter", Assert.Throws<EngineException>(() => Apply(new RoleInput
+        {
+            CredentialType = "federation_token", PolicyArns = ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+            DefaultStsTtl = TimeSpan.FromHours(2), MaxStsTtl = TimeSpan.FromHours(1),
+        })).Reason);
+
+    [Fact]
+    public void Sts_ttls_stay_within_awss_limits() =>
+        Assert.Equal("InvalidDuration", Assert.Throws<EngineException>(() => Apply(new RoleInput
+        {
+            CredentialType = "federation_token", PolicyArns = ["arn:aws:iam::aws:policy/ReadOnlyAccess"], DefaultStsTtl = TimeSpan.FromMinutes(5),
+        })).Reason);
+
+    [Fact]
+    public void Boundary_must_be_a_policy_arn() =>
+        Assert.Equal("InvalidPolicyArn", Assert.Throws<EngineException>(() =>
+            Apply(new RoleInput { PermissionsBoundaryArn = "arn:aws:iam::123456789012:role/x" })).Reason);
+
+    [Theory]
+    [InlineData("dynamic")]
+    [InlineData("/dynamic")]
+    [InlineData("dynamic/")]
+    public void User_path_must_begin_and_end_with_a_slash(string path) =>
+        Assert.Equal("InvalidUserPath", Assert.Throws<EngineException>(() => Apply(new RoleInput { UserPath = path })).Reason);
+
+    [Fact]
+    public void Policy_documents_must_be_json_objects() =>
+        Assert.Equal("InvalidPolicyDocument", Assert.Throws<EngineException>(() => Apply(new RoleInput { PolicyDocument = "[1,2]" })).Reason);
+}

@@ -1,0 +1,28 @@
+<#
+.SYNOPSIS
+    Runs every tests/Pester/*.Tests.ps1 over the built module with Pester 5.7.1 from the NuGet cache,
+    and writes {Passed, Failed} to -ResultFile for build.ps1's closing line.
+#>
+param(
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [Parameter(Mandatory)] [string] $LocalAwsDll,
+    [Parameter(Mandatory)] [string] $ResultFile
+)
+$ErrorActionPreference = 'Stop'
+$packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+Import-Module (Join-Path $packages 'pester/5.7.1/tools/Pester.psd1') -Force
+
+# Read by TestHelpers.psm1 in every test file.
+$env:DYNAMICAWSCREDS_TEST_MODULE = (Resolve-Path $ModulePath).Path
+$env:DYNAMICAWSCREDS_TEST_LOCALAWS = (Resolve-Path $LocalAwsDll).Path
+
+$config = New-PesterConfiguration
+$config.Run.Path = $PSScriptRoot
+$config.Run.PassThru = $true
+$config.Output.Verbosity = 'Normal'
+$config.Should.ErrorAction = 'Stop'
+$result = Invoke-Pester -Configuration $config
+
+[pscustomobject]@{ Passed = $result.PassedCount; Failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount } |
+    ConvertTo-Json | Set-Content -Path $ResultFile
+if ($result.Result -ne 'Passed') { exit 1 }

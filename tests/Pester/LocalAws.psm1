@@ -1,0 +1,233 @@
+#Requires -Version 7.4
+# Helpers for Pester tests: start/stop the LocalAws IAM+STS emulator and call it with SigV4-signed
+# Query-protocol requests. The signing code here is this module's own (HMACSHA256/SHA256), independent of
+# both LocalAws's verifier and the AWS SDK.
+
+Set-StrictMode -Version Latest
+
+$script:Http = [System.Net.Http.HttpClient]::new()
+$script:Http.Timeout = [TimeSpan]::FromSeconds(60)
+$script:DefaultAccessKey = 'AKIAIOSFODNN7EXAMPLE'
+$script:DefaultSecretKey = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
+
+function Resolve-LocalAwsDll {
+    param([string] $LocalAwsDll)
+    if ($LocalAwsDll) {
+        if (-not (Test-Path -LiteralPath $LocalAwsDll)) { throw "LocalAws.dll not found at '$LocalAwsDll'." }
+        return (Resolve-Path -LiteralPath $LocalAwsDll).ProviderPath
+    }
+    if ($env:LOCALAWS_DLL -and (Test-Path -LiteralPath $env:LOCALAWS_DLL)) { return $env:LOCALAWS_DLL }
+    $root = Join-Path $PSScriptRoot '..' 'LocalAws' 'bin'
+    foreach ($config in 'Release', 'Debug') {
+        $candidate = Join-Path $root $config 'net10.0' 'LocalAws.dll'
+        if (Test-Path -LiteralPath $candidate) { return (Resolve-Path -LiteralPath $candidate).ProviderPath }
+    }
+    throw "LocalAws.dll not found under '$root' (Release or Debug). Build it first: dotnet build tests/LocalAws -c Release"
+}
+
+function Start-LocalAws {
+    <#
+    .SYNOPSIS
+    Starts LocalAws on a free loopback port and returns { Endpoint, Port, RootAccessKey, RootSecretKey, Process }.
+    .EXAMPLE
+    $aws = Start-LocalAws -ArgumentList '--fail', 'CreateAccessKey:1'
+    #>
+    [CmdletBinding()]
+    param(
+        [string[]] $ArgumentList = @(),
+        [string] $LocalAwsDll,
+        [int] $TimeoutSeconds = 30
+    )
+
+    $dll = Resolve-LocalAwsDll -LocalAwsDll $LocalAwsDll
+    $accessKey = $script:DefaultAccessKey
+    $secretKey = $script:DefaultSecretKey
+    for ($i = 0; $i -lt $ArgumentList.Count - 1; $i++) {
+        if ($ArgumentList[$i] -eq '--root-access-key') { $accessKey = $ArgumentList[$i + 1] }
+        if ($ArgumentList[$i] -eq '--root-secret-key') { $secretKey = $ArgumentList[$i + 1] }
+    }
+
+    $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+    foreach ($a in @($dll, '--port', '0') + $ArgumentList) { $psi.ArgumentList.Add([string]$a) }
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardInput = $true
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $process = [System.Diagnostics.Process]::Start($psi)
+    $stderr = $process.StandardError.ReadToEndAsync()
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+
+    $endpoint = $null
+    while (-not $endpoint) {
+        $remaining = [int][Math]::Max(0, ($deadline - [DateTime]::UtcNow).TotalMilliseconds)
+        $read = $process.StandardOutput.ReadLineAsync()
+        if (-not $read.Wait($remaining)) {
+            try { $process.Kill($true) } catch { Write-Verbose "kill: $_" }
+            throw "LocalAws did not report 'LocalAws listening on' within $TimeoutSeconds s."
+        }
+        $line = $read.Result
+        if ($null -eq $line) {
+            $process.WaitForExit(5000) | Out-Null
+            $err = if ($stderr.Wait(2000)) { $stderr.Result } else { '' }
+            $code = if ($process.HasExited) { $process.ExitCode } else { '?' }
+            throw "LocalAws exited (code $code) before listening: $err"
+        }
+        if ($line -match '^LocalAws listening on (http://\S+?)/?$') { $endpoint = $Matches[1] }
+    }
+
+    $keyLine = $process.StandardOutput.ReadLineAsync()
+    if ($keyLine.Wait(5000) -and $keyLine.Result -match '^Root access key: (\S+)$') { $accessKey = $Matches[1] }
+
+    [pscustomobject]@{
+        PSTypeName    = 'LocalAws.Server'
+        Endpoint      = $endpoint
+        Port          = ([Uri]$endpoint).Port
+        RootAccessKey = $accessKey
+        RootSecretKey = $secretKey
+        Process       = $process
+    }
+}
+
+function Stop-LocalAws {
+    <# .SYNOPSIS Stops a LocalAws started by Start-LocalAws (closes its stdin, then kills it if it lingers). #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, ValueFromPipeline)] $Server)
+    process {
+        $p = $Server.Process
+        if ($null -eq $p) { return }
+        try {
+            if (-not $p.HasExited) {
+                try { $p.StandardInput.Close() } catch { Write-Verbose "stdin: $_" }
+                if (-not $p.WaitForExit(5000)) { $p.Kill($true); $p.WaitForExit(5000) | Out-Null }
+            }
+        }
+        finally { $p.Dispose() }
+    }
+}
+
+function ConvertTo-QueryParameters {
+    param([System.Collections.IDictionary] $Parameters)
+    $list = [System.Collections.Generic.List[System.Collections.Generic.KeyValuePair[string, string]]]::new()
+    $add = { param($k, $v) $list.Add([System.Collections.Generic.KeyValuePair[string, string]]::new($k, $v)) }
+    foreach ($name in $Parameters.Keys) {
+        $value = $Parameters[$name]
+        if ($value -is [System.Collections.IEnumerable] -and $value -isnot [string] -and $value -isnot [System.Collections.IDictionary]) {
+            $n = 0
+            foreach ($item in $value) {
+                $n++
+                if ($item -is [System.Collections.IDictionary]) {
+                    foreach ($k in $item.Keys) { & $add "$name.member.$n.$k" ([string]$item[$k]) }
+                }
+                else { & $add "$name.member.$n" ([string]$item) }
+            }
+        }
+        elseif ($value -is [bool]) { & $add $name ($value ? 'true' : 'false') }
+        else { & $add $name ([string]$value) }
+    }
+    , $list
+}
+
+function Get-Sha256Hex([byte[]] $Bytes) {
+    [Convert]::ToHexString([System.Security.Cryptography.SHA256]::HashData($Bytes)).ToLowerInvariant()
+}
+
+function Get-HmacSha256([byte[]] $Key, [string] $Data) {
+    [System.Security.Cryptography.HMACSHA256]::HashData($Key, [System.Text.Encoding]::UTF8.GetBytes($Data))
+}
+
+function Invoke-LocalIam {
+    <#
+    .SYNOPSIS
+    Calls one IAM (or STS) Query action on LocalAws, signed with SigV4, and returns the response as [xml].
+    On an AWS error it throws; the ErrorRecord's id is LocalAws.<Code> and $_.Exception.Data holds
+    Code, Message, StatusCode and RequestId.
+    .EXAMPLE
+    (Invoke-LocalIam -Server $aws -Action ListUsers -Parameters @{ PathPrefix = '/' }).ListUsersResponse.ListUsersResult.Users.member
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] $Server,
+        [Parameter(Mandatory)] [string] $Action,
+        [System.Collections.IDictionary] $Parameters = @{},
+        [string] $AccessKey,
+        [string] $SecretKey,
+        [ValidateSet('iam', 'sts')] [string] $Service = 'iam',
+        [string] $Region = 'us-east-1'
+    )
+
+    $endpoint = if ($Server -is [string]) { $Server } else { $Server.Endpoint }
+    if (-not $AccessKey) { $AccessKey = if ($Server -is [string]) { $script:DefaultAccessKey } else { $Server.RootAccessKey } }
+    if (-not $SecretKey) { $SecretKey = if ($Server -is [string]) { $script:DefaultSecretKey } else { $Server.RootSecretKey } }
+    $uri = [Uri]($endpoint.TrimEnd('/') + '/')
+    $version = if ($Service -eq 'sts') { '2011-06-15' } else { '2010-05-08' }
+
+    $pairs = [System.Collections.Generic.List[string]]::new()
+    $pairs.Add('Action=' + [Uri]::EscapeDataString($Action))
+    $pairs.Add('Version=' + $version)
+    foreach ($p in (ConvertTo-QueryParameters $Parameters)) {
+        $pairs.Add([Uri]::EscapeDataString($p.Key) + '=' + [Uri]::EscapeDataString($p.Value))
+    }
+    $body = [System.Text.Encoding]::UTF8.GetBytes($pairs -join '&')
+
+    # SigV4, from AWS's documentation: canonical request -> string to sign -> derived key -> signature.
+    $now = [DateTime]::UtcNow
+    $amzDate = $now.ToString("yyyyMMdd'T'HHmmss'Z'", [Globalization.CultureInfo]::InvariantCulture)
+    $day = $amzDate.Substring(0, 8)
+    $payloadHash = Get-Sha256Hex $body
+    $contentType = 'application/x-www-form-urlencoded; charset=utf-8'
+    $hostHeader = if ($uri.IsDefaultPort) { $uri.Host } else { "$($uri.Host):$($uri.Port)" }
+    $signedHeaders = 'content-type;host;x-amz-content-sha256;x-amz-date'
+    $canonical = @(
+        'POST', '/', '',
+        "content-type:$contentType", "host:$hostHeader", "x-amz-content-sha256:$payloadHash", "x-amz-date:$amzDate", '',
+        $signedHeaders, $payloadHash) -join "`n"
+    $scope = "$day/$Region/$Service/aws4_request"
+    $stringToSign = "AWS4-HMAC-SHA256`n$amzDate`n$scope`n" + (Get-Sha256Hex ([System.Text.Encoding]::UTF8.GetBytes($canonical)))
+    $key = Get-HmacSha256 ([System.Text.Encoding]::UTF8.GetBytes("AWS4$SecretKey")) $day
+    $key = Get-HmacSha256 $key $Region
+    $key = Get-HmacSha256 $key $Service
+    $key = Get-HmacSha256 $key 'aws4_request'
+    $signature = [Convert]::ToHexString((Get-HmacSha256 $key $stringToSign)).ToLowerInvariant()
+
+    $request = [System.Net.Http.HttpRequestMessage]::new([System.Net.Http.HttpMethod]::Post, $uri)
+    try {
+        $request.Content = [System.Net.Http.ByteArrayContent]::new($body)
+        $null = $request.Content.Headers.TryAddWithoutValidation('Content-Type', $contentType)
+        $null = $request.Headers.TryAddWithoutValidation('X-Amz-Date', $amzDate)
+        $null = $request.Headers.TryAddWithoutValidation('X-Amz-Content-SHA256', $payloadHash)
+        $null = $request.Headers.TryAddWithoutValidation('Authorization',
+            "AWS4-HMAC-SHA256 Credential=$AccessKey/$scope, SignedHeaders=$signedHeaders, Signature=$signature")
+        try {
+            $response = $script:Http.SendAsync($request).GetAwaiter().GetResult()
+        }
+        catch [System.Net.Http.HttpRequestException] {
+            $ex = [System.Net.Http.HttpRequestException]::new("LocalAws closed the connection for $Action without an answer: $($_.Exception.Message)", $_.Exception)
+            $ex.Data['Code'] = 'ConnectionClosed'
+            $PSCmdlet.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new(
+                    $ex, 'LocalAws.ConnectionClosed', [System.Management.Automation.ErrorCategory]::ConnectionError, $Action))
+        }
+        try {
+            $text = $response.Content.ReadAsStringAsync().GetAwaiter().GetResult()
+            [xml] $xml = $text
+            if (-not $response.IsSuccessStatusCode) {
+                $code = $xml.ErrorResponse.Error.Code
+                $message = $xml.ErrorResponse.Error.Message
+                $ex = [System.InvalidOperationException]::new("${code}: $message")
+                $ex.Data['Code'] = $code
+                $ex.Data['Message'] = $message
+                $ex.Data['StatusCode'] = [int]$response.StatusCode
+                $ex.Data['RequestId'] = $xml.ErrorResponse.RequestId
+                $category = switch ([int]$response.StatusCode) {
+                    403 { 'PermissionDenied' } 404 { 'ObjectNotFound' } 409 { 'ResourceExists' } 400 { 'InvalidArgument' } default { 'NotSpecified' }
+                }
+                $PSCmdlet.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new(
+                        $ex, "LocalAws.$code", [System.Management.Automation.ErrorCategory]$category, $Action))
+            }
+            $xml
+        }
+        finally { $response.Dispose() }
+    }
+    finally { $request.Dispose() }
+}
+
+Export-ModuleMember -Function Start-LocalAws, Stop-LocalAws, Invoke-LocalIam

@@ -1,0 +1,63 @@
+# Shared by the Pester tests: a temporary store per test, a fresh pwsh to run the built module in,
+# and LocalAws started through LocalAws.psm1.
+Import-Module (Join-Path $PSScriptRoot 'LocalAws.psm1') -Force
+
+function Get-TestModulePath { $env:DYNAMICAWSCREDS_TEST_MODULE }
+
+function New-TestStore {
+    $folder = Join-Path ([IO.Path]::GetTempPath()) "dac-test-$([guid]::NewGuid().ToString('n'))"
+    Join-Path $folder 'store.db'
+}
+
+function Remove-TestStore([string] $StorePath) {
+    $folder = Split-Path $StorePath
+    if (Test-Path $folder) { Remove-Item $folder -Recurse -Force -ErrorAction SilentlyContinue }
+}
+
+function Start-TestLocalAws([string[]] $ArgumentList = @()) {
+    Start-LocalAws -LocalAwsDll $env:DYNAMICAWSCREDS_TEST_LOCALAWS -ArgumentList $ArgumentList
+}
+
+<#
+.SYNOPSIS
+    Runs a script in a new pwsh process with the built module imported and the given store, as a user
+    in a new terminal would. Returns what the script wrote, deserialized (CLIXML), and throws with the
+    process's errors when it fails.
+#>
+function Invoke-FreshPwsh {
+    param(
+        [Parameter(Mandatory)] [string] $StorePath,
+        [Parameter(Mandatory)] [string] $Script,
+        [hashtable] $Variables = @{}
+    )
+    $prelude = @(
+        '$ErrorActionPreference = ''Stop'''
+        "Import-Module '$((Get-TestModulePath) -replace "'", "''")'"
+    )
+    foreach ($name in $Variables.Keys) {
+        $json = ($Variables[$name] | ConvertTo-Json -Compress -Depth 5) -replace "'", "''"
+        $prelude += "`$$name = '$json' | ConvertFrom-Json"
+    }
+    $file = Join-Path ([IO.Path]::GetTempPath()) "dac-fresh-$([guid]::NewGuid().ToString('n')).ps1"
+    $outFile = "$file.xml"
+    Set-Content -Path $file -Value (($prelude -join "`n") + "`n& {`n$Script`n} | Export-Clixml -Path '$outFile' -Depth 4")
+    $pwshDll = Join-Path $PSHOME 'pwsh.dll'
+    $saved = $env:DYNAMICAWSCREDS_STORE
+    try {
+        $env:DYNAMICAWSCREDS_STORE = $StorePath
+        $output = if (Test-Path $pwshDll) {
+            & ([Environment]::ProcessPath) $pwshDll -NoLogo -NoProfile -NonInteractive -File $file 2>&1
+        }
+        else {
+            & ([Environment]::ProcessPath) -NoLogo -NoProfile -NonInteractive -File $file 2>&1
+        }
+        if ($LASTEXITCODE -ne 0) { throw "Fresh pwsh failed (exit $LASTEXITCODE): $($output -join "`n")" }
+        if (Test-Path $outFile) { Import-Clixml $outFile }
+    }
+    finally {
+        $env:DYNAMICAWSCREDS_STORE = $saved
+        Remove-Item $file, $outFile -ErrorAction SilentlyContinue
+    }
+}
+
+Export-ModuleMember -Function *
