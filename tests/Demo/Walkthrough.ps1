@@ -13,6 +13,14 @@ param(
 $ErrorActionPreference = 'Stop'
 $env:DYNAMICAWSCREDS_STORE = $StorePath
 Import-Module $ModulePath
+Import-Module (Join-Path $PSScriptRoot '../Pester/LocalAws.psm1')
+$iam = [pscustomobject]@{ Endpoint = $Endpoint.TrimEnd('/'); RootAccessKey = $AccessKey; RootSecretKey = $SecretKey }
+
+function Show-VaultUsers {
+    $users = (Invoke-LocalIam -Server $iam -Action ListUsers).ListUsersResponse.ListUsersResult.Users.member |
+        Where-Object { $_ -and $_.UserName -like 'vault-*' }
+    if ($users) { $users | Select-Object UserName, CreateDate | Format-Table | Out-Host } else { Write-Host '(no vault-* IAM users)' }
+}
 
 function Step([string] $Vault, [string] $PowerShell, [scriptblock] $Action) {
     Write-Host ''
@@ -40,6 +48,7 @@ Step 'vault read aws/creds/developer-access' '$cred = Get-AwsCredential develope
     $script:cred = Get-AwsCredential developer-access
     $script:cred | Format-List LeaseId, LeaseDuration, Renewable, AccessKey, @{ n = 'SecretKey'; e = { $_.SecretKey.Substring(0, 4) + '…(hidden)' } }, Expiration, UserName
 }
+Step '(what IAM now holds, asked through LocalAws''s IAM API)' 'aws iam list-users' { Show-VaultUsers }
 Step '(a few more, to revoke by prefix below)' '1..2 | ForEach-Object { Get-AwsCredential developer-access } | Format-Table' {
     1..2 | ForEach-Object { Get-AwsCredential developer-access } | Format-Table
 }
@@ -52,9 +61,10 @@ Step "vault lease revoke $($script:cred.LeaseId)" "Revoke-Lease $($script:cred.L
 Step 'vault lease revoke -prefix aws/creds/developer-access' 'Revoke-Lease -Prefix aws/creds/developer-access' {
     Revoke-Lease -Prefix aws/creds/developer-access
 }
-Step '(nothing is left)' 'Get-Lease -Prefix aws/creds/developer-access; Get-SecretsEngine' {
-    Get-Lease -Prefix aws/creds/developer-access
-    Get-SecretsEngine
+Step '(nothing is left)' 'Get-Lease -Prefix aws/creds/developer-access; Get-SecretsEngine; aws iam list-users' {
+    Get-Lease -Prefix aws/creds/developer-access | Out-Host
+    Get-SecretsEngine | Out-Host
+    Show-VaultUsers
 }
 Write-Host ''
 Write-Host 'Walkthrough complete.' -ForegroundColor Green

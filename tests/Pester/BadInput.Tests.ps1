@@ -8,7 +8,8 @@ BeforeAll {
     function Get-StoreSnapshot {
         $folder = Split-Path $env:DYNAMICAWSCREDS_STORE
         $users = (Invoke-LocalIam -Server $script:server -Action ListUsers).OuterXml -replace '<RequestId>[^<]*</RequestId>', ''
-        $files = Get-ChildItem $folder -File -Force | Sort-Object Name | ForEach-Object {
+        # -shm is SQLite's shared-memory index, rewritten by reads; the data lives in the db and its -wal.
+        $files = Get-ChildItem $folder -File -Force | Where-Object Name -NotLike '*-shm' | Sort-Object Name | ForEach-Object {
             "$($_.Name):$((Get-FileHash $_.FullName -Algorithm SHA256).Hash)"
         }
         ($files + $users) -join "`n"

@@ -157,9 +157,9 @@ Describe 'The Vault AWS walkthrough' {
     It 'creates the store folder 0700 and its files 0600' -Skip:$IsWindows {
         Get-AwsCredential developer-access | Out-Null
         $folder = Split-Path $script:store
-        (Get-Item $folder).UnixFileMode.ToString() | Should -Be 'UserRead, UserWrite, UserExecute'
+        (Get-Item $folder).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, UserExecute')
         foreach ($file in Get-ChildItem $folder -File -Force) {
-            $file.UnixFileMode.ToString() | Should -Be 'UserRead, UserWrite'
+            $file.UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite')
         }
     }
 }

@@ -59,8 +59,18 @@ internal static class IamUserIssuer
         }
     }
 
-    private static Task CreateUserAsync(IamClient iam, Role role, string userName, CancellationToken ct) =>
-        iam.CreateUserAsync(userName, role.UserPath, role.PermissionsBoundaryArn, role.IamTags.Count > 0 ? role.IamTags : null, ct);
+    private static async Task CreateUserAsync(IamClient iam, Role role, string userName, CancellationToken ct)
+    {
+        try
+        {
+            await iam.CreateUserAsync(userName, role.UserPath, role.PermissionsBoundaryArn, role.IamTags.Count > 0 ? role.IamTags : null, ct).ConfigureAwait(false);
+        }
+        catch (AwsServiceException ex) when (ex.Code == "EntityAlreadyExists")
+        {
+            // A retry after a lost answer finds the user our first attempt made: the name's
+            // 20 CSPRNG characters make it ours, so carry on with it.
+        }
+    }
 
     /// <summary>
     /// Removes the half-made user; on success the intent goes too. If the cleanup itself fails the intent

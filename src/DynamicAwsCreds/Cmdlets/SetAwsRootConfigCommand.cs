@@ -26,7 +26,6 @@ public sealed class SetAwsRootConfigCommand : DynamicAwsCredsCmdlet
     public PSCredential? Credential { get; set; }
 
     [Parameter]
-    [Alias("region")]
     public string? Region { get; set; }
 
     [Parameter]
