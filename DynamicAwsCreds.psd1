@@ -12,14 +12,21 @@
     CmdletsToExport      = @(
         'Enable-SecretsEngine'
         'Get-SecretsEngine'
+        'Disable-SecretsEngine'
         'Set-AwsRootConfig'
         'Get-AwsRootConfig'
+        'Update-AwsRootCredential'
+        'Set-AwsLeaseConfig'
+        'Get-AwsLeaseConfig'
         'Set-AwsRole'
         'Get-AwsRole'
         'Remove-AwsRole'
         'Get-AwsCredential'
         'Get-Lease'
+        'Update-Lease'
         'Revoke-Lease'
+        'Get-AwsOrphanUser'
+        'Remove-AwsOrphanUser'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

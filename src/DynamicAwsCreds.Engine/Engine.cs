@@ -35,7 +35,9 @@ public sealed class CredsEngine : IDisposable
         _store = new Lazy<LeaseStore>(() => LeaseStore.Open(StorePath));
         _secrets = SecretBox.ForStore(StorePath);
         _displayName = displayName ?? Environment.UserName;
-        _clock = clock ?? (() => DateTimeOffset.UtcNow);
+        var source = clock ?? (() => DateTimeOffset.UtcNow);
+        // The store keeps milliseconds: so does every time the engine hands out.
+        _clock = () => DateTimeOffset.FromUnixTimeMilliseconds(source().ToUnixTimeMilliseconds());
     }
 
     public string StorePath { get; }
@@ -50,6 +52,14 @@ public sealed class CredsEngine : IDisposable
         var p = Mount.NormalizePath(path ?? Mount.DefaultPath);
         CheckTtlPair(defaultLeaseTtl, maxLeaseTtl, "DefaultLeaseTtl", "MaxLeaseTtl");
         var record = new MountRecord(p, t, description, defaultLeaseTtl, maxLeaseTtl, _clock());
+        // As Vault, mounts may not nest: a prefix revoke of one would reach into the other.
+        var overlapping = Store.ListMounts().FirstOrDefault(m => p.StartsWith(m.Path + "/", StringComparison.Ordinal) || m.Path.StartsWith(p + "/", StringComparison.Ordinal));
+        if (overlapping is not null)
+        {
+            throw new EngineException("PathInUse", ErrorKind.ResourceExists, p,
+                $"'{p}' overlaps the secrets engine enabled at '{overlapping.Path}'. Secrets engines may not be nested; choose another -Path.");
+        }
+
         if (!Store.TryAddMount(record))
         {
             throw new EngineException("PathInUse", ErrorKind.ResourceExists, p,
@@ -62,6 +72,26 @@ public sealed class CredsEngine : IDisposable
     public IReadOnlyList<MountInfo> GetMounts() => Store.ListMounts().Select(ToInfo).ToList();
 
     public MountInfo GetMount(string? path) => ToInfo(RequireMount(path));
+
+    /// <summary>Disable-SecretsEngine: revokes every lease under the path, then removes its config and roles.</summary>
+    public async Task<RevokeSummary> DisableMountAsync(string? path, int throttleLimit, bool force, IOperationEvents? events, CancellationToken ct)
+    {
+        var mount = RequireMount(path);
+        var leases = Store.ListLeasesByPrefix(mount.Path + "/creds/");
+        var summary = await RevokeLeasesAsync(leases, throttleLimit, force, events, ct).ConfigureAwait(false);
+        if (summary.Failed > 0)
+        {
+            throw new EngineException("DisableFailed", ErrorKind.InvalidOperation, mount.Path,
+                $"{summary.Failed} lease(s) under '{mount.Path}' could not be revoked, so the secrets engine stays enabled. Fix the cause and run Disable-SecretsEngine again, or add -Force to forget those leases.");
+        }
+
+        Store.RemoveMount(mount.Path);
+        ForgetClients(mount.Path);
+        return summary;
+    }
+
+    /// <summary>The mount's leases that would be revoked by disabling it.</summary>
+    public int CountMountLeases(string? path) => Store.ListLeasesByPrefix(RequireMount(path).Path + "/creds/").Count;
 
     private MountInfo ToInfo(MountRecord m) =>
         new(m.Path, m.Type, m.Description, m.DefaultLeaseTtl, m.MaxLeaseTtl, Store.CountLeases(m.Path), m.CreatedAt, StorePath);
@@ -102,6 +132,10 @@ public sealed class CredsEngine : IDisposable
         var iamEndpoint = RootConfig.ValidateEndpoint(input.IamEndpoint, "IamEndpoint");
         var stsEndpoint = RootConfig.ValidateEndpoint(input.StsEndpoint, "StsEndpoint");
         RootConfig.ValidateMaxRetries(input.MaxRetries);
+        if (!string.IsNullOrEmpty(input.UsernameTemplate))
+        {
+            StsNames.ValidateTemplate(input.UsernameTemplate);
+        }
 
         var existing = Store.GetRootConfig(mount.Path);
         var record = new RootConfigRecord(
@@ -123,6 +157,70 @@ public sealed class CredsEngine : IDisposable
         var mount = RequireMount(path);
         return ToInfo(Store.GetRootConfig(mount.Path) ?? new RootConfigRecord(mount.Path, null, null, null, null, null, null, null));
     }
+
+    /// <summary>Vault's config/rotate-root: GetUser, CreateAccessKey, store the new key, DeleteAccessKey the old.</summary>
+    public async Task<RootConfigInfo> RotateRootAsync(string? path, IOperationEvents? events, CancellationToken ct)
+    {
+        var mount = RequireMount(path);
+        var config = Store.GetRootConfig(mount.Path);
+        if (config?.AccessKey is null || config.SecretKeyCiphertext is null)
+        {
+            throw new EngineException("RootConfigNotExplicit", ErrorKind.InvalidOperation, mount.Path,
+                $"The root config of '{mount.Path}' has no access key of its own (it uses the AWS SDK's default chain), so there is nothing to rotate. Set keys with Set-AwsRootConfig first.");
+        }
+
+        var clients = await ClientsAsync(mount.Path, ct).ConfigureAwait(false);
+        return await WithEvents(events, async () =>
+        {
+            var user = await Translate(() => clients.Iam.GetUserAsync(null, ct), mount.Path).ConfigureAwait(false);
+            IamAccessKey fresh;
+            try
+            {
+                fresh = await Translate(() => clients.Iam.CreateAccessKeyAsync(user.UserName, ct), user.UserName).ConfigureAwait(false);
+            }
+            catch (EngineException ex) when (ex.AwsCode == "LimitExceeded")
+            {
+                throw new EngineException("RootUserHasTwoKeys", ErrorKind.LimitsExceeded, user.UserName,
+                    $"IAM user '{user.UserName}' already has two access keys, the most AWS allows, so no new key can be made. Delete the one the root config does not use, then rotate again.", ex)
+                { AwsCode = ex.AwsCode };
+            }
+
+            var oldKey = config.AccessKey;
+            Store.PutRootConfig(config with { AccessKey = fresh.AccessKeyId, SecretKeyCiphertext = _secrets.Seal(fresh.SecretAccessKey, SecretContext(mount.Path)) });
+            ForgetClients(mount.Path);
+            try
+            {
+                // The old key deletes itself: the new one may not have propagated yet.
+                await Translate(async () => { await clients.Iam.DeleteAccessKeyAsync(oldKey, user.UserName, ct).ConfigureAwait(false); return true; }, user.UserName)
+                    .ConfigureAwait(false);
+            }
+            catch (EngineException ex)
+            {
+                CurrentEvents.Value?.Warning($"The new key {fresh.AccessKeyId} is stored and in use, but the old key {oldKey} could not be deleted ({ex.AwsCode ?? ex.Reason}). Delete it in IAM by hand.");
+            }
+
+            return ToInfo(Store.GetRootConfig(mount.Path)!);
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Vault's config/lease: the iam_user lease duration and its maximum.</summary>
+    public LeaseConfigRecord SetLeaseConfig(string? path, TimeSpan lease, TimeSpan leaseMax)
+    {
+        var mount = RequireMount(path);
+        Durations.Validate(lease, "Lease");
+        Durations.Validate(leaseMax, "LeaseMax");
+        if (lease > leaseMax)
+        {
+            throw new EngineException("InvalidDuration", ErrorKind.InvalidArgument, lease,
+                $"Lease ({Durations.Format(lease)}) must not be greater than LeaseMax ({Durations.Format(leaseMax)}).");
+        }
+
+        var record = new LeaseConfigRecord(mount.Path, lease, leaseMax);
+        Store.PutLeaseConfig(record);
+        return record;
+    }
+
+    public LeaseConfigRecord? GetLeaseConfig(string? path) => Store.GetLeaseConfig(RequireMount(path).Path);
 
     private static RootConfigInfo ToInfo(RootConfigRecord r) => new(
         r.Mount, r.AccessKey, r.SecretKeyCiphertext is not null,
@@ -175,7 +273,11 @@ public sealed class CredsEngine : IDisposable
 
     // ---- credentials ----------------------------------------------------------------------
 
-    public async Task<IssuedCredential> IssueCredentialAsync(string? path, string roleName, TimeSpan? ttl, IOperationEvents? events, CancellationToken ct)
+    public Task<IssuedCredential> IssueCredentialAsync(string? path, string roleName, TimeSpan? ttl, IOperationEvents? events, CancellationToken ct) =>
+        IssueCredentialAsync(path, roleName, ttl, new StsOptions(), events, ct);
+
+    public async Task<IssuedCredential> IssueCredentialAsync(
+        string? path, string roleName, TimeSpan? ttl, StsOptions sts, IOperationEvents? events, CancellationToken ct)
     {
         var mount = RequireMount(path);
         var role = GetRole(mount.Path, roleName);
@@ -184,23 +286,61 @@ public sealed class CredsEngine : IDisposable
             Durations.Validate(requested, "Ttl");
         }
 
-        if (role.CredentialType != CredentialTypes.IamUser)
+        var isIamUser = role.CredentialType == CredentialTypes.IamUser;
+        if (isIamUser && (sts.RoleArn is not null || sts.RoleSessionName is not null || sts.MfaCode is not null))
         {
-            throw new EngineException("CredentialTypeNotSupported", ErrorKind.NotSpecified, role.CredentialType,
-                $"Role '{role.Name}' has credential type {role.CredentialType}; this version issues iam_user credentials only.");
+            throw new EngineException("InvalidRoleParameter", ErrorKind.InvalidArgument, role.Name,
+                $"-RoleArn, -RoleSessionName and -MfaCode apply to STS roles; '{role.Name}' issues iam_user credentials.");
+        }
+
+        if (sts.RoleSessionName is { } session)
+        {
+            StsNames.ValidateSessionName(session);
         }
 
         var clients = await ClientsAsync(mount.Path, ct).ConfigureAwait(false);
         // Resolve root credentials before the intent is written, so "no credentials" changes nothing.
         await Translate(async () => await clients.Credentials.GetAsync(ct).ConfigureAwait(false), mount.Path).ConfigureAwait(false);
         var now = _clock();
+        var template = Store.GetRootConfig(mount.Path)?.UsernameTemplate;
+
+        if (!isIamUser)
+        {
+            var stsTtl = StsTtl(mount, role, ttl);
+            var lease = new LeaseRecord(
+                LeaseIds.New(mount.Path, role.Name), mount.Path, role.Name, role.CredentialType, LeaseState.Active,
+                now, now + stsTtl, now + stsTtl, null, Renewable: false, null, null, null, null);
+            var name = StsNames.Generate(template, _displayName, role, now);
+            return await WithEvents(events, () => Translate(
+                () => StsIssuer.IssueAsync(clients.Sts, clients.Iam, Store, role, lease, sts, name, ct), role.Name)).ConfigureAwait(false);
+        }
+
         var (leaseTtl, maxTtl) = IamUserTtl(mount, ttl);
-        var userName = UsernameTemplate.IamUserName(_displayName, role.Name, now);
+        var userName = StsNames.GenerateUserName(template, _displayName, role, now);
         var intent = new LeaseRecord(
             LeaseIds.New(mount.Path, role.Name), mount.Path, role.Name, role.CredentialType, LeaseState.Pending,
             now, now + leaseTtl, now + maxTtl, null, Renewable: true, userName, null, null, CurrentOwner.Value);
 
         return await WithEvents(events, () => Translate(() => IamUserIssuer.IssueAsync(clients.Iam, Store, role, intent, ct), role.Name)).ConfigureAwait(false);
+    }
+
+    /// <summary>STS TTL as Vault: -Ttl, else default_sts_ttl, else 1h; capped by max_sts_ttl, else the mount max; then AWS's 15 min to 12 h.</summary>
+    private static TimeSpan StsTtl(MountRecord mount, Role role, TimeSpan? requested)
+    {
+        var ttl = requested is { } r && r > TimeSpan.Zero ? r : role.DefaultStsTtl ?? TimeSpan.FromHours(1);
+        var max = role.MaxStsTtl ?? (mount.MaxLeaseTtl is { } m && m > TimeSpan.Zero ? m : null);
+        if (max is { } cap && ttl > cap)
+        {
+            ttl = cap;
+        }
+
+        if (ttl < RoleRules.MinStsTtl || ttl > RoleRules.MaxStsTtlLimit)
+        {
+            throw new EngineException("InvalidDuration", ErrorKind.InvalidArgument, requested ?? ttl,
+                $"STS credentials last between 15 minutes and 12 hours; {Durations.Format(ttl)} is outside that. Pass -Ttl within it (or change the role's -DefaultStsTtl/-MaxStsTtl).");
+        }
+
+        return ttl;
     }
 
     /// <summary>Vault's iam_user TTL: config/lease, else the mount default, else 768h; capped by lease_max, the mount max and 768h.</summary>
@@ -322,6 +462,112 @@ public sealed class CredsEngine : IDisposable
             events.Warning($"Lease {lease.LeaseId} was forgotten, but its IAM user '{lease.UserName}' may still exist in AWS ({ex.AwsCode ?? ex.Reason}). Remove it by hand or with Remove-AwsOrphanUser.");
             return new RevokeOutcome(lease.LeaseId, RevokeStatus.Forgotten, lease.UserName, failure);
         }
+    }
+
+    /// <summary>
+    /// Vault's lease renew: the new expiry is now + the increment (default: the mount's iam_user lease),
+    /// capped at issue time + max TTL. Rewrites the expiry guard first, so AWS and the store agree.
+    /// </summary>
+    public async Task<RenewResult> RenewLeaseAsync(string leaseId, TimeSpan? increment, IOperationEvents? events, CancellationToken ct)
+    {
+        var lease = GetLease(leaseId);
+        if (!lease.Renewable || lease.CredentialType != CredentialTypes.IamUser || lease.UserName is null)
+        {
+            throw new EngineException("LeaseNotRenewable", ErrorKind.InvalidOperation, lease.LeaseId,
+                $"Lease {lease.LeaseId} ({lease.CredentialType}) is not renewable: STS credentials end at their expiry. Get new credentials with Get-AwsCredential {lease.Role}.");
+        }
+
+        var now = _clock();
+        if (lease.ExpireTime <= now)
+        {
+            throw new EngineException("LeaseExpired", ErrorKind.InvalidOperation, lease.LeaseId,
+                $"Lease {lease.LeaseId} expired at {lease.ExpireTime:u} and can no longer be renewed. Revoke it (Revoke-Lease -Expired) and get new credentials.");
+        }
+
+        if (increment is { } inc)
+        {
+            Durations.Validate(inc, "Increment");
+        }
+
+        var mount = RequireMount(lease.Mount);
+        var wanted = now + (increment is { } i && i > TimeSpan.Zero ? i : IamUserTtl(mount, null).Ttl);
+        var capped = wanted > lease.MaxExpireTime;
+        var expiry = capped ? lease.MaxExpireTime : wanted;
+
+        var clients = await ClientsAsync(lease.Mount, ct).ConfigureAwait(false);
+        await WithEvents(events, () => Translate(async () =>
+        {
+            await clients.Iam.PutUserPolicyAsync(lease.UserName, ExpiryGuard.PolicyName, ExpiryGuard.Document(expiry), ct).ConfigureAwait(false);
+            return true;
+        }, lease.LeaseId)).ConfigureAwait(false);
+
+        if (!Store.UpdateLeaseExpiry(lease.LeaseId, expiry, now))
+        {
+            throw new EngineException("LeaseNotFound", ErrorKind.ObjectNotFound, lease.LeaseId,
+                $"Lease {lease.LeaseId} was revoked while it was being renewed.");
+        }
+
+        return new RenewResult(Store.GetLease(lease.LeaseId)!, capped);
+    }
+
+    /// <summary>Active leases past their expiry (optionally of one mount): what Revoke-Lease -Expired sweeps.</summary>
+    public IReadOnlyList<LeaseRecord> ListExpiredLeases(string? path)
+    {
+        var mount = path is null ? null : RequireMount(path).Path;
+        return Store.ListExpiredLeases(_clock()).Where(l => mount is null || l.Mount == mount).ToList();
+    }
+
+    /// <summary>
+    /// Finds intents whose issuing process is gone (or that are older than 15 minutes) and removes the
+    /// half-made IAM user behind each, so a crash mid-issue never strands a user. Returns how many were cleaned.
+    /// </summary>
+    public async Task<int> RecoverAbandonedIntentsAsync(IOperationEvents? events, CancellationToken ct)
+    {
+        var now = _clock();
+        var abandoned = Store.ListPendingLeases().Where(l => IntentOwners.IsAbandoned(l, now)).ToList();
+        var cleaned = 0;
+        foreach (var intent in abandoned)
+        {
+            try
+            {
+                var clients = await ClientsAsync(intent.Mount, ct).ConfigureAwait(false);
+                await WithEvents(events, () => Translate(() => Revoker.DeleteUserAsync(clients.Iam, intent.UserName!, ct), intent.UserName!)).ConfigureAwait(false);
+                Store.DeleteLease(intent.LeaseId);
+                cleaned++;
+                events?.Verbose($"Removed IAM user '{intent.UserName}' left half-made by a process that stopped while issuing {intent.LeaseId}.");
+            }
+            catch (EngineException ex)
+            {
+                events?.Warning($"IAM user '{intent.UserName}', left half-made by a process that stopped while issuing, could not be removed yet ({ex.AwsCode ?? ex.Reason}); it will be tried again.");
+            }
+        }
+
+        return cleaned;
+    }
+
+    /// <summary>IAM users that look issued by this module (vault-*) but that no lease in this store knows.</summary>
+    public async Task<IReadOnlyList<IamUser>> FindOrphanUsersAsync(string? path, IOperationEvents? events, CancellationToken ct)
+    {
+        var mount = RequireMount(path);
+        var clients = await ClientsAsync(mount.Path, ct).ConfigureAwait(false);
+        var userPaths = GetRoles(mount.Path).Select(r => r.UserPath ?? "/").Distinct(StringComparer.Ordinal).DefaultIfEmpty("/").ToList();
+        var users = await WithEvents(events, () => Translate(() => clients.Iam.ListUsersAsync(userPaths.Count == 1 ? userPaths[0] : "/", ct), mount.Path)).ConfigureAwait(false);
+        var known = Store.ListLeaseUserNames();
+        return users.Where(u => UsernameTemplate.LooksIssued(u.UserName) && !known.Contains(u.UserName)).ToList();
+    }
+
+    public async Task<RevokeOutcome> RemoveOrphanUserAsync(string? path, string userName, IOperationEvents? events, CancellationToken ct)
+    {
+        var mount = RequireMount(path);
+        if (Store.ListLeaseUserNames().Contains(userName))
+        {
+            throw new EngineException("UserHasLease", ErrorKind.InvalidOperation, userName,
+                $"IAM user '{userName}' belongs to a lease in this store; revoke the lease with Revoke-Lease instead.");
+        }
+
+        var clients = await ClientsAsync(mount.Path, ct).ConfigureAwait(false);
+        var result = await WithEvents(events, () => Translate(() => Revoker.DeleteUserAsync(clients.Iam, userName, ct), userName)).ConfigureAwait(false);
+        return new RevokeOutcome(userName, result == UserCleanup.Deleted ? RevokeStatus.Revoked : RevokeStatus.AlreadyGone, userName, null);
     }
 
     // ---- AWS clients ----------------------------------------------------------------------

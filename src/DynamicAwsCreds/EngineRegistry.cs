@@ -15,9 +15,10 @@ internal static class EngineRegistry
     {
         // The store follows DYNAMICAWSCREDS_STORE, even when it changes within a session.
         var storePath = StoreFiles.DefaultStorePath();
+        CredsEngine? engine;
         lock (Gate)
         {
-            if (Engines.TryGetValue(runspace, out var engine))
+            if (Engines.TryGetValue(runspace, out engine))
             {
                 if (string.Equals(engine.StorePath, Path.GetFullPath(storePath), StringComparison.Ordinal))
                 {
@@ -34,8 +35,11 @@ internal static class EngineRegistry
 
             engine = new CredsEngine(storePath);
             Engines.Add(runspace, engine);
-            return engine;
         }
+
+        // A process that died mid-issue left an intent: its half-made IAM user goes before anything else runs.
+        engine.RecoverAbandonedIntentsAsync(null, CancellationToken.None).GetAwaiter().GetResult();
+        return engine;
     }
 
     private static void OnRunspaceStateChanged(object? sender, RunspaceStateEventArgs e)

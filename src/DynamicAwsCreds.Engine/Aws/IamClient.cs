@@ -13,8 +13,8 @@ public sealed class IamClient
         string userName, string? path = null, string? permissionsBoundaryArn = null,
         IReadOnlyDictionary<string, string>? tags = null, CancellationToken ct = default)
     {
-        var parameters = Params(("UserName", userName), ("Path", path), ("PermissionsBoundary", permissionsBoundaryArn));
-        AddTags(parameters, tags);
+        var parameters = QueryParameters.Of(("UserName", userName), ("Path", path), ("PermissionsBoundary", permissionsBoundaryArn));
+        QueryParameters.AddTags(parameters, tags);
         var result = await _query.CallAsync("CreateUser", parameters, ct).ConfigureAwait(false);
         return ToUser(Required(result, "User"));
     }
@@ -22,110 +22,110 @@ public sealed class IamClient
     /// <summary>With no name, the user whose credentials sign the call.</summary>
     public async Task<IamUser> GetUserAsync(string? userName = null, CancellationToken ct = default)
     {
-        var result = await _query.CallAsync("GetUser", Params(("UserName", userName)), ct).ConfigureAwait(false);
+        var result = await _query.CallAsync("GetUser", QueryParameters.Of(("UserName", userName)), ct).ConfigureAwait(false);
         return ToUser(Required(result, "User"));
     }
 
     public Task DeleteUserAsync(string userName, CancellationToken ct = default) =>
-        _query.CallAsync("DeleteUser", Params(("UserName", userName)), ct);
+        _query.CallAsync("DeleteUser", QueryParameters.Of(("UserName", userName)), ct);
 
     public Task<IReadOnlyList<IamUser>> ListUsersAsync(string? pathPrefix = null, CancellationToken ct = default) =>
-        ListAsync("ListUsers", Params(("PathPrefix", pathPrefix)), "Users", ToUser, ct);
+        ListAsync("ListUsers", QueryParameters.Of(("PathPrefix", pathPrefix)), "Users", ToUser, ct);
 
     public Task AttachUserPolicyAsync(string userName, string policyArn, CancellationToken ct = default) =>
-        _query.CallAsync("AttachUserPolicy", Params(("UserName", userName), ("PolicyArn", policyArn)), ct);
+        _query.CallAsync("AttachUserPolicy", QueryParameters.Of(("UserName", userName), ("PolicyArn", policyArn)), ct);
 
     public Task DetachUserPolicyAsync(string userName, string policyArn, CancellationToken ct = default) =>
-        _query.CallAsync("DetachUserPolicy", Params(("UserName", userName), ("PolicyArn", policyArn)), ct);
+        _query.CallAsync("DetachUserPolicy", QueryParameters.Of(("UserName", userName), ("PolicyArn", policyArn)), ct);
 
     public Task<IReadOnlyList<AttachedPolicy>> ListAttachedUserPoliciesAsync(string userName, CancellationToken ct = default) =>
-        ListAsync("ListAttachedUserPolicies", Params(("UserName", userName)), "AttachedPolicies", ToAttachedPolicy, ct);
+        ListAsync("ListAttachedUserPolicies", QueryParameters.Of(("UserName", userName)), "AttachedPolicies", ToAttachedPolicy, ct);
 
     public Task PutUserPolicyAsync(string userName, string policyName, string policyDocument, CancellationToken ct = default) =>
         _query.CallAsync("PutUserPolicy",
-            Params(("UserName", userName), ("PolicyName", policyName), ("PolicyDocument", policyDocument)), ct);
+            QueryParameters.Of(("UserName", userName), ("PolicyName", policyName), ("PolicyDocument", policyDocument)), ct);
 
     public Task DeleteUserPolicyAsync(string userName, string policyName, CancellationToken ct = default) =>
-        _query.CallAsync("DeleteUserPolicy", Params(("UserName", userName), ("PolicyName", policyName)), ct);
+        _query.CallAsync("DeleteUserPolicy", QueryParameters.Of(("UserName", userName), ("PolicyName", policyName)), ct);
 
     public Task<IReadOnlyList<string>> ListUserPoliciesAsync(string userName, CancellationToken ct = default) =>
-        ListAsync("ListUserPolicies", Params(("UserName", userName)), "PolicyNames", e => e.Value, ct);
+        ListAsync("ListUserPolicies", QueryParameters.Of(("UserName", userName)), "PolicyNames", e => e.Value, ct);
 
     public Task AddUserToGroupAsync(string userName, string groupName, CancellationToken ct = default) =>
-        _query.CallAsync("AddUserToGroup", Params(("UserName", userName), ("GroupName", groupName)), ct);
+        _query.CallAsync("AddUserToGroup", QueryParameters.Of(("UserName", userName), ("GroupName", groupName)), ct);
 
     public Task RemoveUserFromGroupAsync(string userName, string groupName, CancellationToken ct = default) =>
-        _query.CallAsync("RemoveUserFromGroup", Params(("UserName", userName), ("GroupName", groupName)), ct);
+        _query.CallAsync("RemoveUserFromGroup", QueryParameters.Of(("UserName", userName), ("GroupName", groupName)), ct);
 
     /// <summary>The names of the user's groups.</summary>
     public Task<IReadOnlyList<string>> ListGroupsForUserAsync(string userName, CancellationToken ct = default) =>
-        ListAsync("ListGroupsForUser", Params(("UserName", userName)), "Groups", g => g.Required("GroupName"), ct);
+        ListAsync("ListGroupsForUser", QueryParameters.Of(("UserName", userName)), "Groups", g => g.Required("GroupName"), ct);
 
     /// <summary>The one answer that carries the new SecretAccessKey; it is never logged nor put in an error.</summary>
     public async Task<IamAccessKey> CreateAccessKeyAsync(string? userName = null, CancellationToken ct = default)
     {
-        var result = await _query.CallAsync("CreateAccessKey", Params(("UserName", userName)), ct).ConfigureAwait(false);
+        var result = await _query.CallAsync("CreateAccessKey", QueryParameters.Of(("UserName", userName)), ct).ConfigureAwait(false);
         var key = Required(result, "AccessKey");
         return new IamAccessKey(key.Required("UserName"), key.Required("AccessKeyId"), key.Required("SecretAccessKey"),
             key.Required("Status"), key.RequiredDate("CreateDate"));
     }
 
     public Task<IReadOnlyList<IamAccessKeyMetadata>> ListAccessKeysAsync(string? userName = null, CancellationToken ct = default) =>
-        ListAsync("ListAccessKeys", Params(("UserName", userName)), "AccessKeyMetadata",
+        ListAsync("ListAccessKeys", QueryParameters.Of(("UserName", userName)), "AccessKeyMetadata",
             k => new IamAccessKeyMetadata(k.Required("UserName"), k.Required("AccessKeyId"), k.Required("Status"),
                 k.RequiredDate("CreateDate")), ct);
 
     public Task DeleteAccessKeyAsync(string accessKeyId, string? userName = null, CancellationToken ct = default) =>
-        _query.CallAsync("DeleteAccessKey", Params(("UserName", userName), ("AccessKeyId", accessKeyId)), ct);
+        _query.CallAsync("DeleteAccessKey", QueryParameters.Of(("UserName", userName), ("AccessKeyId", accessKeyId)), ct);
 
     public Task TagUserAsync(string userName, IReadOnlyDictionary<string, string> tags, CancellationToken ct = default)
     {
-        var parameters = Params(("UserName", userName));
-        AddTags(parameters, tags);
+        var parameters = QueryParameters.Of(("UserName", userName));
+        QueryParameters.AddTags(parameters, tags);
         return _query.CallAsync("TagUser", parameters, ct);
     }
 
     public Task DeleteLoginProfileAsync(string userName, CancellationToken ct = default) =>
-        _query.CallAsync("DeleteLoginProfile", Params(("UserName", userName)), ct);
+        _query.CallAsync("DeleteLoginProfile", QueryParameters.Of(("UserName", userName)), ct);
 
     public Task<IReadOnlyList<string>> ListMfaDeviceSerialsAsync(string userName, CancellationToken ct = default) =>
-        ListAsync("ListMFADevices", Params(("UserName", userName)), "MFADevices", d => d.Required("SerialNumber"), ct);
+        ListAsync("ListMFADevices", QueryParameters.Of(("UserName", userName)), "MFADevices", d => d.Required("SerialNumber"), ct);
 
     public Task DeactivateMfaDeviceAsync(string userName, string serialNumber, CancellationToken ct = default) =>
-        _query.CallAsync("DeactivateMFADevice", Params(("UserName", userName), ("SerialNumber", serialNumber)), ct);
+        _query.CallAsync("DeactivateMFADevice", QueryParameters.Of(("UserName", userName), ("SerialNumber", serialNumber)), ct);
 
     public Task<IReadOnlyList<string>> ListSshPublicKeyIdsAsync(string userName, CancellationToken ct = default) =>
-        ListAsync("ListSSHPublicKeys", Params(("UserName", userName)), "SSHPublicKeys", k => k.Required("SSHPublicKeyId"), ct);
+        ListAsync("ListSSHPublicKeys", QueryParameters.Of(("UserName", userName)), "SSHPublicKeys", k => k.Required("SSHPublicKeyId"), ct);
 
     public Task DeleteSshPublicKeyAsync(string userName, string sshPublicKeyId, CancellationToken ct = default) =>
-        _query.CallAsync("DeleteSSHPublicKey", Params(("UserName", userName), ("SSHPublicKeyId", sshPublicKeyId)), ct);
+        _query.CallAsync("DeleteSSHPublicKey", QueryParameters.Of(("UserName", userName), ("SSHPublicKeyId", sshPublicKeyId)), ct);
 
     public Task<IReadOnlyList<string>> ListSigningCertificateIdsAsync(string userName, CancellationToken ct = default) =>
-        ListAsync("ListSigningCertificates", Params(("UserName", userName)), "Certificates",
+        ListAsync("ListSigningCertificates", QueryParameters.Of(("UserName", userName)), "Certificates",
             c => c.Required("CertificateId"), ct);
 
     public Task DeleteSigningCertificateAsync(string userName, string certificateId, CancellationToken ct = default) =>
-        _query.CallAsync("DeleteSigningCertificate", Params(("UserName", userName), ("CertificateId", certificateId)), ct);
+        _query.CallAsync("DeleteSigningCertificate", QueryParameters.Of(("UserName", userName), ("CertificateId", certificateId)), ct);
 
     public Task<IReadOnlyList<string>> ListServiceSpecificCredentialIdsAsync(string userName, CancellationToken ct = default) =>
-        ListAsync("ListServiceSpecificCredentials", Params(("UserName", userName)), "ServiceSpecificCredentials",
+        ListAsync("ListServiceSpecificCredentials", QueryParameters.Of(("UserName", userName)), "ServiceSpecificCredentials",
             c => c.Required("ServiceSpecificCredentialId"), ct);
 
     public Task DeleteServiceSpecificCredentialAsync(string userName, string credentialId, CancellationToken ct = default) =>
         _query.CallAsync("DeleteServiceSpecificCredential",
-            Params(("UserName", userName), ("ServiceSpecificCredentialId", credentialId)), ct);
+            QueryParameters.Of(("UserName", userName), ("ServiceSpecificCredentialId", credentialId)), ct);
 
     public Task<IReadOnlyList<AttachedPolicy>> ListAttachedGroupPoliciesAsync(string groupName, CancellationToken ct = default) =>
-        ListAsync("ListAttachedGroupPolicies", Params(("GroupName", groupName)), "AttachedPolicies", ToAttachedPolicy, ct);
+        ListAsync("ListAttachedGroupPolicies", QueryParameters.Of(("GroupName", groupName)), "AttachedPolicies", ToAttachedPolicy, ct);
 
     public Task<IReadOnlyList<string>> ListGroupPoliciesAsync(string groupName, CancellationToken ct = default) =>
-        ListAsync("ListGroupPolicies", Params(("GroupName", groupName)), "PolicyNames", e => e.Value, ct);
+        ListAsync("ListGroupPolicies", QueryParameters.Of(("GroupName", groupName)), "PolicyNames", e => e.Value, ct);
 
     /// <summary>The policy JSON, decoded: IAM returns it URL-encoded per RFC 3986.</summary>
     public async Task<string> GetGroupPolicyAsync(string groupName, string policyName, CancellationToken ct = default)
     {
         var result = await _query.CallAsync("GetGroupPolicy",
-            Params(("GroupName", groupName), ("PolicyName", policyName)), ct).ConfigureAwait(false);
+            QueryParameters.Of(("GroupName", groupName), ("PolicyName", policyName)), ct).ConfigureAwait(false);
         return Uri.UnescapeDataString(result.Required("PolicyDocument"));
     }
 
@@ -148,20 +148,6 @@ public sealed class IamClient
                 : null;
         } while (marker is not null);
         return items;
-    }
-
-    private static List<KeyValuePair<string, string>> Params(params (string Name, string? Value)[] values) =>
-        values.Where(v => v.Value is not null).Select(v => new KeyValuePair<string, string>(v.Name, v.Value!)).ToList();
-
-    private static void AddTags(List<KeyValuePair<string, string>> parameters, IReadOnlyDictionary<string, string>? tags)
-    {
-        var n = 0;
-        foreach (var (key, value) in (tags ?? new Dictionary<string, string>()).OrderBy(t => t.Key, StringComparer.Ordinal))
-        {
-            n++;
-            parameters.Add(new($"Tags.member.{n}.Key", key));
-            parameters.Add(new($"Tags.member.{n}.Value", value));
-        }
     }
 
     private static XElement Required(XElement result, string name) =>

@@ -19,6 +19,7 @@ public sealed class QueryClient
     private readonly HttpClient _http;
     private readonly AwsClientOptions _options;
     private readonly Func<CancellationToken, ValueTask<AwsCredentials>> _credentials;
+    private readonly AdaptiveRateLimiter _sendRate = new();
 
     public QueryClient(HttpClient http, AwsClientOptions options, Func<CancellationToken, ValueTask<AwsCredentials>> credentials)
     {
@@ -56,6 +57,7 @@ public sealed class QueryClient
         {
             // Fetched and signed per attempt: credentials may rotate and x-amz-date must be fresh.
             var credentials = await _credentials(ct).ConfigureAwait(false);
+            await _sendRate.WaitAsync(ct).ConfigureAwait(false);
             var started = Stopwatch.GetTimestamp();
             Answer answer;
             try
@@ -74,12 +76,18 @@ public sealed class QueryClient
 
             if (answer.Status is >= 200 and < 300)
             {
+                _sendRate.OnSuccess();
                 Report(action, target, answer.Status, null, started, attempt);
                 return ResultOf(action, answer);
             }
 
             var error = AwsErrorParser.Parse(_options.Service, action, answer.Status, answer.Body, answer.RequestId);
             Report(action, target, answer.Status, error.Code, started, attempt);
+            if (Retry.IsThrottling(error))
+            {
+                _sendRate.OnThrottled();
+            }
+
             if (attempt > _options.MaxRetries || !Retry.IsRetryable(error))
                 throw error;
             await DelayAsync(attempt, ct).ConfigureAwait(false);

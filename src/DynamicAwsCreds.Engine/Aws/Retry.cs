@@ -12,6 +12,14 @@ internal static class Retry
         "RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete",
     };
 
+    private static readonly HashSet<string> ThrottlingCodes = new(StringComparer.Ordinal)
+    {
+        "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException", "RequestThrottled",
+        "TooManyRequestsException", "RequestLimitExceeded", "SlowDown",
+    };
+
+    public static bool IsThrottling(AwsServiceException error) => ThrottlingCodes.Contains(error.Code) || error.StatusCode == 429;
+
     public static bool IsRetryable(AwsServiceException error) =>
         RetryableCodes.Contains(error.Code) || error.StatusCode >= 500 || error.StatusCode == 429;
 

@@ -27,6 +27,11 @@ public static partial class UsernameTemplate
         return Truncate(name, IamMaxLength);
     }
 
+    /// <summary>Vault's default for STS names (session and federated-user names): vault-&lt;unix time&gt;-&lt;random 20&gt; cut to 32.</summary>
+    public static string StsName(DateTimeOffset now) => Truncate($"{Prefix}{now.ToUnixTimeSeconds()}-{SecureRandom.Base62(20)}", StsMaxLength);
+
+    public const int StsMaxLength = 32;
+
     /// <summary>True when <paramref name="userName"/> has the shape the default template gives.</summary>
     public static bool LooksIssued(string userName) =>
         userName.StartsWith(Prefix, StringComparison.Ordinal) && userName.Length <= IamMaxLength;

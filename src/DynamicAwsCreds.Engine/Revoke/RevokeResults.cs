@@ -18,3 +18,6 @@ public sealed record RevokeSummary(int Revoked, int Failed, int Skipped, IReadOn
 {
     public int Total => Outcomes.Count;
 }
+
+/// <summary>A renewed lease, and whether the increment was cut short by the lease's max TTL.</summary>
+public sealed record RenewResult(DynamicAwsCreds.Engine.Store.LeaseRecord Lease, bool Capped);

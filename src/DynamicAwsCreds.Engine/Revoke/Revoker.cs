@@ -11,7 +11,8 @@ public enum UserCleanup
 /// <summary>
 /// Deletes an IAM user and everything attached to it. The one cleanup path: revoking a lease and
 /// rolling back a half-made user both come here, so whatever issuing can create, this removes.
-/// Three round trips: every List at once, every removal at once, then DeleteUser.
+/// Three round trips: every List at once, every removal at once, then DeleteUser; only when IAM
+/// answers DeleteConflict does it go after the kinds issuing never creates.
 /// </summary>
 public static class Revoker
 {
@@ -23,29 +24,19 @@ public static class Revoker
     {
         try
         {
-            var groups = iam.ListGroupsForUserAsync(userName, ct);
-            var inline = iam.ListUserPoliciesAsync(userName, ct);
-            var attached = iam.ListAttachedUserPoliciesAsync(userName, ct);
-            var keys = iam.ListAccessKeysAsync(userName, ct);
-            var mfa = Optional(() => iam.ListMfaDeviceSerialsAsync(userName, ct));
-            var ssh = Optional(() => iam.ListSshPublicKeyIdsAsync(userName, ct));
-            var certs = Optional(() => iam.ListSigningCertificateIdsAsync(userName, ct));
-            var serviceCreds = Optional(() => iam.ListServiceSpecificCredentialIdsAsync(userName, ct));
-            await TaskGroup.WhenAllThenFirstError([groups, inline, attached, keys, mfa, ssh, certs, serviceCreds]).ConfigureAwait(false);
+            await RemoveIssuedAttachmentsAsync(iam, userName, ct).ConfigureAwait(false);
+            try
+            {
+                await iam.DeleteUserAsync(userName, ct).ConfigureAwait(false);
+            }
+            catch (AwsServiceException ex) when (ex.Code == "DeleteConflict")
+            {
+                // Something issuing never makes was added by hand (or appeared meanwhile): remove every kind, then delete.
+                await RemoveIssuedAttachmentsAsync(iam, userName, ct).ConfigureAwait(false);
+                await RemoveOtherAttachmentsAsync(iam, userName, ct).ConfigureAwait(false);
+                await iam.DeleteUserAsync(userName, ct).ConfigureAwait(false);
+            }
 
-            var removals = new List<Task>();
-            removals.AddRange(groups.Result.Select(g => Gone(iam.RemoveUserFromGroupAsync(userName, g, ct))));
-            removals.AddRange(inline.Result.Select(p => Gone(iam.DeleteUserPolicyAsync(userName, p, ct))));
-            removals.AddRange(attached.Result.Select(p => Gone(iam.DetachUserPolicyAsync(userName, p.PolicyArn, ct))));
-            removals.AddRange(keys.Result.Select(k => Gone(iam.DeleteAccessKeyAsync(k.AccessKeyId, userName, ct))));
-            removals.AddRange(mfa.Result.Select(s => Gone(iam.DeactivateMfaDeviceAsync(userName, s, ct))));
-            removals.AddRange(ssh.Result.Select(id => Gone(iam.DeleteSshPublicKeyAsync(userName, id, ct))));
-            removals.AddRange(certs.Result.Select(id => Gone(iam.DeleteSigningCertificateAsync(userName, id, ct))));
-            removals.AddRange(serviceCreds.Result.Select(id => Gone(iam.DeleteServiceSpecificCredentialAsync(userName, id, ct))));
-            removals.Add(Gone(OptionalTask(() => iam.DeleteLoginProfileAsync(userName, ct))));
-            await TaskGroup.WhenAllThenFirstError(removals).ConfigureAwait(false);
-
-            await iam.DeleteUserAsync(userName, ct).ConfigureAwait(false);
             return UserCleanup.Deleted;
         }
         catch (AwsServiceException ex) when (ex.IsNoSuchEntity)
@@ -53,6 +44,43 @@ public static class Revoker
             // The user itself is gone (a List or DeleteUser said so): revoking is idempotent.
             return UserCleanup.AlreadyGone;
         }
+    }
+
+    /// <summary>What issuing can attach — groups, inline and managed policies, access keys — listed at once, removed at once.</summary>
+    private static async Task RemoveIssuedAttachmentsAsync(IamClient iam, string userName, CancellationToken ct)
+    {
+        var groups = iam.ListGroupsForUserAsync(userName, ct);
+        var inline = iam.ListUserPoliciesAsync(userName, ct);
+        var attached = iam.ListAttachedUserPoliciesAsync(userName, ct);
+        var keys = iam.ListAccessKeysAsync(userName, ct);
+        await TaskGroup.WhenAllThenFirstError([groups, inline, attached, keys]).ConfigureAwait(false);
+
+        var removals = new List<Task>();
+        removals.AddRange(groups.Result.Select(g => Gone(iam.RemoveUserFromGroupAsync(userName, g, ct))));
+        removals.AddRange(inline.Result.Select(p => Gone(iam.DeleteUserPolicyAsync(userName, p, ct))));
+        removals.AddRange(attached.Result.Select(p => Gone(iam.DetachUserPolicyAsync(userName, p.PolicyArn, ct))));
+        removals.AddRange(keys.Result.Select(k => Gone(iam.DeleteAccessKeyAsync(k.AccessKeyId, userName, ct))));
+        await TaskGroup.WhenAllThenFirstError(removals).ConfigureAwait(false);
+    }
+
+    /// <summary>Login profile, MFA devices, SSH keys, signing certificates, service-specific credentials.</summary>
+    private static async Task RemoveOtherAttachmentsAsync(IamClient iam, string userName, CancellationToken ct)
+    {
+        var mfa = Optional(() => iam.ListMfaDeviceSerialsAsync(userName, ct));
+        var ssh = Optional(() => iam.ListSshPublicKeyIdsAsync(userName, ct));
+        var certs = Optional(() => iam.ListSigningCertificateIdsAsync(userName, ct));
+        var serviceCreds = Optional(() => iam.ListServiceSpecificCredentialIdsAsync(userName, ct));
+        await TaskGroup.WhenAllThenFirstError([mfa, ssh, certs, serviceCreds]).ConfigureAwait(false);
+
+        var removals = new List<Task>
+        {
+            Gone(OptionalTask(() => iam.DeleteLoginProfileAsync(userName, ct))),
+        };
+        removals.AddRange(mfa.Result.Select(s => Gone(iam.DeactivateMfaDeviceAsync(userName, s, ct))));
+        removals.AddRange(ssh.Result.Select(id => Gone(iam.DeleteSshPublicKeyAsync(userName, id, ct))));
+        removals.AddRange(certs.Result.Select(id => Gone(iam.DeleteSigningCertificateAsync(userName, id, ct))));
+        removals.AddRange(serviceCreds.Result.Select(id => Gone(iam.DeleteServiceSpecificCredentialAsync(userName, id, ct))));
+        await TaskGroup.WhenAllThenFirstError(removals).ConfigureAwait(false);
     }
 
     private static async Task<IReadOnlyList<string>> Optional(Func<Task<IReadOnlyList<string>>> list)

@@ -194,6 +194,10 @@ public sealed class LeaseStore : IDisposable
     public IReadOnlyList<LeaseRecord> ListExpiredLeases(DateTimeOffset now) =>
         Query($"SELECT {LeaseColumns} FROM leases WHERE state = 'Active' AND expire_time <= $now ORDER BY expire_time;", ReadLease, ("$now", Ms(now)));
 
+    /// <summary>Every IAM user name a lease row (active or intent) knows, for the orphan scan.</summary>
+    public HashSet<string> ListLeaseUserNames() =>
+        Query("SELECT user_name FROM leases WHERE user_name IS NOT NULL;", r => r.GetString(0)).ToHashSet(StringComparer.Ordinal);
+
     public long CountLeases(string mount) =>
         Convert.ToInt64(Scalar("SELECT COUNT(*) FROM leases WHERE mount = $mount AND state = 'Active';", ("$mount", mount)));
 

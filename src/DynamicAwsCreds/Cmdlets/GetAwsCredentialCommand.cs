@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using DynamicAwsCreds.Engine.Issue;
 
 namespace DynamicAwsCreds.Cmdlets;
 
@@ -20,6 +21,20 @@ public sealed class GetAwsCredentialCommand : DynamicAwsCredsCmdlet
     [DurationTransform]
     public Duration? Ttl { get; set; }
 
+    /// <summary>assumed_role: which of the role's ARNs to assume when it lists several.</summary>
+    [Parameter]
+    [Alias("role_arn")]
+    public string? RoleArn { get; set; }
+
+    [Parameter]
+    [Alias("role_session_name")]
+    public string? RoleSessionName { get; set; }
+
+    /// <summary>session_token (and assumed_role with an MFA serial): the current MFA code.</summary>
+    [Parameter]
+    [Alias("mfa_code")]
+    public string? MfaCode { get; set; }
+
     protected override void Process()
     {
         var ttl = Ttl?.Resolve(nameof(Ttl));
@@ -28,7 +43,7 @@ public sealed class GetAwsCredentialCommand : DynamicAwsCredsCmdlet
             return;
         }
 
-        var issued = Run((events, ct) => Engine.IssueCredentialAsync(Path, Role, ttl, events, ct), "Issuing AWS credentials");
+        var issued = Run((events, ct) => Engine.IssueCredentialAsync(Path, Role, ttl, new StsOptions(RoleArn, RoleSessionName, MfaCode), events, ct), "Issuing AWS credentials");
         WriteObject(new AwsCredentialLease(issued));
     }
 }

@@ -25,6 +25,14 @@ public sealed class RevokeLeaseCommand : DynamicAwsCredsCmdlet
     [ArgumentCompleter(typeof(LeaseIdCompleter))]
     public string Prefix { get; set; } = string.Empty;
 
+    /// <summary>Revoke every lease past its expiry (the sweep for runbooks), and clean up after crashed issues.</summary>
+    [Parameter(ParameterSetName = "Expired", Mandatory = true)]
+    public SwitchParameter Expired { get; set; }
+
+    [Parameter(ParameterSetName = "Expired")]
+    [ArgumentCompleter(typeof(MountPathCompleter))]
+    public string? Path { get; set; }
+
     [Parameter]
     public SwitchParameter Force { get; set; }
 
@@ -34,6 +42,19 @@ public sealed class RevokeLeaseCommand : DynamicAwsCredsCmdlet
 
     protected override void Process()
     {
+        if (ParameterSetName == "Expired")
+        {
+            var expired = Engine.ListExpiredLeases(Path);
+            if (!ShouldProcess(Path ?? "all secrets engines", $"Revoke {expired.Count} expired lease(s) and delete their IAM users"))
+            {
+                return;
+            }
+
+            Run((events, ct) => Engine.RecoverAbandonedIntentsAsync(events, ct), "Cleaning up interrupted issues");
+            RevokeAll("expired leases", expired);
+            return;
+        }
+
         if (ParameterSetName == "Prefix")
         {
             var leases = Engine.ResolveRevokePrefix(Prefix);

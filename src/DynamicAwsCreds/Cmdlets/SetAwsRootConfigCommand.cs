@@ -40,6 +40,11 @@ public sealed class SetAwsRootConfigCommand : DynamicAwsCredsCmdlet
     [Alias("max_retries")]
     public int? MaxRetries { get; set; }
 
+    /// <summary>Vault's username_template: a Go-template for IAM user and STS names. An empty string restores the default.</summary>
+    [Parameter]
+    [Alias("username_template")]
+    public string? UsernameTemplate { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -55,6 +60,7 @@ public sealed class SetAwsRootConfigCommand : DynamicAwsCredsCmdlet
             IamEndpoint = IamEndpoint,
             StsEndpoint = StsEndpoint,
             MaxRetries = MaxRetries,
+            UsernameTemplate = UsernameTemplate,
         };
         if (!ShouldProcess(Path, "Set the AWS root config"))
         {
