@@ -1,12 +1,13 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using static LocalAws.IamContext;
 
 namespace LocalAws;
 
 /// <summary>The IAM actions. Every handler runs while holding the state lock and never waits.</summary>
-internal static class IamActions
+internal static partial class IamActions
 {
     private const int MaxAccessKeys = 2;
     private const int MaxManagedPoliciesPerEntity = 10;
@@ -14,6 +15,7 @@ internal static class IamActions
     private const int MaxUserInlineBytes = 2048;
     private const int MaxGroupInlineBytes = 5120;
     private const int MaxManagedPolicyBytes = 6144;
+    private const int MaxRoleInlineBytes = 10240;
 
     public static readonly IReadOnlyDictionary<string, Func<IamContext, XElement?>> Handlers = new Dictionary<string, Func<IamContext, XElement?>>(StringComparer.Ordinal)
     {
@@ -45,6 +47,19 @@ internal static class IamActions
         ["GetGroupPolicy"] = GetGroupPolicy,
         ["DeleteGroupPolicy"] = DeleteGroupPolicy,
         ["ListGroupPolicies"] = c => ListInline(c, c.Group(c.Name("GroupName", "groupName", 128)).InlinePolicies),
+        ["CreateRole"] = CreateRole,
+        ["GetRole"] = GetRole,
+        ["ListRoles"] = ListRoles,
+        ["UpdateRole"] = UpdateRole,
+        ["UpdateAssumeRolePolicy"] = UpdateAssumeRolePolicy,
+        ["DeleteRole"] = DeleteRole,
+        ["AttachRolePolicy"] = c => Attach(c, c.Role(c.Name("RoleName", "roleName", 64)).AttachedPolicies, "PoliciesPerRole"),
+        ["DetachRolePolicy"] = c => Detach(c, c.Role(c.Name("RoleName", "roleName", 64)).AttachedPolicies),
+        ["ListAttachedRolePolicies"] = c => ListAttached(c, c.Role(c.Name("RoleName", "roleName", 64)).AttachedPolicies),
+        ["PutRolePolicy"] = PutRolePolicy,
+        ["GetRolePolicy"] = GetRolePolicy,
+        ["DeleteRolePolicy"] = DeleteRolePolicy,
+        ["ListRolePolicies"] = c => ListInline(c, c.Role(c.Name("RoleName", "roleName", 64)).InlinePolicies),
         ["CreateAccessKey"] = CreateAccessKey,
         ["ListAccessKeys"] = ListAccessKeys,
         ["UpdateAccessKey"] = UpdateAccessKey,
@@ -84,7 +99,7 @@ internal static class IamActions
         X("UserId", u.Id),
         X("Arn", u.Arn(c.Account)),
         X("CreateDate", Date(u.Created)),
-        full && u.Boundary is not null ? X("PermissionsBoundary", X("PermissionsBoundaryType", "PermissionsPolicy"), X("PermissionsBoundaryArn", u.Boundary)) : null,
+        full && u.Boundary is not null ? X("PermissionsBoundary", X("PermissionsBoundaryType", "PermissionsBoundaryPolicy"), X("PermissionsBoundaryArn", u.Boundary)) : null,
         full && u.Tags.Count > 0 ? X("Tags", u.Tags.Select(TagXml)) : null);
 
     private static XElement Named(XElement e, string name)
@@ -208,7 +223,7 @@ internal static class IamActions
     private static ManagedPolicyEntity AttachablePolicy(IamContext c, string arn) =>
         c.State.PoliciesByArn.TryGetValue(arn, out var p) ? p : throw AwsError.NoSuchEntity($"Policy {arn} does not exist or is not attachable.");
 
-    private static XElement? Attach(IamContext c, List<string> attached)
+    private static XElement? Attach(IamContext c, List<string> attached, string quota = "PoliciesPerUser")
     {
         var arn = c.PolicyArnParam();
         AttachablePolicy(c, arn);
@@ -216,7 +231,7 @@ internal static class IamActions
         {
             if (attached.Count >= MaxManagedPoliciesPerEntity)
             {
-                throw AwsError.LimitExceeded($"Cannot exceed quota for PoliciesPerUser: {MaxManagedPoliciesPerEntity}");
+                throw AwsError.LimitExceeded($"Cannot exceed quota for {quota}: {MaxManagedPoliciesPerEntity}");
             }
 
             attached.Add(arn);
@@ -412,6 +427,150 @@ internal static class IamActions
         return Result(c, X("Groups", page.Select(g => GroupXml(c, g))), tail);
     }
 
+    // ---- roles ---------------------------------------------------------------------------------
+
+    [GeneratedRegex(@"^[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*$")]
+    private static partial Regex DescriptionPattern();
+
+    /// <summary>A role as Role (full: GetRole/CreateRole) or as a ListRoles member.</summary>
+    private static XElement RoleXml(IamContext c, RoleEntity r, bool full) => X("member",
+        X("Path", r.Path),
+        X("RoleName", r.Name),
+        X("RoleId", r.Id),
+        X("Arn", r.Arn(c.Account)),
+        X("CreateDate", Date(r.Created)),
+        X("AssumeRolePolicyDocument", Uri.EscapeDataString(r.TrustPolicy)),
+        r.Description is not null ? X("Description", r.Description) : null,
+        X("MaxSessionDuration", r.MaxSessionDuration),
+        full && r.Boundary is not null ? X("PermissionsBoundary", X("PermissionsBoundaryType", "PermissionsBoundaryPolicy"), X("PermissionsBoundaryArn", r.Boundary)) : null,
+        full && r.Tags.Count > 0 ? X("Tags", r.Tags.Select(TagXml)) : null,
+        !full || c.Action != "GetRole" ? null : r.LastUsed is { } used ? X("RoleLastUsed", X("LastUsedDate", Date(used)), X("Region", "us-east-1")) : X("RoleLastUsed"));
+
+    private static string? Description(IamContext c) => c.OptString("Description", "description", 0, 1000, DescriptionPattern(), @"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*");
+
+    private static int? MaxSessionDuration(IamContext c) =>
+        c.Opt("MaxSessionDuration") is null ? null : c.IntRange("MaxSessionDuration", "maxSessionDuration", 3600, 43200, fallback: 3600);
+
+    private static XElement CreateRole(IamContext c)
+    {
+        var name = c.Name("RoleName", "roleName", 64);
+        var path = c.Path();
+        var trust = c.Required("AssumeRolePolicyDocument", "assumeRolePolicyDocument");
+        c.OptString("AssumeRolePolicyDocument", "assumeRolePolicyDocument", 1, 131072);
+        var description = Description(c);
+        var maxSession = MaxSessionDuration(c) ?? 3600;
+        var tags = c.Tags();
+        string? boundary = null;
+        if (c.Opt("PermissionsBoundary") is not null)
+        {
+            boundary = c.PolicyArnParam("PermissionsBoundary", "permissionsBoundary");
+            if (!c.State.PoliciesByArn.ContainsKey(boundary))
+            {
+                throw AwsError.NoSuchEntity($"Scope ARN: {boundary} does not exist or is not attachable.");
+            }
+        }
+
+        TrustPolicy.Validate(trust, c.State);
+        if (c.State.RolesByName.ContainsKey(name))
+        {
+            throw AwsError.AlreadyExists($"Role with name {name} already exists.");
+        }
+
+        var role = new RoleEntity
+        {
+            Name = name,
+            Path = path,
+            Id = IamState.NewId("AROA", 17),
+            Created = c.Now,
+            TrustPolicy = trust,
+            Description = description,
+            MaxSessionDuration = maxSession,
+            Boundary = boundary,
+        };
+        role.Tags.AddRange(tags);
+        c.State.RolesByName.Add(name, role);
+        return Result(c, Named(RoleXml(c, role, full: true), "Role"));
+    }
+
+    private static XElement GetRole(IamContext c) => Result(c, Named(RoleXml(c, c.Role(c.Name("RoleName", "roleName", 64)), full: true), "Role"));
+
+    private static XElement ListRoles(IamContext c)
+    {
+        var prefix = c.PathPrefix();
+        var (page, tail) = c.Paginate(Ordered(c.State.RolesByName.Values.Where(r => r.Path.StartsWith(prefix, StringComparison.Ordinal)), r => r.Name), r => r.Name);
+        return Result(c, X("Roles", page.Select(r => RoleXml(c, r, full: false))), tail);
+    }
+
+    private static XElement UpdateRole(IamContext c)
+    {
+        var role = c.Role(c.Name("RoleName", "roleName", 64));
+        var description = Description(c);
+        var maxSession = MaxSessionDuration(c);
+        if (description is not null)
+        {
+            role.Description = description;
+        }
+
+        if (maxSession is not null)
+        {
+            role.MaxSessionDuration = maxSession.Value;
+        }
+
+        return Result(c);
+    }
+
+    private static XElement? UpdateAssumeRolePolicy(IamContext c)
+    {
+        var role = c.Role(c.Name("RoleName", "roleName", 64));
+        var trust = c.Required("PolicyDocument", "policyDocument");
+        c.OptString("PolicyDocument", "policyDocument", 1, 131072);
+        TrustPolicy.Validate(trust, c.State);
+        role.TrustPolicy = trust;
+        return null;
+    }
+
+    private static XElement? DeleteRole(IamContext c)
+    {
+        var role = c.Role(c.Name("RoleName", "roleName", 64));
+        string? conflict =
+            role.InlinePolicies.Count > 0 ? "Cannot delete entity, must delete policies first." :
+            role.AttachedPolicies.Count > 0 ? "Cannot delete entity, must detach all policies first." :
+            null;
+        if (conflict is not null)
+        {
+            throw AwsError.DeleteConflict(conflict);
+        }
+
+        role.Deleted = true;
+        c.State.RolesByName.Remove(role.Name);
+        return null;
+    }
+
+    private static XElement? PutRolePolicy(IamContext c)
+    {
+        var role = c.Role(c.Name("RoleName", "roleName", 64));
+        return PutInline(c, role.InlinePolicies, MaxRoleInlineBytes, $"Maximum policy size of {MaxRoleInlineBytes} bytes exceeded for role {role.Name}");
+    }
+
+    private static XElement GetRolePolicy(IamContext c)
+    {
+        var role = c.Role(c.Name("RoleName", "roleName", 64));
+        var policyName = c.Name("PolicyName", "policyName", 128);
+        if (!role.InlinePolicies.TryGetValue(policyName, out var doc))
+        {
+            throw AwsError.NoSuchEntity($"The role policy with name {policyName} cannot be found.");
+        }
+
+        return Result(c, X("RoleName", role.Name), X("PolicyName", policyName), X("PolicyDocument", Uri.EscapeDataString(doc)));
+    }
+
+    private static XElement? DeleteRolePolicy(IamContext c)
+    {
+        var role = c.Role(c.Name("RoleName", "roleName", 64));
+        var policyName = c.Name("PolicyName", "policyName", 128);
+        return role.InlinePolicies.Remove(policyName) ? null : throw AwsError.NoSuchEntity($"The role policy with name {policyName} cannot be found.");
+    }
+
     // ---- access keys ---------------------------------------------------------------------------
 
     private static AccessKeyEntity Key(IamContext c, UserEntity user, string id) =>
@@ -477,7 +636,7 @@ internal static class IamActions
         var id = c.Id("AccessKeyId", "accessKeyId", 16, 128);
         if (!c.State.KeysById.TryGetValue(id, out var key))
         {
-            throw new AwsError(403, "AccessDenied", $"User: {c.Caller.Arn(c.Account)} is not authorized to perform: iam:GetAccessKeyLastUsed on resource: access key {id}");
+            throw new AwsError(403, "AccessDenied", $"User: {c.CallerArn} is not authorized to perform: iam:GetAccessKeyLastUsed on resource: access key {id}");
         }
 
         return Result(c, X("UserName", key.User.Name), X("AccessKeyLastUsed", X("ServiceName", "N/A"), X("Region", "N/A")));
@@ -492,7 +651,7 @@ internal static class IamActions
         X("Path", p.Path),
         X("DefaultVersionId", "v1"),
         X("AttachmentCount", c.State.AttachmentCount(p.Arn)),
-        X("PermissionsBoundaryUsageCount", c.State.UsersByName.Values.Count(u => u.Boundary == p.Arn)),
+        X("PermissionsBoundaryUsageCount", c.State.UsersByName.Values.Count(u => u.Boundary == p.Arn) + c.State.RolesByName.Values.Count(r => r.Boundary == p.Arn)),
         X("IsAttachable", "true"),
         withDescription && p.Description is not null ? X("Description", p.Description) : null,
         X("CreateDate", Date(p.Created)),
@@ -565,10 +724,10 @@ internal static class IamActions
         var policy = ExistingPolicy(c);
         if (policy.AwsManaged)
         {
-            throw new AwsError(403, "AccessDenied", $"User: {c.Caller.Arn(c.Account)} is not authorized to perform: iam:DeletePolicy on resource: policy {policy.Arn}");
+            throw new AwsError(403, "AccessDenied", $"User: {c.CallerArn} is not authorized to perform: iam:DeletePolicy on resource: policy {policy.Arn}");
         }
 
-        if (c.State.AttachmentCount(policy.Arn) > 0 || c.State.UsersByName.Values.Any(u => u.Boundary == policy.Arn))
+        if (c.State.AttachmentCount(policy.Arn) > 0 || c.State.UsersByName.Values.Any(u => u.Boundary == policy.Arn) || c.State.RolesByName.Values.Any(r => r.Boundary == policy.Arn))
         {
             throw AwsError.DeleteConflict("Cannot delete a policy attached to entities.");
         }
@@ -906,18 +1065,4 @@ internal static class IamActions
 
         return null;
     }
-}
-
-/// <summary>The STS actions.</summary>
-internal static class StsActions
-{
-    public static readonly IReadOnlyDictionary<string, Func<IamContext, XElement?>> Handlers = new Dictionary<string, Func<IamContext, XElement?>>(StringComparer.Ordinal)
-    {
-        ["GetCallerIdentity"] = c => S("GetCallerIdentityResult",
-            S("Arn", c.Caller.Arn(c.Account)),
-            S("UserId", c.Caller.Id),
-            S("Account", c.Account)),
-    };
-
-    private static XElement S(string name, params object?[] content) => new(LocalAwsServer.StsNs + name, content);
 }

@@ -6,16 +6,30 @@ using System.Xml.Linq;
 namespace LocalAws;
 
 /// <summary>One authenticated request: its parameters, caller and LocalAws's idea of now. Helpers throw AWS-shaped errors.</summary>
-internal sealed partial class IamContext(IamState state, Dictionary<string, string> parameters, UserEntity caller, DateTime now, LocalAwsOptions options, string service, string action)
+internal sealed partial class IamContext(IamState state, Dictionary<string, string> parameters, UserEntity? caller, SessionEntity? session, DateTime now, LocalAwsOptions options, string service, string action)
 {
     public IamState State { get; } = state;
     public Dictionary<string, string> P { get; } = parameters;
-    public UserEntity Caller { get; } = caller;
+
+    /// <summary>
+    /// The IAM user the request speaks as: a long-term key's user, or the user behind GetSessionToken credentials.
+    /// Null for an assumed role or a federated user, which are not IAM users.
+    /// </summary>
+    public UserEntity? Caller { get; } = caller;
+
+    /// <summary>The temporary credentials the request was signed with, or null for a long-term key.</summary>
+    public SessionEntity? Session { get; } = session;
     public DateTime Now { get; } = new(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
     public LocalAwsOptions Options { get; } = options;
     public string Service { get; } = service;
     public string Action { get; } = action;
     public string Account => State.AccountId;
+
+    /// <summary>What GetCallerIdentity returns as Arn: the user, assumed-role or federated-user ARN.</summary>
+    public string CallerArn => Session is { } s ? s.Arn(Account) : Caller!.Arn(Account);
+
+    /// <summary>What GetCallerIdentity returns as UserId.</summary>
+    public string CallerUserId => Session is { } s ? s.UserId(Account) : Caller!.Id;
 
     [GeneratedRegex(@"^[A-Za-z0-9_+=,.@-]+$")]
     private static partial Regex NamePattern();
@@ -161,7 +175,60 @@ internal sealed partial class IamContext(IamState state, Dictionary<string, stri
     public UserEntity UserOrCaller()
     {
         var name = OptName("UserName", "userName", 128);
-        return name is null ? Caller : User(name);
+        if (name is not null)
+        {
+            return User(name);
+        }
+
+        return Caller ?? throw new AwsError(400, "ValidationError", "Must specify userName when calling with non-User credentials");
+    }
+
+    public RoleEntity Role(string name) =>
+        State.RolesByName.TryGetValue(name, out var r) ? r : throw AwsError.NoSuchEntity($"The role with name {name} cannot be found.");
+
+    /// <summary>An integer parameter within [min, max], or the default when absent; ValidationError as AWS words it.</summary>
+    public int IntRange(string param, string member, int min, int max, int fallback)
+    {
+        var v = Opt(param);
+        if (v is null)
+        {
+            return fallback;
+        }
+
+        if (!int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n))
+        {
+            throw Validation($"Value '{v}' at '{member}' failed to satisfy constraint: Member must be a number");
+        }
+
+        if (n < min)
+        {
+            throw Validation($"Value '{v}' at '{member}' failed to satisfy constraint: Member must have value greater than or equal to {min}");
+        }
+
+        if (n > max)
+        {
+            throw Validation($"Value '{v}' at '{member}' failed to satisfy constraint: Member must have value less than or equal to {max}");
+        }
+
+        return n;
+    }
+
+    /// <summary>An optional string of min..max characters matching a pattern (shown as AWS shows it).</summary>
+    public string? OptString(string param, string member, int min, int max, Regex? pattern = null, string? shown = null)
+    {
+        var v = Opt(param);
+        if (v is null)
+        {
+            return null;
+        }
+
+        Length(v, member, min, max);
+        if (pattern is not null)
+        {
+            Pattern(v, member, pattern, shown ?? pattern.ToString());
+        }
+
+        return v;
     }
 
     public GroupEntity Group(string name) =>
@@ -322,6 +389,16 @@ internal sealed partial class IamContext(IamState state, Dictionary<string, stri
                 return State.GroupsByName.TryGetValue(g, out var group) ? group.Arn(Account) : $"arn:aws:iam::{Account}:group/{g}";
             }
 
+            if (Opt("RoleName") is { } r)
+            {
+                return State.RolesByName.TryGetValue(r, out var role) ? role.Arn(Account) : $"arn:aws:iam::{Account}:role{(Action == "CreateRole" ? Opt("Path") ?? "/" : "/")}{r}";
+            }
+
+            if (Opt("RoleArn") is { } ra)
+            {
+                return ra;
+            }
+
             if (Opt("PolicyArn") is { } p)
             {
                 return p;
@@ -342,8 +419,10 @@ internal sealed partial class IamContext(IamState state, Dictionary<string, stri
                 "ListUsers" => $"arn:aws:iam::{Account}:user/",
                 "ListGroups" => $"arn:aws:iam::{Account}:group/",
                 "ListPolicies" => $"arn:aws:iam::{Account}:policy/",
-                "GetCallerIdentity" => Caller.Arn(Account),
-                _ when Service == "iam" => Caller.Arn(Account),
+                "ListRoles" => $"arn:aws:iam::{Account}:role/",
+                "GetFederationToken" when Opt("Name") is { } n => $"arn:aws:sts::{Account}:federated-user/{n}",
+                "GetCallerIdentity" => CallerArn,
+                _ when Service == "iam" => CallerArn,
                 _ => "*",
             };
         }

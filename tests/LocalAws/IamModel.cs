@@ -59,6 +59,86 @@ internal sealed class ManagedPolicyEntity
     public List<KeyValuePair<string, string>> Tags { get; } = [];
 }
 
+internal sealed class RoleEntity
+{
+    public required string Name { get; init; }
+    public required string Path { get; init; }
+    public required string Id { get; init; }
+    public required DateTime Created { get; init; }
+    public required string TrustPolicy { get; set; }
+    public string? Description { get; set; }
+    public int MaxSessionDuration { get; set; } = 3600;
+    public string? Boundary { get; set; }
+    public List<KeyValuePair<string, string>> Tags { get; } = [];
+    public List<string> AttachedPolicies { get; } = [];
+    public SortedDictionary<string, string> InlinePolicies { get; } = new(StringComparer.Ordinal);
+    public DateTime? LastUsed { get; set; }
+    public bool Deleted { get; set; }
+
+    public string Arn(string account) => $"arn:aws:iam::{account}:role{Path}{Name}";
+}
+
+/// <summary>What kind of temporary credentials an STS call issued.</summary>
+internal enum SessionKind
+{
+    AssumedRole,
+    FederatedUser,
+    SessionToken,
+}
+
+/// <summary>Temporary credentials issued by STS: an ASIA key id, its secret and session token, valid until Expiration.</summary>
+internal sealed class SessionEntity
+{
+    public required SessionKind Kind { get; init; }
+    public required string AccessKeyId { get; init; }
+    public required string Secret { get; init; }
+    public required string Token { get; init; }
+    public required DateTime Issued { get; init; }
+    public required DateTime Expiration { get; init; }
+
+    /// <summary>The session or federated user name (AssumeRole's RoleSessionName, GetFederationToken's Name).</summary>
+    public string Name { get; init; } = string.Empty;
+
+    /// <summary>The IAM user behind a federation token or session token (null for an assumed role).</summary>
+    public UserEntity? User { get; init; }
+
+    /// <summary>The assumed role (null for the other kinds). Its ARN and id are kept, as AWS keeps them once issued.</summary>
+    public RoleEntity? Role { get; init; }
+
+    public string? RoleName { get; init; }
+    public string? RoleId { get; init; }
+    public string? RolePath { get; init; }
+
+    /// <summary>Inline session policy (AssumeRole/GetFederationToken Policy).</summary>
+    public string? Policy { get; init; }
+
+    /// <summary>Managed session policies (PolicyArns.member.N.arn).</summary>
+    public List<string> PolicyArns { get; } = [];
+    public List<KeyValuePair<string, string>> Tags { get; } = [];
+
+    /// <summary>True when MFA was presented (SerialNumber + TokenCode) when the credentials were issued.</summary>
+    public bool Mfa { get; init; }
+
+    /// <summary>True when the role was assumed with temporary credentials (role chaining).</summary>
+    public bool Chained { get; init; }
+
+    public bool HasSessionPolicies => Policy is not null || PolicyArns.Count > 0;
+
+    public string Arn(string account) => Kind switch
+    {
+        SessionKind.AssumedRole => $"arn:aws:sts::{account}:assumed-role/{RoleName}/{Name}",
+        SessionKind.FederatedUser => $"arn:aws:sts::{account}:federated-user/{Name}",
+        _ => User!.Arn(account),
+    };
+
+    public string UserId(string account) => Kind switch
+    {
+        SessionKind.AssumedRole => $"{RoleId}:{Name}",
+        SessionKind.FederatedUser => $"{account}:{Name}",
+        _ => User!.Id,
+    };
+}
+
 internal sealed class LoginProfileEntity
 {
     public required DateTime Created { get; init; }
@@ -136,6 +216,41 @@ public sealed record IamGroupInfo(string GroupName, string Path, string GroupId,
 
 /// <summary>A read-only copy of one managed policy (AWS-managed or created in the account).</summary>
 public sealed record IamPolicyInfo(string PolicyName, string Path, string Arn, string PolicyId, bool AwsManaged, string Document, int AttachmentCount);
+
+/// <summary>A read-only copy of one IAM role.</summary>
+public sealed record IamRoleInfo(
+    string RoleName,
+    string Path,
+    string RoleId,
+    string Arn,
+    DateTime CreateDate,
+    string AssumeRolePolicyDocument,
+    string? Description,
+    int MaxSessionDuration,
+    string? PermissionsBoundaryArn,
+    IReadOnlyList<KeyValuePair<string, string>> Tags,
+    IReadOnlyList<string> AttachedPolicyArns,
+    IReadOnlyDictionary<string, string> InlinePolicies);
+
+/// <summary>
+/// A read-only copy of one set of temporary credentials STS issued (no secret, no token). Kind is
+/// <c>AssumedRole</c>, <c>FederatedUser</c> or <c>SessionToken</c>; Arn is what GetCallerIdentity returns for it.
+/// </summary>
+public sealed record IamSessionInfo(
+    string AccessKeyId,
+    string Kind,
+    string Arn,
+    string UserId,
+    DateTime Issued,
+    DateTime Expiration,
+    string? UserName,
+    string? RoleName,
+    string SessionName,
+    string? SessionPolicy,
+    IReadOnlyList<string> SessionPolicyArns,
+    IReadOnlyList<KeyValuePair<string, string>> Tags,
+    bool MfaAuthenticated,
+    bool RoleChained);
 
 /// <summary>One request LocalAws answered (or dropped), in arrival order.</summary>
 public sealed record LocalAwsRequestRecord(DateTime ReceivedUtc, string Service, string? Action, string? AccessKeyId, int StatusCode, string? ErrorCode);

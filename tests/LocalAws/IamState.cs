@@ -16,6 +16,8 @@ public sealed class IamState
     internal readonly Dictionary<string, ManagedPolicyEntity> PoliciesByArn = new(StringComparer.Ordinal);
     internal readonly Dictionary<string, AccessKeyEntity> KeysById = new(StringComparer.Ordinal);
     internal readonly Dictionary<string, MfaDeviceEntity> MfaBySerial = new(StringComparer.Ordinal);
+    internal readonly Dictionary<string, RoleEntity> RolesByName = new(StringComparer.OrdinalIgnoreCase);
+    internal readonly Dictionary<string, SessionEntity> SessionsByKeyId = new(StringComparer.Ordinal);
     private readonly List<LocalAwsRequestRecord> requests = [];
     private long sequence;
 
@@ -99,6 +101,30 @@ public sealed class IamState
         }
     }
 
+    /// <summary>All roles, sorted by name.</summary>
+    public IReadOnlyList<IamRoleInfo> Roles
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return [.. RolesByName.Values.OrderBy(r => r.Name, StringComparer.OrdinalIgnoreCase).Select(SnapshotRole)];
+            }
+        }
+    }
+
+    /// <summary>Every set of temporary credentials STS issued (expired ones included), oldest first.</summary>
+    public IReadOnlyList<IamSessionInfo> Sessions
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return [.. SessionsByKeyId.Values.OrderBy(s => s.Issued).Select(SnapshotSession)];
+            }
+        }
+    }
+
     /// <summary>Every request answered so far, in order.</summary>
     public IReadOnlyList<LocalAwsRequestRecord> Requests
     {
@@ -152,6 +178,31 @@ public sealed class IamState
         }
     }
 
+    public IamRoleInfo? GetRole(string roleName)
+    {
+        lock (Gate)
+        {
+            return RolesByName.TryGetValue(roleName, out var r) ? SnapshotRole(r) : null;
+        }
+    }
+
+    public bool RoleExists(string roleName)
+    {
+        lock (Gate)
+        {
+            return RolesByName.ContainsKey(roleName);
+        }
+    }
+
+    /// <summary>The temporary credentials with this (ASIA…) access key id, expired or not, or null when STS never issued it.</summary>
+    public IamSessionInfo? FindSession(string accessKeyId)
+    {
+        lock (Gate)
+        {
+            return SessionsByKeyId.TryGetValue(accessKeyId, out var s) ? SnapshotSession(s) : null;
+        }
+    }
+
     /// <summary>The access key with this id, whatever its status, or null when it does not exist (never existed or deleted).</summary>
     public IamAccessKeyInfo? FindAccessKey(string accessKeyId)
     {
@@ -182,6 +233,11 @@ public sealed class IamState
         foreach (var g in GroupsByName.Values)
         {
             n += g.AttachedPolicies.Count(a => string.Equals(a, arn, StringComparison.Ordinal));
+        }
+
+        foreach (var r in RolesByName.Values)
+        {
+            n += r.AttachedPolicies.Count(a => string.Equals(a, arn, StringComparison.Ordinal));
         }
 
         return n;
@@ -215,6 +271,36 @@ public sealed class IamState
         [.. g.AttachedPolicies],
         new Dictionary<string, string>(g.InlinePolicies, StringComparer.Ordinal));
 
+    private IamRoleInfo SnapshotRole(RoleEntity r) => new(
+        r.Name,
+        r.Path,
+        r.Id,
+        r.Arn(AccountId),
+        r.Created,
+        r.TrustPolicy,
+        r.Description,
+        r.MaxSessionDuration,
+        r.Boundary,
+        [.. r.Tags],
+        [.. r.AttachedPolicies],
+        new Dictionary<string, string>(r.InlinePolicies, StringComparer.Ordinal));
+
+    private IamSessionInfo SnapshotSession(SessionEntity s) => new(
+        s.AccessKeyId,
+        s.Kind.ToString(),
+        s.Arn(AccountId),
+        s.UserId(AccountId),
+        s.Issued,
+        s.Expiration,
+        s.User?.Name,
+        s.RoleName,
+        s.Name,
+        s.Policy,
+        [.. s.PolicyArns],
+        [.. s.Tags],
+        s.Mfa,
+        s.Chained);
+
     private IamPolicyInfo SnapshotPolicy(ManagedPolicyEntity p) =>
         new(p.Name, p.Path, p.Arn, p.Id, p.AwsManaged, p.Document, AttachmentCount(p.Arn));
 
@@ -225,6 +311,9 @@ public sealed class IamState
         prefix + RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", randomLength);
 
     internal static string NewBase32(int length) => RandomNumberGenerator.GetString(UpperAlnum, length);
+
+    /// <summary>An opaque session token: random bytes, base64 (AWS's are several hundred characters; never parse one).</summary>
+    internal static string NewSessionToken() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(300));
 
     internal static string NewSecret(int length) =>
         RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", length);

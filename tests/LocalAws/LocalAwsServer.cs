@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Security.Cryptography;
 using System.Text;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Builder;
@@ -159,7 +160,7 @@ public sealed class LocalAwsServer : IAsyncDisposable
                 throw new AwsError(403, "MissingAuthenticationToken", "Request is missing Authentication Token");
             }
 
-            var caller = Authenticate(claim, ctx.Request, rawPath, rawQuery, body);
+            var (caller, session) = Authenticate(claim, ctx.Request, rawPath, rawQuery, body);
 
             if (string.IsNullOrEmpty(action))
             {
@@ -187,7 +188,7 @@ public sealed class LocalAwsServer : IAsyncDisposable
             }
 
             var now = DateTime.UtcNow + Options.ClockOffset;
-            var context = new IamContext(State, parameters, caller, now, Options, service, action);
+            var context = new IamContext(State, parameters, caller, session, now, Options, service, action);
             Authorize(context);
             XElement? result;
             lock (State.Gate)
@@ -244,26 +245,48 @@ public sealed class LocalAwsServer : IAsyncDisposable
         State.Record(new LocalAwsRequestRecord(received, service, action, accessKeyId, status, errorCode));
     }
 
-    private UserEntity Authenticate(SigV4Claim claim, HttpRequest request, string rawPath, IReadOnlyList<KeyValuePair<string, string>> rawQuery, byte[] body)
+    private (UserEntity? User, SessionEntity? Session) Authenticate(SigV4Claim claim, HttpRequest request, string rawPath, IReadOnlyList<KeyValuePair<string, string>> rawQuery, byte[] body)
     {
         string secret;
-        UserEntity user;
+        UserEntity? user = null;
+        SessionEntity? session = null;
         lock (State.Gate)
         {
-            if (!State.KeysById.TryGetValue(claim.AccessKeyId, out var key) || key.Status != "Active" || key.User.Deleted
-                || (key.CreatedTick != long.MinValue && Environment.TickCount64 - key.CreatedTick < Options.KeyPropagationMs))
+            if (State.KeysById.TryGetValue(claim.AccessKeyId, out var key))
+            {
+                if (key.Status != "Active" || key.User.Deleted
+                    || (key.CreatedTick != long.MinValue && Environment.TickCount64 - key.CreatedTick < Options.KeyPropagationMs))
+                {
+                    throw AwsError.InvalidClientTokenId();
+                }
+
+                // A long-term key signs without a session token; with one, AWS does not recognise the pair.
+                if (claim.SecurityToken is not null)
+                {
+                    throw AwsError.InvalidClientTokenId();
+                }
+
+                secret = key.Secret;
+                user = key.User;
+            }
+            else if (State.SessionsByKeyId.TryGetValue(claim.AccessKeyId, out var s))
+            {
+                // Temporary credentials only work with their own session token.
+                if (claim.SecurityToken is null
+                    || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(claim.SecurityToken), Encoding.UTF8.GetBytes(s.Token))
+                    || (s.User is { Deleted: true }))
+                {
+                    throw AwsError.InvalidClientTokenId();
+                }
+
+                secret = s.Secret;
+                session = s;
+                user = s.Kind == SessionKind.SessionToken ? s.User : null;
+            }
+            else
             {
                 throw AwsError.InvalidClientTokenId();
             }
-
-            secret = key.Secret;
-            user = key.User;
-        }
-
-        // LocalAws issues no temporary credentials, so any session token is one AWS would not recognise.
-        if (claim.SecurityToken is not null)
-        {
-            throw AwsError.InvalidClientTokenId();
         }
 
         if (claim.Service is not ("iam" or "sts"))
@@ -278,74 +301,58 @@ public sealed class LocalAwsServer : IAsyncDisposable
 
         SigV4Verifier.CheckTime(claim, DateTime.UtcNow);
         SigV4Verifier.Verify(claim, secret, request, rawPath, rawQuery, body);
-        return user;
+
+        if (session is not null)
+        {
+            if (DateTime.UtcNow + Options.ClockOffset >= session.Expiration)
+            {
+                throw new AwsError(403, "ExpiredToken", "The security token included in the request is expired");
+            }
+
+            // IAM refuses GetSessionToken credentials obtained without MFA, and federated users' credentials.
+            if (claim.Service == "iam" && (session.Kind == SessionKind.FederatedUser || (session.Kind == SessionKind.SessionToken && !session.Mfa)))
+            {
+                throw AwsError.InvalidClientTokenId();
+            }
+        }
+
+        return (user, session);
     }
 
     private static void Authorize(IamContext c)
     {
-        var docs = new List<string>();
-        var boundary = new List<string>();
-        bool root;
-        string callerArn;
-        lock (c.State.Gate)
-        {
-            root = c.Caller.Name == IamState.RootUserName;
-            callerArn = c.Caller.Arn(c.State.AccountId);
-            if (!root)
-            {
-                docs.AddRange(c.Caller.InlinePolicies.Values);
-                docs.AddRange(c.Caller.AttachedPolicies.Select(a => c.State.PoliciesByArn.TryGetValue(a, out var p) ? p.Document : null).OfType<string>());
-                foreach (var g in c.Caller.Groups)
-                {
-                    docs.AddRange(g.InlinePolicies.Values);
-                    docs.AddRange(g.AttachedPolicies.Select(a => c.State.PoliciesByArn.TryGetValue(a, out var p) ? p.Document : null).OfType<string>());
-                }
-
-                if (c.Caller.Boundary is not null && c.State.PoliciesByArn.TryGetValue(c.Caller.Boundary, out var b))
-                {
-                    boundary.Add(b.Document);
-                }
-            }
-        }
-
-        if (root)
-        {
-            return;
-        }
-
         var permission = c.Service + ":" + c.Action;
-        var decision = PolicyEvaluator.Evaluate(docs, permission, c.Now);
-        var resource = c.ResourceArn();
-
-        // Deviation from AWS, on purpose: AWS never lets a policy deny sts:GetCallerIdentity (it needs no
-        // permission at all). LocalAws still needs no Allow for it, but applies an explicit Deny (such as the
-        // module's aws:CurrentTime expiry guard) so tests can observe that an expired key stops working.
-        if (c.Service == "sts" && c.Action == "GetCallerIdentity")
+        if (c.Service == "sts")
         {
-            if (decision == Decision.ExplicitDeny)
+            switch (c.Action)
             {
-                throw new AwsError(403, "AccessDenied", $"User: {callerArn} is not authorized to perform: {permission} on resource: {resource} with an explicit deny in an identity-based policy");
+                case "GetFederationToken" or "GetSessionToken" when c.Session is not null:
+                    throw new AwsError(403, "AccessDenied", $"Cannot call {c.Action} with session credentials");
+
+                // AWS: no permission is needed for GetSessionToken, and policies cannot control it.
+                case "GetSessionToken":
+                    return;
+
+                // Deviation from AWS, on purpose: AWS never lets a policy deny sts:GetCallerIdentity (it needs no
+                // permission at all). LocalAws still needs no Allow for it, but applies an explicit Deny (such as the
+                // module's aws:CurrentTime expiry guard) so tests can observe that an expired key stops working.
+                case "GetCallerIdentity":
+                    Access.Demand(c, permission, onlyExplicitDeny: true);
+                    return;
+
+                // Decided by the handler: the role's trust policy and, unless it names the caller, the caller's policies.
+                case "AssumeRole":
+                    return;
             }
 
-            return;
-        }
-
-        if (decision == Decision.Allow && boundary.Count > 0)
-        {
-            var b = PolicyEvaluator.Evaluate(boundary, permission, c.Now);
-            if (b != Decision.Allow)
+            // Credentials from GetSessionToken may call only AssumeRole and GetCallerIdentity of STS; a federated user only GetCallerIdentity.
+            if (c.Session?.Kind is SessionKind.FederatedUser or SessionKind.SessionToken)
             {
-                throw new AwsError(403, "AccessDenied", $"User: {callerArn} is not authorized to perform: {permission} on resource: {resource} because no permissions boundary allows the {permission} action");
+                throw new AwsError(403, "AccessDenied", $"User: {c.CallerArn} is not authorized to perform: {permission} on resource: {c.ResourceArn()}");
             }
         }
 
-        switch (decision)
-        {
-            case Decision.ExplicitDeny:
-                throw new AwsError(403, "AccessDenied", $"User: {callerArn} is not authorized to perform: {permission} on resource: {resource} with an explicit deny in an identity-based policy");
-            case Decision.ImplicitDeny:
-                throw new AwsError(403, "AccessDenied", $"User: {callerArn} is not authorized to perform: {permission} on resource: {resource} because no identity-based policy allows the {permission} action");
-        }
+        Access.Demand(c, permission);
     }
 
     private void Throttle()

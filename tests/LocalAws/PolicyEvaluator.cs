@@ -58,6 +58,16 @@ internal static class PolicyEvaluator
         new Regex("^" + Regex.Escape(p).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$",
             RegexOptions.IgnoreCase | RegexOptions.CultureInvariant));
 
+    private static readonly ConcurrentDictionary<string, Regex> CaseSensitivePatterns = new(StringComparer.Ordinal);
+
+    /// <summary>* and ? wildcard match, as for actions (case-insensitive) or StringLike conditions (case-sensitive).</summary>
+    internal static bool WildcardMatch(string pattern, string value, bool ignoreCase = true) =>
+        (ignoreCase
+            ? Wildcard(pattern)
+            : CaseSensitivePatterns.GetOrAdd(pattern, p => new Regex(
+                "^" + Regex.Escape(p).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$",
+                RegexOptions.CultureInvariant | RegexOptions.Singleline))).IsMatch(value);
+
     private static bool ConditionsHold(Statement st, DateTime now)
     {
         foreach (var (op, key, values) in st.Conditions)

@@ -141,6 +141,11 @@ function Invoke-LocalIam {
     Calls one IAM (or STS) Query action on LocalAws, signed with SigV4, and returns the response as [xml].
     On an AWS error it throws; the ErrorRecord's id is LocalAws.<Code> and $_.Exception.Data holds
     Code, Message, StatusCode and RequestId.
+    With -SessionToken (temporary credentials from AssumeRole, GetFederationToken or GetSessionToken) the token
+    is sent as X-Amz-Security-Token and signed.
+    .EXAMPLE
+    $r = (Invoke-LocalIam -Server $aws -Service sts -Action AssumeRole -Parameters @{ RoleArn = $arn; RoleSessionName = 's1' }).AssumeRoleResponse.AssumeRoleResult.Credentials
+    Invoke-LocalIam -Server $aws -Service sts -Action GetCallerIdentity -AccessKey $r.AccessKeyId -SecretKey $r.SecretAccessKey -SessionToken $r.SessionToken
     .EXAMPLE
     (Invoke-LocalIam -Server $aws -Action ListUsers -Parameters @{ PathPrefix = '/' }).ListUsersResponse.ListUsersResult.Users.member
     #>
@@ -151,6 +156,7 @@ function Invoke-LocalIam {
         [System.Collections.IDictionary] $Parameters = @{},
         [string] $AccessKey,
         [string] $SecretKey,
+        [string] $SessionToken,
         [ValidateSet('iam', 'sts')] [string] $Service = 'iam',
         [string] $Region = 'us-east-1'
     )
@@ -176,11 +182,13 @@ function Invoke-LocalIam {
     $payloadHash = Get-Sha256Hex $body
     $contentType = 'application/x-www-form-urlencoded; charset=utf-8'
     $hostHeader = if ($uri.IsDefaultPort) { $uri.Host } else { "$($uri.Host):$($uri.Port)" }
+    $headerLines = @("content-type:$contentType", "host:$hostHeader", "x-amz-content-sha256:$payloadHash", "x-amz-date:$amzDate")
     $signedHeaders = 'content-type;host;x-amz-content-sha256;x-amz-date'
-    $canonical = @(
-        'POST', '/', '',
-        "content-type:$contentType", "host:$hostHeader", "x-amz-content-sha256:$payloadHash", "x-amz-date:$amzDate", '',
-        $signedHeaders, $payloadHash) -join "`n"
+    if ($SessionToken) {
+        $headerLines += "x-amz-security-token:$SessionToken"
+        $signedHeaders += ';x-amz-security-token'
+    }
+    $canonical = (@('POST', '/', '') + $headerLines + @('', $signedHeaders, $payloadHash)) -join "`n"
     $scope = "$day/$Region/$Service/aws4_request"
     $stringToSign = "AWS4-HMAC-SHA256`n$amzDate`n$scope`n" + (Get-Sha256Hex ([System.Text.Encoding]::UTF8.GetBytes($canonical)))
     $key = Get-HmacSha256 ([System.Text.Encoding]::UTF8.GetBytes("AWS4$SecretKey")) $day
@@ -195,6 +203,7 @@ function Invoke-LocalIam {
         $null = $request.Content.Headers.TryAddWithoutValidation('Content-Type', $contentType)
         $null = $request.Headers.TryAddWithoutValidation('X-Amz-Date', $amzDate)
         $null = $request.Headers.TryAddWithoutValidation('X-Amz-Content-SHA256', $payloadHash)
+        if ($SessionToken) { $null = $request.Headers.TryAddWithoutValidation('X-Amz-Security-Token', $SessionToken) }
         $null = $request.Headers.TryAddWithoutValidation('Authorization',
             "AWS4-HMAC-SHA256 Credential=$AccessKey/$scope, SignedHeaders=$signedHeaders, Signature=$signature")
         try {

@@ -60,4 +60,57 @@ function Invoke-FreshPwsh {
     }
 }
 
+
+
+<#
+.SYNOPSIS
+    Starts a script in a new pwsh process without waiting (for crash and concurrency tests). Returns
+    the Process; its stdout and stderr go to files named in the object's OutFile / ErrFile notes.
+#>
+function Start-FreshPwsh {
+    param(
+        [Parameter(Mandatory)] [string] $StorePath,
+        [Parameter(Mandatory)] [string] $Script
+    )
+    $file = Join-Path ([IO.Path]::GetTempPath()) "dac-bg-$([guid]::NewGuid().ToString('n')).ps1"
+    Set-Content -Path $file -Value ("`$ErrorActionPreference = 'Stop'`nImport-Module '$((Get-TestModulePath) -replace "'", "''")'`n" + $Script)
+    $info = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+    $pwshDll = Join-Path $PSHOME 'pwsh.dll'
+    if (Test-Path $pwshDll) { $info.ArgumentList.Add($pwshDll) }
+    foreach ($a in '-NoLogo', '-NoProfile', '-NonInteractive', '-File', $file) { $info.ArgumentList.Add($a) }
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardError = $true
+    $info.UseShellExecute = $false
+    $info.Environment['DYNAMICAWSCREDS_STORE'] = $StorePath
+    $process = [Diagnostics.Process]::Start($info)
+    $process | Add-Member -NotePropertyName ScriptFile -NotePropertyValue $file
+    $process | Add-Member -NotePropertyName StdOut -NotePropertyValue $process.StandardOutput.ReadToEndAsync()
+    $process | Add-Member -NotePropertyName StdErr -NotePropertyValue $process.StandardError.ReadToEndAsync()
+    $process
+}
+
+function Get-VaultUserNames($Server) {
+    $xml = Invoke-LocalIam -Server $Server -Action ListUsers
+    @($xml.ListUsersResponse.ListUsersResult.Users.member | Where-Object { $_ -and $_.UserName -like 'vault-*' } | ForEach-Object UserName)
+}
+
+<#
+.SYNOPSIS
+    Removes every vault-* IAM user from a LocalAws, through the module's own orphan removal on a scratch store.
+#>
+function Clear-VaultUsers($Server) {
+    $saved = $env:DYNAMICAWSCREDS_STORE
+    $scratch = New-TestStore
+    try {
+        $env:DYNAMICAWSCREDS_STORE = $scratch
+        Enable-SecretsEngine aws | Out-Null
+        Set-AwsRootConfig -AccessKey $Server.RootAccessKey -SecretKey $Server.RootSecretKey -IamEndpoint $Server.Endpoint
+        Get-AwsOrphanUser | Remove-AwsOrphanUser -Confirm:$false
+    }
+    finally {
+        $env:DYNAMICAWSCREDS_STORE = $saved
+        Remove-TestStore $scratch
+    }
+}
+
 Export-ModuleMember -Function *

@@ -12,7 +12,6 @@ public sealed class SetAwsLeaseConfigCommand : DynamicAwsCredsCmdlet
     public string Path { get; set; } = "aws";
 
     [Parameter(Mandatory = true, Position = 0)]
-    [Alias("lease")]
     [DurationTransform]
     public Duration Lease { get; set; } = null!;
 

@@ -16,7 +16,6 @@ public sealed class UpdateLeaseCommand : DynamicAwsCredsCmdlet
     public string[] LeaseId { get; set; } = [];
 
     [Parameter(Position = 1)]
-    [Alias("increment")]
     [DurationTransform]
     public Duration? Increment { get; set; }
 

@@ -26,7 +26,7 @@ internal sealed record AwsAnswer(HttpStatusCode Status, XDocument Xml, string Bo
 /// A tiny Query-protocol client for the tests. The canonical request is built here by hand and signed
 /// with AWSSDK.Core's <see cref="AWS4Signer"/>, so it is independent of LocalAws's own verifier.
 /// </summary>
-internal sealed class TestSigner(Uri endpoint, string accessKeyId, string secretAccessKey)
+internal sealed class TestSigner(Uri endpoint, string accessKeyId, string secretAccessKey, string? sessionToken = null)
 {
     private static readonly HttpClient Http = new(new SocketsHttpHandler { MaxConnectionsPerServer = 64, PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
     {
@@ -35,7 +35,17 @@ internal sealed class TestSigner(Uri endpoint, string accessKeyId, string secret
 
     public string AccessKeyId { get; } = accessKeyId;
 
+    /// <summary>The session token sent (and signed) as X-Amz-Security-Token, or null for a long-term key.</summary>
+    public string? SessionToken { get; } = sessionToken;
+
     public TestSigner WithKey(string id, string secret) => new(endpoint, id, secret);
+
+    /// <summary>A client signing with temporary credentials; a null token sends none.</summary>
+    public TestSigner WithSession(string id, string secret, string? token) => new(endpoint, id, secret, token);
+
+    /// <summary>A client signing with the Credentials of an STS answer (AssumeRole, GetFederationToken, GetSessionToken).</summary>
+    public TestSigner WithCredentials(AwsAnswer sts) =>
+        new(endpoint, sts.Value("AccessKeyId")!, sts.Value("SecretAccessKey")!, sts.Value("SessionToken")!);
 
     public Task<AwsAnswer> IamAsync(string action, params (string Key, string Value)[] parameters) =>
         CallAsync("iam", "2010-05-08", action, parameters);
@@ -60,10 +70,16 @@ internal sealed class TestSigner(Uri endpoint, string accessKeyId, string secret
         request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
         request.Headers.TryAddWithoutValidation("X-Amz-Date", amzDate);
         request.Headers.TryAddWithoutValidation("X-Amz-Content-SHA256", bodyHash);
+        if (SessionToken is not null)
+        {
+            request.Headers.TryAddWithoutValidation("X-Amz-Security-Token", SessionToken);
+        }
+
         if (sign)
         {
-            const string signedHeaders = "content-type;host;x-amz-content-sha256;x-amz-date";
-            var canonical = string.Join('\n',
+            var signedHeaders = "content-type;host;x-amz-content-sha256;x-amz-date" + (SessionToken is null ? string.Empty : ";x-amz-security-token");
+            var lines = new List<string>
+            {
                 "POST",
                 "/",
                 string.Empty,
@@ -71,9 +87,14 @@ internal sealed class TestSigner(Uri endpoint, string accessKeyId, string secret
                 "host:" + host,
                 "x-amz-content-sha256:" + bodyHash,
                 "x-amz-date:" + amzDate,
-                string.Empty,
-                signedHeaders,
-                bodyHash);
+            };
+            if (SessionToken is not null)
+            {
+                lines.Add("x-amz-security-token:" + SessionToken);
+            }
+
+            lines.AddRange([string.Empty, signedHeaders, bodyHash]);
+            var canonical = string.Join('\n', lines);
             var result = AWS4Signer.ComputeSignature(AccessKeyId, secretAccessKey, "us-east-1", when, service, signedHeaders, canonical);
             request.Headers.TryAddWithoutValidation("Authorization", result.ForAuthorizationHeader);
         }

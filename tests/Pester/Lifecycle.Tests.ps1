@@ -1,0 +1,116 @@
+# Leases that never lose a user: renew, the expired sweep, crash recovery, many processes on one store, orphans.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-TestModulePath) -Force
+    $script:readOnly = 'arn:aws:iam::aws:policy/ReadOnlyAccess'
+
+    function Initialize-Store($Server) {
+        $script:store = New-TestStore
+        $env:DYNAMICAWSCREDS_STORE = $script:store
+        Enable-SecretsEngine aws | Out-Null
+        Set-AwsRole dev -PolicyArn $script:readOnly
+        Set-AwsRootConfig -AccessKey $Server.RootAccessKey -SecretKey $Server.RootSecretKey -IamEndpoint $Server.Endpoint -StsEndpoint $Server.Endpoint
+    }
+}
+
+Describe 'Renewing and sweeping leases' {
+    BeforeAll { $script:server = Start-TestLocalAws }
+    AfterAll { Stop-LocalAws $script:server }
+    BeforeEach { Initialize-Store $script:server }
+    AfterEach {
+        # Each test starts with no vault-* users, whatever the last one left.
+        Clear-VaultUsers $script:server
+        Remove-TestStore $script:store
+    }
+
+    It 'renews by -Increment and warns when the max TTL caps it' {
+        Set-AwsLeaseConfig -Lease 1h -LeaseMax 2h
+        (Get-AwsLeaseConfig).Lease | Should -Be ([timespan]::FromHours(1))
+        $cred = Get-AwsCredential dev
+        $cred.LeaseDuration | Should -Be ([timespan]::FromHours(1))
+
+        $renewed = Update-Lease $cred.LeaseId -Increment 90m
+        $renewed.Ttl.TotalMinutes | Should -BeGreaterThan 88
+        $renewed.LastRenewalTime | Should -Not -BeNullOrEmpty
+
+        $capped = $cred | Update-Lease -Increment 10h -WarningVariable warnings -WarningAction SilentlyContinue
+        $warnings | Should -Not -BeNullOrEmpty
+        $capped.ExpireTime | Should -Be $capped.MaxExpireTime
+    }
+
+    It 'sweeps expired leases with Revoke-Lease -Expired and leaves the rest' {
+        $short = Get-AwsCredential dev -Ttl 1
+        $long = Get-AwsCredential dev
+        Start-Sleep -Milliseconds 1500
+        @(Get-Lease -Expired).LeaseId | Should -Be @($short.LeaseId)
+        $result = Revoke-Lease -Expired
+        $result.Revoked | Should -Be 1
+        Get-VaultUserNames $script:server | Should -Be @($long.UserName)
+        (Get-Lease $long.LeaseId).LeaseId | Should -Be $long.LeaseId
+    }
+
+    It 'lists and removes orphaned vault-* users after a lost store' {
+        $cred = Get-AwsCredential dev
+        Remove-TestStore $script:store
+        Initialize-Store $script:server
+        @(Get-AwsOrphanUser).UserName | Should -Be @($cred.UserName)
+        Get-AwsOrphanUser | Remove-AwsOrphanUser -Confirm:$false
+        Get-VaultUserNames $script:server | Should -BeNullOrEmpty
+    }
+
+    It 'disables a secrets engine only after revoking its leases' {
+        1..3 | ForEach-Object { Get-AwsCredential dev } | Out-Null
+        $result = Disable-SecretsEngine aws -Confirm:$false
+        $result.Revoked | Should -Be 3
+        Get-VaultUserNames $script:server | Should -BeNullOrEmpty
+        { Get-AwsRole dev } | Should -Throw -ErrorId 'DynamicAwsCreds.MountNotFound*'
+    }
+}
+
+Describe 'A process killed while issuing' {
+    BeforeAll { $script:server = Start-TestLocalAws -ArgumentList '--delay', 'CreateAccessKey:20000' }
+    AfterAll { Stop-LocalAws $script:server }
+    BeforeEach { Initialize-Store $script:server }
+    AfterEach { Remove-TestStore $script:store }
+
+    It 'leaves no IAM user once the next pwsh runs any cmdlet' {
+        $victim = Start-FreshPwsh -StorePath $script:store -Script 'Get-AwsCredential dev'
+        $deadline = [DateTime]::UtcNow.AddSeconds(30)
+        while (-not (Get-VaultUserNames $script:server) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        $orphan = Get-VaultUserNames $script:server
+        $orphan | Should -HaveCount 1
+        $victim.Kill()   # SIGKILL: no finally block, no rollback
+        $victim.WaitForExit()
+
+        Invoke-FreshPwsh -StorePath $script:store -Script 'Get-SecretsEngine | Out-Null' | Out-Null
+        Get-VaultUserNames $script:server | Should -BeNullOrEmpty
+        Get-Lease | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Several processes on one store' {
+    BeforeAll { $script:server = Start-TestLocalAws }
+    AfterAll { Stop-LocalAws $script:server }
+    BeforeEach { Initialize-Store $script:server }
+    AfterEach { Remove-TestStore $script:store }
+
+    It 'four issuing 25 each while a fifth revokes by prefix: every lease has one user and every user one lease' {
+        $issuers = 1..4 | ForEach-Object { Start-FreshPwsh -StorePath $script:store -Script '1..25 | ForEach-Object { Get-AwsCredential dev | Out-Null }' }
+        $revoker = Start-FreshPwsh -StorePath $script:store -Script @'
+for ($i = 0; $i -lt 6; $i++) { Revoke-Lease -Prefix aws/creds/dev | Out-Null; Start-Sleep -Milliseconds 500 }
+'@
+        foreach ($p in @($issuers) + $revoker) {
+            $p.WaitForExit(240000) | Should -BeTrue
+            $errors = $p.StdErr.Result + $p.StdOut.Result
+            $errors | Should -Not -Match 'database is locked'
+            $p.ExitCode | Should -Be 0 -Because $errors
+        }
+
+        $leases = @(Get-Lease -Prefix aws/creds/dev)
+        $users = @(Get-VaultUserNames $script:server)
+        @($leases.UserName | Sort-Object) | Should -Be @($users | Sort-Object)
+        @($leases.UserName | Sort-Object -Unique).Count | Should -Be $leases.Count
+        Revoke-Lease -Prefix aws/creds/dev | Out-Null
+        Get-VaultUserNames $script:server | Should -BeNullOrEmpty
+    }
+}
