@@ -12,6 +12,9 @@ $ErrorActionPreference = 'Stop'
 $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
 Import-Module (Join-Path $packages 'pester/5.7.1/tools/Pester.psd1') -Force
 
+# No test may ever reach the EC2 instance metadata address through the SDK's default chain.
+$env:AWS_EC2_METADATA_DISABLED = 'true'
+
 # Read by TestHelpers.psm1 in every test file.
 $env:DYNAMICAWSCREDS_TEST_MODULE = (Resolve-Path $ModulePath).Path
 $env:DYNAMICAWSCREDS_TEST_LOCALAWS = (Resolve-Path $LocalAwsDll).Path

@@ -13,7 +13,8 @@ public sealed class AwsCredentialLease
     {
         var l = issued.Lease;
         LeaseId = l.LeaseId;
-        LeaseDuration = TimeSpan.FromSeconds(Math.Round((l.ExpireTime - l.IssueTime).TotalSeconds));
+        // STS expiries come in whole seconds while issue times keep milliseconds: count the part second in.
+        LeaseDuration = TimeSpan.FromSeconds(Math.Ceiling((l.ExpireTime - l.IssueTime).TotalSeconds - 0.001));
         Renewable = l.Renewable;
         AccessKey = issued.AccessKeyId;
         SecretKey = issued.SecretAccessKey;

@@ -203,3 +203,60 @@ public sealed class EngineIssueRevokeTests : IAsyncLifetime
         public void Progress(int completed, int total, string status) { }
     }
 }
+
+/// <summary>Every iam_user field of a role reaches IAM as Vault sends it.</summary>
+public sealed class IamUserFieldTests : IAsyncLifetime
+{
+    private readonly TempStore _temp = new();
+    private LocalAwsServer _server = null!;
+    private CredsEngine _engine = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await LocalAwsServer.StartAsync(new LocalAwsOptions());
+        _engine = new CredsEngine(_temp.StorePath, displayName: "tester");
+        _engine.EnableMount("aws", null, null, null, null);
+        _engine.SetRootConfig(null, new RootConfigInput
+        {
+            AccessKey = _server.Options.RootAccessKeyId, SecretKey = _server.Options.RootSecretAccessKey, IamEndpoint = _server.Endpoint.ToString(),
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        _engine.Dispose();
+        await _server.DisposeAsync();
+        _temp.Dispose();
+    }
+
+    [Fact]
+    public async Task Document_groups_tags_path_and_boundary_all_reach_the_user()
+    {
+        var root = new DynamicAwsCreds.Tests.LocalAws.TestSigner(_server.Endpoint, _server.Options.RootAccessKeyId, _server.Options.RootSecretAccessKey);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await root.IamAsync("CreateGroup", ("GroupName", "devs"))).Status);
+        _engine.SetRole(null, "full", new RoleInput
+        {
+            PolicyArns = ["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"],
+            PolicyDocument = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [ { \"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\" } ]\n}",
+            IamGroups = ["devs"],
+            IamTags = new Dictionary<string, string> { ["team"] = "blue", ["cost-center"] = "42" },
+            UserPath = "/dynamic/",
+            PermissionsBoundaryArn = "arn:aws:iam::aws:policy/PowerUserAccess",
+        });
+
+        var issued = await _engine.IssueCredentialAsync(null, "full", null, null, CancellationToken.None);
+        var user = _server.State.GetUser(issued.Lease.UserName!)!;
+        Assert.Equal("/dynamic/", user.Path);
+        Assert.Equal("arn:aws:iam::aws:policy/PowerUserAccess", user.PermissionsBoundaryArn);
+        Assert.Equal(["devs"], user.Groups);
+        Assert.Contains(new KeyValuePair<string, string>("team", "blue"), user.Tags);
+        Assert.Contains(new KeyValuePair<string, string>("cost-center", "42"), user.Tags);
+        // Tags ride in CreateUser itself, so no separate TagUser call is needed (nor its permission).
+        Assert.Equal(0, _server.State.CountRequests("TagUser"));
+        Assert.Equal(2, user.AttachedPolicyArns.Count);
+        Assert.Equal("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"}]}", user.InlinePolicies["full"]);
+
+        await _engine.RevokeLeaseAsync(issued.Lease.LeaseId, false, null, CancellationToken.None);
+        Assert.False(_server.State.UserExists(issued.Lease.UserName!));
+    }
+}
