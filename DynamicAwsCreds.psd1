@@ -22,6 +22,8 @@
         'Get-AwsRole'
         'Remove-AwsRole'
         'Get-AwsCredential'
+        'Export-AwsCredential'
+        'Invoke-WithAwsCredential'
         'Get-Lease'
         'Update-Lease'
         'Revoke-Lease'

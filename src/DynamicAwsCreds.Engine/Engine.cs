@@ -324,6 +324,78 @@ public sealed class CredsEngine : IDisposable
         return await WithEvents(events, () => Translate(() => IamUserIssuer.IssueAsync(clients.Iam, Store, role, intent, ct), role.Name)).ConfigureAwait(false);
     }
 
+    /// <summary>Credentials from the opt-in cache are reused until less than this remains of their lease.</summary>
+    public static readonly TimeSpan CacheRenewalMargin = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// For credential_process: the role's cached credentials while their lease has more than 15 minutes left,
+    /// else a new lease whose secrets are cached, sealed like the root secret.
+    /// </summary>
+    public async Task<IssuedCredential> GetOrIssueCachedCredentialAsync(
+        string? path, string roleName, TimeSpan? ttl, StsOptions sts, IOperationEvents? events, CancellationToken ct)
+    {
+        var mount = RequireMount(path);
+        var role = GetRole(mount.Path, roleName);
+        if (Store.GetCachedCredential(mount.Path, role.Name, _clock() + CacheRenewalMargin) is { } cached)
+        {
+            var secrets = System.Text.Json.JsonSerializer.Deserialize<CachedSecrets>(_secrets.Open(cached.Sealed, CacheContext(cached.Lease.LeaseId)))!;
+            return new IssuedCredential(cached.Lease, cached.Lease.AccessKeyId!, secrets.SecretAccessKey, secrets.SessionToken);
+        }
+
+        var issued = await IssueCredentialAsync(mount.Path, role.Name, ttl, sts, events, ct).ConfigureAwait(false);
+        var sealedSecrets = _secrets.Seal(System.Text.Json.JsonSerializer.Serialize(new CachedSecrets(issued.SecretAccessKey, issued.SessionToken)), CacheContext(issued.Lease.LeaseId));
+        Store.PutCachedCredential(issued.Lease.LeaseId, mount.Path, role.Name, sealedSecrets);
+        return issued;
+    }
+
+    private sealed record CachedSecrets(string SecretAccessKey, string? SessionToken);
+
+    private static string CacheContext(string leaseId) => "credential_cache:" + leaseId;
+
+    /// <summary>
+    /// Polls sts:GetCallerIdentity with the new credentials until AWS accepts them: a new IAM access key
+    /// takes a few seconds to work everywhere. The lease stays whatever happens.
+    /// </summary>
+    public async Task WaitUntilUsableAsync(string? path, IssuedCredential issued, TimeSpan timeout, IOperationEvents? events, CancellationToken ct)
+    {
+        var mount = RequireMount(path ?? issued.Lease.Mount);
+        var config = Store.GetRootConfig(mount.Path);
+        var region = RootConfig.ResolveRegion(config?.Region);
+        var probe = new StsQueryClient(new QueryClient(Http, new AwsClientOptions
+        {
+            Endpoint = config?.StsEndpoint is { } stsUrl ? new Uri(stsUrl) : AwsClientOptions.DefaultStsEndpoint(region),
+            Region = region,
+            Service = "sts",
+            Version = "2011-06-15",
+            MaxRetries = 0,
+            OnCall = ReportCall,
+        }, _ => ValueTask.FromResult(new AwsCredentials(issued.AccessKeyId, issued.SecretAccessKey, issued.SessionToken))));
+
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        var delay = TimeSpan.FromMilliseconds(250);
+        await WithEvents(events, async () =>
+        {
+            while (true)
+            {
+                try
+                {
+                    await probe.GetCallerIdentityAsync(ct).ConfigureAwait(false);
+                    return true;
+                }
+                catch (Exception ex) when (ex is AwsServiceException or AwsTransportException && DateTimeOffset.UtcNow + delay < deadline)
+                {
+                    await Task.Delay(delay, ct).ConfigureAwait(false);
+                    delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 2000));
+                }
+                catch (Exception ex) when (ex is AwsServiceException or AwsTransportException)
+                {
+                    throw new EngineException("CredentialNotUsable", ErrorKind.OperationTimeout, issued.Lease.LeaseId,
+                        $"AWS did not accept the new credentials within {Durations.Format(timeout)} ({(ex as AwsServiceException)?.Code ?? ex.GetType().Name}). The lease {issued.Lease.LeaseId} is kept; try them again shortly or revoke it.", ex);
+                }
+            }
+        }).ConfigureAwait(false);
+    }
+
     /// <summary>STS TTL as Vault: -Ttl, else default_sts_ttl, else 1h; capped by max_sts_ttl, else the mount max; then AWS's 15 min to 12 h.</summary>
     private static TimeSpan StsTtl(MountRecord mount, Role role, TimeSpan? requested)
     {

@@ -14,6 +14,7 @@ public enum ErrorKind
     ResourceUnavailable,
     OperationStopped,
     LimitsExceeded,
+    OperationTimeout,
 }
 
 /// <summary>

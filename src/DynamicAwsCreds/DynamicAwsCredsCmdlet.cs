@@ -81,6 +81,13 @@ public abstract class DynamicAwsCredsCmdlet : PSCmdlet
         }
     }
 
+    internal void Run(Func<IOperationEvents, CancellationToken, Task> operation, string activity = "DynamicAwsCreds") =>
+        Run(async (events, ct) =>
+        {
+            await operation(events, ct).ConfigureAwait(false);
+            return true;
+        }, activity);
+
     private sealed class EventPump(string activity) : IOperationEvents, IDisposable
     {
         private readonly BlockingCollection<Action<Cmdlet>> _queue = new();

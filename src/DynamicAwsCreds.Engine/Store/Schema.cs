@@ -59,6 +59,16 @@ internal static class Schema
         CREATE INDEX leases_by_expiry ON leases(expire_time);
         CREATE INDEX leases_by_mount_role ON leases(mount, role);
         """,
+        // 2: the opt-in credential cache for credential_process (secrets sealed by SecretBox).
+        """
+        CREATE TABLE credential_cache (
+            lease_id TEXT PRIMARY KEY REFERENCES leases(lease_id) ON DELETE CASCADE,
+            mount TEXT NOT NULL,
+            role TEXT NOT NULL,
+            sealed BLOB NOT NULL
+        );
+        CREATE INDEX credential_cache_by_role ON credential_cache(mount, role);
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;

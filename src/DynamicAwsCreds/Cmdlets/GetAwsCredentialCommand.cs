@@ -35,15 +35,38 @@ public sealed class GetAwsCredentialCommand : DynamicAwsCredsCmdlet
     [Alias("mfa_code")]
     public string? MfaCode { get; set; }
 
+    /// <summary>Return only once AWS accepts the new key (sts:GetCallerIdentity), as new IAM keys take seconds to propagate.</summary>
+    [Parameter]
+    public SwitchParameter WaitUntilUsable { get; set; }
+
+    /// <summary>How long -WaitUntilUsable waits (default 30s).</summary>
+    [Parameter]
+    [DurationTransform]
+    public Duration? Timeout { get; set; }
+
     protected override void Process()
     {
         var ttl = Ttl?.Resolve(nameof(Ttl));
+        var timeout = Timeout?.Resolve(nameof(Timeout)) ?? TimeSpan.FromSeconds(30);
         if (!ShouldProcess(Role, "Issue AWS credentials"))
         {
             return;
         }
 
         var issued = Run((events, ct) => Engine.IssueCredentialAsync(Path, Role, ttl, new StsOptions(RoleArn, RoleSessionName, MfaCode), events, ct), "Issuing AWS credentials");
+        if (WaitUntilUsable)
+        {
+            // The credentials are issued either way; a timeout still hands them out, with the error.
+            try
+            {
+                Run((events, ct) => Engine.WaitUntilUsableAsync(Path, issued, timeout, events, ct), "Waiting for AWS to accept the new key");
+            }
+            catch (DynamicAwsCreds.Engine.EngineException ex)
+            {
+                WriteEngineError(ex);
+            }
+        }
+
         WriteObject(new AwsCredentialLease(issued));
     }
 }

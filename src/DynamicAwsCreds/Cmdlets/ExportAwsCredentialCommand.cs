@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Management.Automation;
+using System.Text;
+using System.Text.Json;
+using DynamicAwsCreds.Engine.Issue;
+
+namespace DynamicAwsCreds.Cmdlets;
+
+/// <summary>
+/// Export-AwsCredential: credentials as text other tools read — the AWS CLI/SDK credential_process JSON,
+/// shell exports, PowerShell assignments, or a ~/.aws/credentials section. Takes issued credentials from
+/// the pipeline, or issues for -Role; with -Cache, reuses a role's cached credentials (sealed at rest)
+/// until less than 15 minutes of their lease remain, so a credential_process does not make a user per call.
+/// </summary>
+[Cmdlet(VerbsData.Export, "AwsCredential", DefaultParameterSetName = "Role")]
+[OutputType(typeof(string))]
+public sealed class ExportAwsCredentialCommand : DynamicAwsCredsCmdlet
+{
+    [Parameter(ParameterSetName = "InputObject", Mandatory = true, ValueFromPipeline = true)]
+    public AwsCredentialLease? InputObject { get; set; }
+
+    [Parameter(ParameterSetName = "Role", Mandatory = true, Position = 0)]
+    [Alias("Name", "RoleName")]
+    [ArgumentCompleter(typeof(RoleNameCompleter))]
+    public string Role { get; set; } = string.Empty;
+
+    [Parameter(ParameterSetName = "Role")]
+    [ArgumentCompleter(typeof(MountPathCompleter))]
+    public string Path { get; set; } = "aws";
+
+    [Parameter(ParameterSetName = "Role")]
+    [DurationTransform]
+    public Duration? Ttl { get; set; }
+
+    /// <summary>Reuse the role's cached credentials while their lease has more than 15 minutes left.</summary>
+    [Parameter(ParameterSetName = "Role")]
+    public SwitchParameter Cache { get; set; }
+
+    [Parameter(Position = 1)]
+    [ArgumentCompleter(typeof(ExportFormatCompleter))]
+    public string Format { get; set; } = "CredentialProcess";
+
+    /// <summary>The section name for -Format Ini (default: the role's name).</summary>
+    [Parameter]
+    public string? ProfileName { get; set; }
+
+    protected override void Process()
+    {
+        var format = ExportFormats.Validate(Format);
+        AwsCredentialLease credential;
+        if (InputObject is not null)
+        {
+            credential = InputObject;
+        }
+        else
+        {
+            var ttl = Ttl?.Resolve(nameof(Ttl));
+            var issued = Run((events, ct) => Cache
+                ? Engine.GetOrIssueCachedCredentialAsync(Path, Role, ttl, new StsOptions(), events, ct)
+                : Engine.IssueCredentialAsync(Path, Role, ttl, new StsOptions(), events, ct), "Issuing AWS credentials");
+            credential = new AwsCredentialLease(issued);
+        }
+
+        WriteObject(ExportFormats.Render(format, credential, ProfileName ?? credential.Role));
+    }
+}
+
+internal static class ExportFormats
+{
+    public static readonly string[] All = ["CredentialProcess", "Env", "PowerShell", "Ini"];
+
+    public static string Validate(string format) =>
+        All.FirstOrDefault(f => string.Equals(f, format, StringComparison.OrdinalIgnoreCase))
+        ?? throw new DynamicAwsCreds.Engine.EngineException("InvalidExportFormat", DynamicAwsCreds.Engine.ErrorKind.InvalidArgument, format,
+            $"'{format}' is not an export format. Use one of: {string.Join(", ", All)}.");
+
+    public static string Render(string format, AwsCredentialLease c, string profile) => format switch
+    {
+        "CredentialProcess" => CredentialProcess(c),
+        "Env" => Lines(c, (name, value) => $"export {name}='{value.Replace("'", "'\\''", StringComparison.Ordinal)}'"),
+        "PowerShell" => Lines(c, (name, value) => $"$env:{name} = '{value.Replace("'", "''", StringComparison.Ordinal)}'"),
+        _ => Ini(c, profile),
+    };
+
+    /// <summary>The JSON the AWS CLI and SDKs read from a credential_process.</summary>
+    private static string CredentialProcess(AwsCredentialLease c)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("Version", 1);
+            json.WriteString("AccessKeyId", c.AccessKey);
+            json.WriteString("SecretAccessKey", c.SecretKey);
+            if (c.SessionToken is not null)
+            {
+                json.WriteString("SessionToken", c.SessionToken);
+            }
+
+            json.WriteString("Expiration", c.Expiration.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static string Lines(AwsCredentialLease c, Func<string, string, string> line)
+    {
+        var lines = new List<string> { line("AWS_ACCESS_KEY_ID", c.AccessKey), line("AWS_SECRET_ACCESS_KEY", c.SecretKey) };
+        if (c.SessionToken is not null)
+        {
+            lines.Add(line("AWS_SESSION_TOKEN", c.SessionToken));
+        }
+
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    private static string Ini(AwsCredentialLease c, string profile)
+    {
+        var sb = new StringBuilder();
+        sb.Append('[').Append(profile).Append(']').AppendLine();
+        sb.Append("aws_access_key_id = ").AppendLine(c.AccessKey);
+        sb.Append("aws_secret_access_key = ").AppendLine(c.SecretKey);
+        if (c.SessionToken is not null)
+        {
+            sb.Append("aws_session_token = ").AppendLine(c.SessionToken);
+        }
+
+        return sb.ToString().TrimEnd();
+    }
+}
