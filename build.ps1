@@ -10,6 +10,8 @@
               pwsh, as a user types it). Prints one closing line "N passed, N failed"; exits 1 on any failure.
     Demo    - Build, start LocalAws on a free loopback port, run the Vault walkthrough with the built module
               in a fresh pwsh, printing each step and its output, then stop LocalAws.
+    Bench   - Build, then measure issue/revoke/store/cold-start against LocalAws with added latency; prints a
+              table of ratios against the round-trip floor and writes bench/results.json. Not part of Test.
     Install - Build, then copy the module into the current user's module path.
     Clean   - Remove out/ and every bin/ and obj/ folder.
 .EXAMPLE
@@ -17,7 +19,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Install', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Install', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -65,6 +67,11 @@ function Invoke-Build {
     Copy-Item $cmdletDll $ModuleOut
     Copy-Item (Join-Path $Root 'DynamicAwsCreds.psd1') $ModuleOut
     Copy-Item (Join-Path $Root 'module/*') $ModuleOut -Recurse
+    # MAML help, generated from the Markdown sources in docs/help (platyPS is not available here).
+    $helpGenerator = Join-Path $Root 'build/New-MamlHelp.ps1'
+    if (Test-Path $helpGenerator) {
+        & $helpGenerator -SourcePath (Join-Path $Root 'docs/help') -ModulePath $ModuleOut
+    }
     Write-Host "Module: $ModuleOut"
 }
 
@@ -139,6 +146,12 @@ function Invoke-Demo {
     }
 }
 
+function Invoke-Bench {
+    Invoke-Build
+    & (Join-Path $Root 'bench/Invoke-Bench.ps1') -ModulePath $ModuleOut -LocalAwsDll (Get-LocalAwsDll) -ResultFile (Join-Path $Root 'bench/results.json')
+    if (-not $?) { throw 'The benchmark failed.' }
+}
+
 function Invoke-Install {
     Invoke-Build
     $userModules = ($env:PSModulePath -split [IO.Path]::PathSeparator)[0]
@@ -161,6 +174,7 @@ try {
         'Build' { Invoke-Build }
         'Test' { Invoke-Test }
         'Demo' { Invoke-Demo }
+        'Bench' { Invoke-Bench }
         'Install' { Invoke-Install }
         'Clean' { Invoke-Clean }
     }
