@@ -33,7 +33,8 @@ public sealed class CredsEngine : IDisposable
     {
         StorePath = Path.GetFullPath(storePath ?? StoreFiles.DefaultStorePath());
         _store = new Lazy<LeaseStore>(() => LeaseStore.Open(StorePath));
-        _secrets = SecretBox.ForStore(StorePath);
+        // A missing key file while sealed secrets exist is an error, never a fresh key that silently orphans them.
+        _secrets = SecretBox.ForStore(StorePath, () => _store.Value.HasSealedSecrets());
         _displayName = displayName ?? Environment.UserName;
         var source = clock ?? (() => DateTimeOffset.UtcNow);
         // The store keeps milliseconds: so does every time the engine hands out.
@@ -483,6 +484,7 @@ public sealed class CredsEngine : IDisposable
     /// <summary>Revokes many leases with at most <paramref name="throttleLimit"/> in flight; one failure does not stop the rest.</summary>
     public async Task<RevokeSummary> RevokeLeasesAsync(IReadOnlyList<LeaseRecord> leases, int throttleLimit, bool force, IOperationEvents? events, CancellationToken ct)
     {
+        Revoker.ValidateThrottleLimit(throttleLimit);
         var sink = events ?? NoOperationEvents.Instance;
         var outcomes = new RevokeOutcome[leases.Count];
         var done = 0;

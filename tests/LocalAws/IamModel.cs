@@ -253,4 +253,11 @@ public sealed record IamSessionInfo(
     bool RoleChained);
 
 /// <summary>One request LocalAws answered (or dropped), in arrival order.</summary>
-public sealed record LocalAwsRequestRecord(DateTime ReceivedUtc, string Service, string? Action, string? AccessKeyId, int StatusCode, string? ErrorCode);
+public sealed record LocalAwsRequestRecord(DateTime ReceivedUtc, string Service, string? Action, string? AccessKeyId, int StatusCode, string? ErrorCode)
+{
+    /// <summary>
+    /// Who made the request once its signature was verified: the IAM user's ARN, or the assumed-role / federated-user
+    /// session ARN GetCallerIdentity would return; null when the request was refused before that.
+    /// </summary>
+    public string? CallerArn { get; init; }
+}

@@ -68,6 +68,12 @@ public sealed class LocalAwsOptions
     /// <summary>A newly created access key is refused with InvalidClientTokenId for this long.</summary>
     public int KeyPropagationMs { get; set; }
 
+    /// <summary>
+    /// When set, GET /container-credentials/… (the ECS/EKS container credentials endpoint) requires exactly this value
+    /// in the Authorization header, as the SDKs send AWS_CONTAINER_AUTHORIZATION_TOKEN: 401 without the header, 403 with another value.
+    /// </summary>
+    public string? ContainerAuthorizationToken { get; set; }
+
     public void SetDelay(string action, int milliseconds)
     {
         lock (Sync)

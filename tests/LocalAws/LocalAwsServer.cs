@@ -18,7 +18,7 @@ namespace LocalAws;
 /// <summary>
 /// A loopback IAM + STS endpoint speaking AWS's Query protocol, verifying SigV4 against the keys it knows.
 /// </summary>
-public sealed class LocalAwsServer : IAsyncDisposable
+public sealed partial class LocalAwsServer : IAsyncDisposable
 {
     internal static readonly XNamespace IamNs = "https://iam.amazonaws.com/doc/2010-05-08/";
     internal static readonly XNamespace StsNs = "https://sts.amazonaws.com/doc/2011-06-15/";
@@ -94,11 +94,24 @@ public sealed class LocalAwsServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext ctx)
     {
+        if (IsContainerCredentialsRequest(ctx))
+        {
+            await HandleContainerCredentialsAsync(ctx).ConfigureAwait(false);
+            return;
+        }
+
+        if (IsRequestLogRequest(ctx))
+        {
+            await HandleRequestLogAsync(ctx).ConfigureAwait(false);
+            return;
+        }
+
         var requestId = Guid.NewGuid().ToString();
         var received = DateTime.UtcNow;
         var service = "iam";
         string? action = null;
         string? accessKeyId = null;
+        string? callerArn = null;
         int status;
         string? errorCode = null;
         try
@@ -161,6 +174,7 @@ public sealed class LocalAwsServer : IAsyncDisposable
             }
 
             var (caller, session) = Authenticate(claim, ctx.Request, rawPath, rawQuery, body);
+            callerArn = session?.Arn(State.AccountId) ?? caller?.Arn(State.AccountId);
 
             if (string.IsNullOrEmpty(action))
             {
@@ -177,7 +191,7 @@ public sealed class LocalAwsServer : IAsyncDisposable
             var count = actionCounts.AddOrUpdate(action, 1, (_, n) => n + 1);
             if (LocalAwsOptions.Matches(Options.Drop, Options.Sync, action, count))
             {
-                State.Record(new LocalAwsRequestRecord(received, service, action, accessKeyId, 0, null));
+                State.Record(new LocalAwsRequestRecord(received, service, action, accessKeyId, 0, null) { CallerArn = callerArn });
                 ctx.Abort();
                 return;
             }
@@ -242,7 +256,7 @@ public sealed class LocalAwsServer : IAsyncDisposable
             }
         }
 
-        State.Record(new LocalAwsRequestRecord(received, service, action, accessKeyId, status, errorCode));
+        State.Record(new LocalAwsRequestRecord(received, service, action, accessKeyId, status, errorCode) { CallerArn = callerArn });
     }
 
     private (UserEntity? User, SessionEntity? Session) Authenticate(SigV4Claim claim, HttpRequest request, string rawPath, IReadOnlyList<KeyValuePair<string, string>> rawQuery, byte[] body)

@@ -6,7 +6,11 @@ const string Usage = """
 Usage: LocalAws --port <n> [--root-access-key <id> --root-secret-key <secret>] [--account-id <12 digits>]
                 [--latency-ms <n>] [--delay <Action>:<ms>]... [--fail <Action>[:<nth>]]... [--drop <Action>[:<nth>]]...
                 [--throttle-rps <n>] [--clock-offset <duration: 90s, 2h, -1h, 01:00:00>] [--key-propagation-ms <n>]
+                [--container-auth-token <token>]
 Serves IAM and STS (AWS Query protocol, SigV4) on http://127.0.0.1:<port>/ until stdin closes, SIGTERM or Ctrl+C.
+Also serves the ECS/EKS container credentials endpoint: GET http://127.0.0.1:<port>/container-credentials/[<role>]
+returns AssumeRole credentials (1 h) for the role (default localaws-container-role, AdministratorAccess, created on
+first use); set AWS_CONTAINER_CREDENTIALS_FULL_URI to it (and AWS_CONTAINER_AUTHORIZATION_TOKEN to --container-auth-token).
 """;
 
 var options = new LocalAwsOptions();
@@ -79,6 +83,9 @@ try
                 break;
             case "--key-propagation-ms":
                 options.KeyPropagationMs = Int(Value());
+                break;
+            case "--container-auth-token":
+                options.ContainerAuthorizationToken = Value();
                 break;
             case "-h" or "--help" or "-?":
                 Console.Out.Write(Usage);

@@ -28,7 +28,10 @@ function Resolve-LocalAwsDll {
 function Start-LocalAws {
     <#
     .SYNOPSIS
-    Starts LocalAws on a free loopback port and returns { Endpoint, Port, RootAccessKey, RootSecretKey, Process }.
+    Starts LocalAws on a free loopback port and returns { Endpoint, Port, RootAccessKey, RootSecretKey, Process,
+    ContainerCredentialsUri, ContainerAuthorizationToken }. ContainerCredentialsUri is LocalAws's ECS/EKS container
+    credentials endpoint (for AWS_CONTAINER_CREDENTIALS_FULL_URI); ContainerAuthorizationToken is the value given
+    with --container-auth-token (for AWS_CONTAINER_AUTHORIZATION_TOKEN), or $null.
     .EXAMPLE
     $aws = Start-LocalAws -ArgumentList '--fail', 'CreateAccessKey:1'
     #>
@@ -42,9 +45,11 @@ function Start-LocalAws {
     $dll = Resolve-LocalAwsDll -LocalAwsDll $LocalAwsDll
     $accessKey = $script:DefaultAccessKey
     $secretKey = $script:DefaultSecretKey
+    $containerToken = $null
     for ($i = 0; $i -lt $ArgumentList.Count - 1; $i++) {
         if ($ArgumentList[$i] -eq '--root-access-key') { $accessKey = $ArgumentList[$i + 1] }
         if ($ArgumentList[$i] -eq '--root-secret-key') { $secretKey = $ArgumentList[$i + 1] }
+        if ($ArgumentList[$i] -eq '--container-auth-token') { $containerToken = $ArgumentList[$i + 1] }
     }
 
     $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
@@ -79,12 +84,14 @@ function Start-LocalAws {
     if ($keyLine.Wait(5000) -and $keyLine.Result -match '^Root access key: (\S+)$') { $accessKey = $Matches[1] }
 
     [pscustomobject]@{
-        PSTypeName    = 'LocalAws.Server'
-        Endpoint      = $endpoint
-        Port          = ([Uri]$endpoint).Port
-        RootAccessKey = $accessKey
-        RootSecretKey = $secretKey
-        Process       = $process
+        PSTypeName                  = 'LocalAws.Server'
+        Endpoint                    = $endpoint
+        Port                        = ([Uri]$endpoint).Port
+        RootAccessKey               = $accessKey
+        RootSecretKey               = $secretKey
+        Process                     = $process
+        ContainerCredentialsUri     = "$endpoint/container-credentials/localaws-container-role"
+        ContainerAuthorizationToken = $containerToken
     }
 }
 
@@ -239,4 +246,20 @@ function Invoke-LocalIam {
     finally { $request.Dispose() }
 }
 
-Export-ModuleMember -Function Start-LocalAws, Stop-LocalAws, Invoke-LocalIam
+function Get-LocalAwsRequestLog {
+    <#
+    .SYNOPSIS
+    Returns LocalAws's request log (GET /_localaws/requests), oldest first: objects with ReceivedUtc, Service, Action,
+    AccessKeyId, CallerArn (the IAM user or assumed-role/federated-user session that signed the request), StatusCode
+    and ErrorCode. Container credential fetches appear with Service 'container' and Action 'ContainerCredentials'.
+    .EXAMPLE
+    Get-LocalAwsRequestLog $aws | Where-Object Action -eq CreateUser | Select-Object CallerArn
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Server)
+    $endpoint = if ($Server -is [string]) { $Server } else { $Server.Endpoint }
+    $text = $script:Http.GetStringAsync($endpoint.TrimEnd('/') + '/_localaws/requests').GetAwaiter().GetResult()
+    $text | ConvertFrom-Json
+}
+
+Export-ModuleMember -Function Start-LocalAws, Stop-LocalAws, Invoke-LocalIam, Get-LocalAwsRequestLog

@@ -20,6 +20,19 @@ public static class Revoker
     private static readonly HashSet<string> OptionalCallRefusals =
         new(StringComparer.Ordinal) { "AccessDenied", "AccessDeniedException", "InvalidAction", "UnknownOperation", "UnsupportedOperation", "NotImplemented" };
 
+    public const int MaxThrottleLimit = 64;
+
+    public static int ValidateThrottleLimit(int throttleLimit)
+    {
+        if (throttleLimit is < 1 or > MaxThrottleLimit)
+        {
+            throw new EngineException("InvalidThrottleLimit", ErrorKind.InvalidArgument, throttleLimit,
+                $"ThrottleLimit must be between 1 and {MaxThrottleLimit}; it was {throttleLimit}.");
+        }
+
+        return throttleLimit;
+    }
+
     public static async Task<UserCleanup> DeleteUserAsync(IamClient iam, string userName, CancellationToken ct)
     {
         try

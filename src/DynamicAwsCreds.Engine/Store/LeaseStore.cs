@@ -215,6 +215,10 @@ public sealed class LeaseStore : IDisposable
         return sb.ToString();
     }
 
+    /// <summary>True when any row holds a SecretBox ciphertext.</summary>
+    public bool HasSealedSecrets() =>
+        Convert.ToInt64(Scalar("SELECT (SELECT COUNT(*) FROM root_config WHERE secret_key IS NOT NULL) + (SELECT COUNT(*) FROM credential_cache);")) > 0;
+
     // ---- credential cache ------------------------------------------------------------------
 
     /// <summary>Keeps a lease's sealed secrets for reuse; the row goes with its lease.</summary>

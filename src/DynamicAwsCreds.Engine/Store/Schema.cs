@@ -74,7 +74,10 @@ internal static class Schema
     public static int CurrentVersion => Migrations.Length;
 
     /// <summary>Brings the store to <see cref="CurrentVersion"/>; refuses a store written by a newer module.</summary>
-    public static void Migrate(SqliteConnection connection, string storePath)
+    public static void Migrate(SqliteConnection connection, string storePath) => Migrate(connection, storePath, CurrentVersion);
+
+    /// <summary>Migrates up to <paramref name="target"/>: tests use it to make a store as an older module left it.</summary>
+    internal static void Migrate(SqliteConnection connection, string storePath, int target)
     {
         using var tx = connection.BeginTransaction(deferred: false);
         var version = Convert.ToInt32(Scalar(connection, tx, "PRAGMA user_version;"));
@@ -84,7 +87,7 @@ internal static class Schema
                 $"The store '{storePath}' has schema version {version}, newer than this module understands ({CurrentVersion}). Update DynamicAwsCreds; the store was left untouched.");
         }
 
-        for (var v = version; v < CurrentVersion; v++)
+        for (var v = version; v < target; v++)
         {
             using var cmd = connection.CreateCommand();
             cmd.Transaction = tx;
@@ -92,12 +95,12 @@ internal static class Schema
             cmd.ExecuteNonQuery();
         }
 
-        if (version != CurrentVersion)
+        if (version < target)
         {
             using var set = connection.CreateCommand();
             set.Transaction = tx;
             // PRAGMA takes no parameters; the value is an int we own.
-            set.CommandText = $"PRAGMA user_version = {CurrentVersion};";
+            set.CommandText = $"PRAGMA user_version = {target};";
             set.ExecuteNonQuery();
         }
 

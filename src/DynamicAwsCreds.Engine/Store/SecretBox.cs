@@ -15,12 +15,17 @@ public sealed class SecretBox
     private const int NonceSize = 12;
     private const int TagSize = 16;
     private readonly string _keyFile;
+    private readonly Func<bool> _sealedSecretsExist;
     private byte[]? _key;
 
-    public SecretBox(string keyFile) => _keyFile = keyFile;
+    public SecretBox(string keyFile, Func<bool>? sealedSecretsExist = null)
+    {
+        _keyFile = keyFile;
+        _sealedSecretsExist = sealedSecretsExist ?? (() => false);
+    }
 
-    public static SecretBox ForStore(string storePath) =>
-        new(Path.Combine(Path.GetDirectoryName(storePath)!, Path.GetFileNameWithoutExtension(storePath) + ".key"));
+    public static SecretBox ForStore(string storePath, Func<bool>? sealedSecretsExist = null) =>
+        new(Path.Combine(Path.GetDirectoryName(storePath)!, Path.GetFileNameWithoutExtension(storePath) + ".key"), sealedSecretsExist);
 
     public string KeyFile => _keyFile;
 
@@ -114,6 +119,11 @@ public sealed class SecretBox
                     if (!create)
                     {
                         throw Unreadable("its key file is missing");
+                    }
+
+                    if (_sealedSecretsExist())
+                    {
+                        throw Unreadable("its key file is missing, and the store holds secrets sealed with it; restore the key file, or move the store aside to start again");
                     }
 
                     var fresh = RandomNumberGenerator.GetBytes(32);

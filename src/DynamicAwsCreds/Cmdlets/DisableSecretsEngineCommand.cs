@@ -9,6 +9,7 @@ public sealed class DisableSecretsEngineCommand : DynamicAwsCredsCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(MountPathCompleter))]
+    [AllowEmptyString]
     public string Path { get; set; } = string.Empty;
 
     /// <summary>Forget leases whose AWS cleanup fails (warning with each orphaned IAM user) instead of stopping.</summary>
@@ -16,11 +17,11 @@ public sealed class DisableSecretsEngineCommand : DynamicAwsCredsCmdlet
     public SwitchParameter Force { get; set; }
 
     [Parameter]
-    [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 8;
 
     protected override void Process()
     {
+        DynamicAwsCreds.Engine.Revoke.Revoker.ValidateThrottleLimit(ThrottleLimit);
         var mount = Engine.GetMount(Path);
         var count = Engine.CountMountLeases(mount.Path);
         if (!ShouldProcess(mount.Path, $"Revoke {count} lease(s), delete their IAM users, and remove the secrets engine with its config and roles"))

@@ -22,6 +22,7 @@ public sealed class ExportAwsCredentialCommand : DynamicAwsCredsCmdlet
     [Parameter(ParameterSetName = "Role", Mandatory = true, Position = 0)]
     [Alias("Name", "RoleName")]
     [ArgumentCompleter(typeof(RoleNameCompleter))]
+    [AllowEmptyString]
     public string Role { get; set; } = string.Empty;
 
     [Parameter(ParameterSetName = "Role")]

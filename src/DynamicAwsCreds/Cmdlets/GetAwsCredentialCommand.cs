@@ -11,6 +11,7 @@ public sealed class GetAwsCredentialCommand : DynamicAwsCredsCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Name", "RoleName")]
     [ArgumentCompleter(typeof(RoleNameCompleter))]
+    [AllowEmptyString]
     public string Role { get; set; } = string.Empty;
 
     [Parameter]

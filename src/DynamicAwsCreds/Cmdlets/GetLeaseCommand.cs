@@ -10,6 +10,8 @@ public sealed class GetLeaseCommand : DynamicAwsCredsCmdlet
     [Parameter(ParameterSetName = "Id", Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("lease_id")]
     [ArgumentCompleter(typeof(LeaseIdCompleter))]
+    [AllowEmptyString]
+    [AllowEmptyCollection]
     public string[] LeaseId { get; set; } = [];
 
     [Parameter(ParameterSetName = "List")]

@@ -17,6 +17,7 @@ public sealed class InvokeWithAwsCredentialCommand : DynamicAwsCredsCmdlet
     [Parameter(Mandatory = true, Position = 0)]
     [Alias("Name", "RoleName")]
     [ArgumentCompleter(typeof(RoleNameCompleter))]
+    [AllowEmptyString]
     public string Role { get; set; } = string.Empty;
 
     [Parameter(Mandatory = true, Position = 1)]

@@ -7,6 +7,8 @@ namespace DynamicAwsCreds.Cmdlets;
 public sealed class RemoveAwsOrphanUserCommand : DynamicAwsCredsCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [AllowEmptyString]
+    [AllowEmptyCollection]
     public string[] UserName { get; set; } = [];
 
     [Parameter(ValueFromPipelineByPropertyName = true)]

@@ -10,6 +10,7 @@ public sealed class RemoveAwsRoleCommand : DynamicAwsCredsCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("RoleName")]
     [ArgumentCompleter(typeof(RoleNameCompleter))]
+    [AllowEmptyString]
     public string Name { get; set; } = string.Empty;
 
     [Parameter]
@@ -20,11 +21,11 @@ public sealed class RemoveAwsRoleCommand : DynamicAwsCredsCmdlet
     public SwitchParameter RevokeLeases { get; set; }
 
     [Parameter]
-    [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 8;
 
     protected override void Process()
     {
+        DynamicAwsCreds.Engine.Revoke.Revoker.ValidateThrottleLimit(ThrottleLimit);
         var role = Engine.GetRole(Path, Name);
         if (!ShouldProcess($"{role.Mount}/roles/{role.Name}", RevokeLeases ? "Revoke the role's leases and remove the role" : "Remove AWS role"))
         {

@@ -19,10 +19,13 @@ public sealed class RevokeLeaseCommand : DynamicAwsCredsCmdlet
     [Parameter(ParameterSetName = "Id", Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("lease_id")]
     [ArgumentCompleter(typeof(LeaseIdCompleter))]
+    [AllowEmptyString]
+    [AllowEmptyCollection]
     public string[] LeaseId { get; set; } = [];
 
     [Parameter(ParameterSetName = "Prefix", Mandatory = true)]
     [ArgumentCompleter(typeof(LeaseIdCompleter))]
+    [AllowEmptyString]
     public string Prefix { get; set; } = string.Empty;
 
     /// <summary>Revoke every lease past its expiry (the sweep for runbooks), and clean up after crashed issues.</summary>
@@ -37,11 +40,11 @@ public sealed class RevokeLeaseCommand : DynamicAwsCredsCmdlet
     public SwitchParameter Force { get; set; }
 
     [Parameter]
-    [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 8;
 
     protected override void Process()
     {
+        DynamicAwsCreds.Engine.Revoke.Revoker.ValidateThrottleLimit(ThrottleLimit);
         if (ParameterSetName == "Expired")
         {
             var expired = Engine.ListExpiredLeases(Path);

@@ -17,6 +17,7 @@ public sealed class SetAwsRoleCommand : DynamicAwsCredsCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("RoleName")]
     [ArgumentCompleter(typeof(RoleNameCompleter))]
+    [AllowEmptyString]
     public string Name { get; set; } = string.Empty;
 
     [Parameter]

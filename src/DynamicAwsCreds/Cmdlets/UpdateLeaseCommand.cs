@@ -13,6 +13,8 @@ public sealed class UpdateLeaseCommand : DynamicAwsCredsCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("lease_id")]
     [ArgumentCompleter(typeof(LeaseIdCompleter))]
+    [AllowEmptyString]
+    [AllowEmptyCollection]
     public string[] LeaseId { get; set; } = [];
 
     [Parameter(Position = 1)]

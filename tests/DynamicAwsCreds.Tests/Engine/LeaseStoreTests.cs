@@ -96,6 +96,44 @@ public class LeaseStoreTests
     }
 
     [Fact]
+    public void A_damaged_sqlite_file_is_reported_with_its_path_and_left_untouched()
+    {
+        using var temp = new TempStore();
+        LeaseStore.Open(temp.StorePath).Dispose();
+        SqliteConnection.ClearAllPools();
+        foreach (var side in Directory.GetFiles(temp.Folder).Where(f => f != temp.StorePath))
+        {
+            File.Delete(side);
+        }
+
+        var bytes = File.ReadAllBytes(temp.StorePath);
+        // Keep the header, scramble the pages after it.
+        for (var i = 100; i < bytes.Length; i++)
+        {
+            bytes[i] = (byte)(i * 7);
+        }
+
+        File.WriteAllBytes(temp.StorePath, bytes);
+        var ex = Assert.Throws<EngineException>(() => LeaseStore.Open(temp.StorePath));
+        Assert.Equal("StoreCorrupt", ex.Reason);
+        Assert.Contains(temp.StorePath, ex.Message);
+        SqliteConnection.ClearAllPools();
+        Assert.Equal(bytes, File.ReadAllBytes(temp.StorePath));
+    }
+
+    [Fact]
+    public void A_store_path_that_cannot_be_created_is_a_clear_error()
+    {
+        using var temp = new TempStore();
+        Directory.CreateDirectory(temp.Folder);
+        var blocker = Path.Combine(temp.Folder, "not-a-folder");
+        File.WriteAllText(blocker, "a file where the store folder should be");
+        var ex = Assert.Throws<EngineException>(() => LeaseStore.Open(Path.Combine(blocker, "store.db")));
+        Assert.Equal("StoreUnavailable", ex.Reason);
+        Assert.Contains(blocker, ex.Message);
+    }
+
+    [Fact]
     public void A_file_that_is_not_sqlite_is_reported_and_left_untouched()
     {
         using var temp = new TempStore();
@@ -106,6 +144,30 @@ public class LeaseStoreTests
         Assert.Equal("StoreCorrupt", ex.Reason);
         Assert.Contains(temp.StorePath, ex.Message);
         Assert.Equal(junk, File.ReadAllBytes(temp.StorePath));
+    }
+
+    [Fact]
+    public void A_store_from_an_older_module_is_upgraded_in_place_with_its_data()
+    {
+        using var temp = new TempStore();
+        Directory.CreateDirectory(temp.Folder);
+        using (var c = new SqliteConnection($"Data Source={temp.StorePath};Pooling=False"))
+        {
+            c.Open();
+            Schema.Migrate(c, temp.StorePath, target: 1);
+            using var insert = c.CreateCommand();
+            insert.CommandText = "INSERT INTO mounts (path, type, created_at) VALUES ('aws', 'aws', 0);";
+            insert.ExecuteNonQuery();
+        }
+
+        using var store = LeaseStore.Open(temp.StorePath);
+        Assert.NotNull(store.GetMount("aws"));
+        Assert.False(store.HasSealedSecrets());
+        using var check = new SqliteConnection($"Data Source={temp.StorePath};Pooling=False");
+        check.Open();
+        using var version = check.CreateCommand();
+        version.CommandText = "PRAGMA user_version;";
+        Assert.Equal((long)Schema.CurrentVersion, (long)version.ExecuteScalar()!);
     }
 
     [Fact]
@@ -121,8 +183,13 @@ public class LeaseStoreTests
             cmd.ExecuteNonQuery();
         }
 
+        SqliteConnection.ClearAllPools();
+        var before = Directory.GetFiles(temp.Folder).ToDictionary(f => f, File.ReadAllBytes);
         var ex = Assert.Throws<EngineException>(() => LeaseStore.Open(temp.StorePath));
         Assert.Equal("StoreTooNew", ex.Reason);
+        Assert.Contains(temp.StorePath, ex.Message);
+        SqliteConnection.ClearAllPools();
+        Assert.All(before, kv => Assert.Equal(kv.Value, File.ReadAllBytes(kv.Key)));
     }
 
     [Fact]

@@ -1,0 +1,344 @@
+<#
+.SYNOPSIS
+    One fresh pwsh of the benchmark: imports the built module as a user would and times cmdlet calls with a
+    Stopwatch around each call. Invoke-Bench.ps1 starts it once per part and reads the JSON it writes.
+.DESCRIPTION
+    -Part Aws     issue / revoke (medians after a warm-up), the engine overhead per issue and per revoke
+                  (wall time minus the critical path of the IAM calls the module reports with -Verbose), the
+                  engine called without the cmdlet layer, the store's part of an issue (the store calls an
+                  issue makes, replayed against the same store), then 2 x N leases issued from parallel
+                  runspaces and revoked by prefix with -ThrottleLimit 16 and with -ThrottleLimit 1.
+    -Part Zero    issues against a LocalAws without added latency (the whole cost of an issue minus the network delay).
+    -Part Fill    writes N Active leases straight into a new store in one SQLite transaction, through the
+                  module's own Microsoft.Data.Sqlite (no leases are issued).
+    -Part Lookup  times Get-Lease -Prefix against the filled store.
+#>
+param(
+    [Parameter(Mandatory)] [ValidateSet('Aws', 'Zero', 'Fill', 'Lookup')] [string] $Part,
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [Parameter(Mandatory)] [string] $StorePath,
+    [Parameter(Mandatory)] [string] $OutFile,
+    [string] $Endpoint,
+    [string] $AccessKey,
+    [string] $SecretKey,
+    [string] $Group = 'bench-group',
+    [int] $Runs = 25,
+    [int] $WarmUp = 3,
+    [int] $PrefixLeases = 1000,
+    [int] $IssueWorkers = 10,
+    [int] $LookupTotal = 100000,
+    [int] $LookupMatching = 10
+)
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+$env:DYNAMICAWSCREDS_STORE = $StorePath
+Import-Module $ModulePath
+
+$PolicyArns = 'arn:aws:iam::aws:policy/ReadOnlyAccess', 'arn:aws:iam::aws:policy/IAMReadOnlyAccess', 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'
+$PolicyDocument = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::bench-bucket","arn:aws:s3:::bench-bucket/*"]}]}'
+
+function Say([string] $Text) { Write-Host "   [$Part] $Text" }
+
+function Get-Median([double[]] $Values) {
+    if ($Values.Count -eq 0) { return [double]::NaN }
+    $s = [double[]]($Values | Sort-Object)
+    $m = [int][Math]::Floor($s.Count / 2)
+    if ($s.Count % 2) { $s[$m] } else { ($s[$m - 1] + $s[$m]) / 2 }
+}
+
+function Measure-Ms([scriptblock] $Block) {
+    $sw = [Diagnostics.Stopwatch]::StartNew()
+    $result = & $Block
+    $sw.Stop()
+    [pscustomobject]@{ Ms = $sw.Elapsed.TotalMilliseconds; Result = $result }
+}
+
+function Initialize-Mount([string] $Mount, [string[]] $Roles) {
+    Enable-SecretsEngine aws -Path $Mount | Out-Null
+    Set-AwsRootConfig -Path $Mount -AccessKey $AccessKey -SecretKey $SecretKey -IamEndpoint $Endpoint -StsEndpoint $Endpoint
+    foreach ($r in $Roles) {
+        Set-AwsRole $r -Path $Mount -PolicyArn $PolicyArns -PolicyDocument $PolicyDocument -IamGroup $Group | Out-Null
+    }
+}
+
+# "AWS IAM CreateUser vault-…: 200 in 12 ms" (and "(attempt n)" for retries).
+$CallPattern = '^AWS (?<svc>\S+) (?<action>\S+) (?<target>\S+): (?<status>.+?) in (?<ms>\d+) ms'
+
+function Split-Verbose($Output) {
+    $calls = [Collections.Generic.List[object]]::new()
+    $objects = [Collections.Generic.List[object]]::new()
+    foreach ($o in $Output) {
+        if ($o -is [Management.Automation.VerboseRecord]) {
+            if ($o.Message -match $CallPattern) {
+                $calls.Add([pscustomobject]@{ Action = $Matches.action; Ms = [double]$Matches.ms; Status = $Matches.status })
+            }
+        }
+        else { $objects.Add($o) }
+    }
+    [pscustomobject]@{ Calls = $calls; Objects = $objects }
+}
+
+# Issue: CreateUser, then everything else at once. Critical path = CreateUser + the slowest of the rest.
+function Get-IssueCriticalPath($Calls) {
+    $create = ($Calls | Where-Object Action -eq 'CreateUser' | Measure-Object Ms -Sum).Sum
+    $rest = ($Calls | Where-Object Action -ne 'CreateUser' | Measure-Object Ms -Maximum).Maximum
+    $create + $rest
+}
+
+# Revoke: the Lists at once, the removals at once, then DeleteUser.
+function Get-RevokeCriticalPath($Calls) {
+    $lists = ($Calls | Where-Object Action -like 'List*' | Measure-Object Ms -Maximum).Maximum
+    $removals = ($Calls | Where-Object { $_.Action -notlike 'List*' -and $_.Action -ne 'DeleteUser' } | Measure-Object Ms -Maximum).Maximum
+    $delete = ($Calls | Where-Object Action -eq 'DeleteUser' | Measure-Object Ms -Sum).Sum
+    $lists + $removals + $delete
+}
+
+function Get-EngineType([string] $Name) {
+    $asm = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'DynamicAwsCreds.Engine' } | Select-Object -First 1
+    if (-not $asm) { throw 'DynamicAwsCreds.Engine is not loaded.' }
+    $asm.GetType($Name, $true)
+}
+
+$result = [ordered]@{}
+
+switch ($Part) {
+    'Aws' {
+        $role = 'bench-issue'
+        Initialize-Mount 'aws' @($role, 'bench-prefix16', 'bench-prefix1')
+
+        Say "warm-up ($WarmUp issue + revoke, plain and -Verbose)"
+        for ($i = 0; $i -lt $WarmUp; $i++) {
+            $c = Get-AwsCredential $role
+            Revoke-Lease $c.LeaseId | Out-Null
+            $c = Get-AwsCredential $role -Verbose 4>&1 | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] }
+            Revoke-Lease $c.LeaseId -Verbose 4>&1 | Out-Null
+        }
+
+        Say "issue: $Runs runs of Get-AwsCredential $role"
+        $issueMs = [Collections.Generic.List[double]]::new()
+        $ids = [Collections.Generic.List[string]]::new()
+        for ($i = 0; $i -lt $Runs; $i++) {
+            $m = Measure-Ms { Get-AwsCredential $role }
+            $issueMs.Add($m.Ms); $ids.Add($m.Result.LeaseId)
+        }
+
+        Say "revoke: $Runs runs of Revoke-Lease <id>"
+        $revokeMs = [Collections.Generic.List[double]]::new()
+        foreach ($id in $ids) {
+            $m = Measure-Ms { Revoke-Lease $id }
+            if ($m.Result.Revoked -ne 1) { throw "Revoke-Lease $id did not revoke: $($m.Result | Out-String)" }
+            $revokeMs.Add($m.Ms)
+        }
+
+        Say "engine overhead: $Runs issues and revokes with -Verbose (wall - critical path of the reported IAM calls)"
+        $ov = [Collections.Generic.List[object]]::new()
+        $rv = [Collections.Generic.List[object]]::new()
+        for ($i = 0; $i -lt $Runs; $i++) {
+            $m = Measure-Ms { Get-AwsCredential $role -Verbose 4>&1 }
+            $split = Split-Verbose $m.Result
+            $crit = Get-IssueCriticalPath $split.Calls
+            $ov.Add([pscustomobject]@{ Wall = $m.Ms; Critical = $crit; Overhead = $m.Ms - $crit; Calls = $split.Calls.Count })
+            $id = $split.Objects[0].LeaseId
+            $m = Measure-Ms { Revoke-Lease $id -Verbose 4>&1 }
+            $split = Split-Verbose $m.Result
+            $crit = Get-RevokeCriticalPath $split.Calls
+            $rv.Add([pscustomobject]@{ Wall = $m.Ms; Critical = $crit; Overhead = $m.Ms - $crit; Calls = $split.Calls.Count })
+        }
+
+        Say "engine without the cmdlet layer: $Runs IssueCredentialAsync / RevokeLeaseAsync on a CredsEngine of the same store"
+        $engineType = Get-EngineType 'DynamicAwsCreds.Engine.CredsEngine'
+        $engine = [Activator]::CreateInstance($engineType, [object[]]@($StorePath, $null, $null))
+        $none = [Threading.CancellationToken]::None
+        $directIssue = [Collections.Generic.List[double]]::new()
+        $directRevoke = [Collections.Generic.List[double]]::new()
+        try {
+            for ($i = 0; $i -lt $WarmUp + $Runs; $i++) {
+                $sw = [Diagnostics.Stopwatch]::StartNew()
+                $issued = $engine.IssueCredentialAsync('aws', $role, $null, $null, $none).GetAwaiter().GetResult()
+                $sw.Stop(); $a = $sw.Elapsed.TotalMilliseconds
+                $sw.Restart()
+                $null = $engine.RevokeLeaseAsync($issued.Lease.LeaseId, $false, $null, $none).GetAwaiter().GetResult()
+                $sw.Stop()
+                if ($i -ge $WarmUp) { $directIssue.Add($a); $directRevoke.Add($sw.Elapsed.TotalMilliseconds) }
+            }
+        }
+        finally { $engine.Dispose() }
+
+        Say "store-share: the store calls of one issue (GetMount x2, GetRole, GetRootConfig, GetLeaseConfig, InsertLease, ActivateLease), $Runs runs"
+        $storeType = Get-EngineType 'DynamicAwsCreds.Engine.Store.LeaseStore'
+        $recordType = Get-EngineType 'DynamicAwsCreds.Engine.Store.LeaseRecord'
+        $stateType = Get-EngineType 'DynamicAwsCreds.Engine.Store.LeaseState'
+        $ownerType = Get-EngineType 'DynamicAwsCreds.Engine.Store.LeaseOwner'
+        $store = $storeType::Open($StorePath)
+        $storeMs = [Collections.Generic.List[double]]::new()
+        $pieces = @{}
+        try {
+            $alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+            $owner = [Activator]::CreateInstance($ownerType, [object[]]@([Environment]::MachineName, $PID, [DateTimeOffset]::UtcNow))
+            for ($i = 0; $i -lt $WarmUp + $Runs; $i++) {
+                $nonce = -join (1..24 | ForEach-Object { $alphabet[(Get-Random -Maximum 62)] })
+                $now = [DateTimeOffset]::FromUnixTimeMilliseconds([DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds())
+                $leaseId = "aws/creds/$role/$nonce"
+                $intent = [Activator]::CreateInstance($recordType, [object[]]@(
+                        $leaseId, 'aws', $role, 'iam_user', [Enum]::Parse($stateType, 'Pending'),
+                        $now, $now.AddHours(768), $now.AddHours(768), $null, $true, "vault-bench-store-$nonce", $null, $null, $owner))
+                $t = [double[]]::new(7)
+                $sw = [Diagnostics.Stopwatch]::StartNew()
+                $null = $store.GetMount('aws'); $t[0] = $sw.Elapsed.TotalMilliseconds
+                $null = $store.GetMount('aws'); $t[1] = $sw.Elapsed.TotalMilliseconds
+                $null = $store.GetRole('aws', $role); $t[2] = $sw.Elapsed.TotalMilliseconds
+                $null = $store.GetRootConfig('aws'); $t[3] = $sw.Elapsed.TotalMilliseconds
+                $null = $store.GetLeaseConfig('aws'); $t[4] = $sw.Elapsed.TotalMilliseconds
+                $store.InsertLease($intent); $t[5] = $sw.Elapsed.TotalMilliseconds
+                $null = $store.ActivateLease($leaseId, 'AKIABENCHSTORE00000'); $t[6] = $sw.Elapsed.TotalMilliseconds
+                $sw.Stop()
+                $null = $store.DeleteLease($leaseId)
+                if ($i -ge $WarmUp) {
+                    $storeMs.Add($t[6])
+                    $names = 'GetMount', 'GetMount2', 'GetRole', 'GetRootConfig', 'GetLeaseConfig', 'InsertLease', 'ActivateLease'
+                    for ($k = 0; $k -lt 7; $k++) {
+                        if (-not $pieces.ContainsKey($names[$k])) { $pieces[$names[$k]] = [Collections.Generic.List[double]]::new() }
+                        $pieces[$names[$k]].Add($t[$k] - ($k -eq 0 ? 0 : $t[$k - 1]))
+                    }
+                }
+            }
+        }
+        finally { $store.Dispose() }
+
+        Say "revoke-prefix: issuing 2 x $PrefixLeases leases from $IssueWorkers parallel runspaces"
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        $jobs = 0..($IssueWorkers - 1) | ForEach-Object {
+            $w = $_
+            $items = 0..(2 * $PrefixLeases - 1) | Where-Object { $_ % $IssueWorkers -eq $w }
+            [pscustomobject]@{ Worker = $w; Roles = @($items | ForEach-Object { if ($_ % 2) { 'bench-prefix1' } else { 'bench-prefix16' } }) }
+        }
+        $issueErrors = $jobs | ForEach-Object -ThrottleLimit $IssueWorkers -Parallel {
+            $ErrorActionPreference = 'Stop'
+            $ProgressPreference = 'SilentlyContinue'
+            Import-Module $using:ModulePath
+            $job = $_
+            $failed = 0
+            foreach ($r in $job.Roles) {
+                try { $null = Get-AwsCredential $r } catch { $failed++; if ($failed -le 3) { Write-Warning "worker $($job.Worker): $_" } }
+            }
+            $failed
+        } | Measure-Object -Sum
+        $sw.Stop()
+        $issued16 = @(Get-Lease -Prefix aws/creds/bench-prefix16).Count
+        $issued1 = @(Get-Lease -Prefix aws/creds/bench-prefix1).Count
+        Say ("  issued {0} + {1} leases in {2:0.0} s ({3} failures)" -f $issued16, $issued1, $sw.Elapsed.TotalSeconds, $issueErrors.Sum)
+        if ($issued16 -ne $PrefixLeases -or $issued1 -ne $PrefixLeases) { throw "Expected $PrefixLeases leases per prefix, found $issued16 and $issued1." }
+
+        Say "revoke-prefix: Revoke-Lease -Prefix aws/creds/bench-prefix16 -ThrottleLimit 16"
+        $p16 = Measure-Ms { Revoke-Lease -Prefix aws/creds/bench-prefix16 -ThrottleLimit 16 }
+        Say ("  {0:0} ms, revoked {1}, failed {2}" -f $p16.Ms, $p16.Result.Revoked, $p16.Result.Failed)
+        Say "revoke-prefix-sequential: Revoke-Lease -Prefix aws/creds/bench-prefix1 -ThrottleLimit 1"
+        $p1 = Measure-Ms { Revoke-Lease -Prefix aws/creds/bench-prefix1 -ThrottleLimit 1 }
+        Say ("  {0:0} ms, revoked {1}, failed {2}" -f $p1.Ms, $p1.Result.Revoked, $p1.Result.Failed)
+
+        $result.issue = [ordered]@{ runs = $issueMs.Count; median_ms = Get-Median $issueMs; min_ms = ($issueMs | Measure-Object -Minimum).Minimum; max_ms = ($issueMs | Measure-Object -Maximum).Maximum }
+        $result.revoke = [ordered]@{ runs = $revokeMs.Count; median_ms = Get-Median $revokeMs; min_ms = ($revokeMs | Measure-Object -Minimum).Minimum; max_ms = ($revokeMs | Measure-Object -Maximum).Maximum }
+        $result.issue_overhead = [ordered]@{
+            runs = $ov.Count; wall_median_ms = Get-Median $ov.Wall; critical_median_ms = Get-Median $ov.Critical
+            overhead_median_ms = Get-Median $ov.Overhead; calls = ($ov | Select-Object -First 1).Calls
+        }
+        $result.revoke_overhead = [ordered]@{
+            runs = $rv.Count; wall_median_ms = Get-Median $rv.Wall; critical_median_ms = Get-Median $rv.Critical
+            overhead_median_ms = Get-Median $rv.Overhead; calls = ($rv | Select-Object -First 1).Calls
+        }
+        $result.engine_direct = [ordered]@{ runs = $directIssue.Count; issue_median_ms = Get-Median $directIssue; revoke_median_ms = Get-Median $directRevoke }
+        $result.store_share = [ordered]@{ runs = $storeMs.Count; median_ms = Get-Median $storeMs; pieces = [ordered]@{} }
+        foreach ($k in 'GetMount', 'GetMount2', 'GetRole', 'GetRootConfig', 'GetLeaseConfig', 'InsertLease', 'ActivateLease') {
+            $result.store_share.pieces[$k] = [Math]::Round((Get-Median $pieces[$k]), 3)
+        }
+        $result.revoke_prefix = [ordered]@{ runs = 1; median_ms = $p16.Ms; leases = $PrefixLeases; revoked = $p16.Result.Revoked; failed = $p16.Result.Failed; throttle = 16 }
+        $result.revoke_prefix_sequential = [ordered]@{ runs = 1; median_ms = $p1.Ms; leases = $PrefixLeases; revoked = $p1.Result.Revoked; failed = $p1.Result.Failed; throttle = 1 }
+    }
+
+    'Zero' {
+        $role = 'bench-zero'
+        Initialize-Mount 'aws' @($role)
+        for ($i = 0; $i -lt $WarmUp; $i++) { Revoke-Lease (Get-AwsCredential $role).LeaseId | Out-Null }
+        Say "issue and revoke at --latency-ms 0: $Runs runs each"
+        $issueMs = [Collections.Generic.List[double]]::new()
+        $revokeMs = [Collections.Generic.List[double]]::new()
+        $awsSum = [Collections.Generic.List[double]]::new()
+        for ($i = 0; $i -lt $Runs; $i++) {
+            $m = Measure-Ms { Get-AwsCredential $role -Verbose 4>&1 }
+            $split = Split-Verbose $m.Result
+            $issueMs.Add($m.Ms); $awsSum.Add((Get-IssueCriticalPath $split.Calls))
+            $m = Measure-Ms { Revoke-Lease $split.Objects[0].LeaseId }
+            $revokeMs.Add($m.Ms)
+        }
+        $result.zero = [ordered]@{
+            runs = $Runs; issue_median_ms = Get-Median $issueMs; issue_critical_median_ms = Get-Median $awsSum
+            revoke_median_ms = Get-Median $revokeMs
+        }
+    }
+
+    'Fill' {
+        # The module makes the store (schema, WAL) on first use; the rows go in through its own Microsoft.Data.Sqlite.
+        Enable-SecretsEngine aws | Out-Null
+        $asm = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'Microsoft.Data.Sqlite' } | Select-Object -First 1
+        $connType = $asm.GetType('Microsoft.Data.Sqlite.SqliteConnection', $true)
+        $conn = [Activator]::CreateInstance($connType, [object[]]@("Data Source=$StorePath"))
+        $conn.Open()
+        try {
+            $alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+            $nonce = (1..24 | ForEach-Object { "substr('$alphabet', (abs(random()) % 62) + 1, 1)" }) -join ' || '
+            $now = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
+            $expire = $now + 768L * 3600 * 1000
+            $others = $LookupTotal - $LookupMatching
+            # Others spread over 200 roles, some sorting right before and after the looked-up one.
+            $sql = @"
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $($others - 1))
+INSERT INTO leases (lease_id, mount, role, credential_type, state, issue_time, expire_time, max_expire_time, last_renewal_time,
+                    renewable, user_name, access_key_id, assumed_role_arn, owner_host, owner_pid, owner_start)
+SELECT 'aws/creds/' || r || '/' || $nonce, 'aws', r, 'iam_user', 'Active', $now, $expire, $expire, NULL,
+       1, 'vault-bench-' || r || '-' || i, 'AKIABENCH' || printf('%011d', i), NULL, NULL, NULL, NULL
+FROM (SELECT i, CASE i % 200 WHEN 0 THEN 'lookup-targe' WHEN 1 THEN 'lookup-target-x' WHEN 2 THEN 'lookup-targetz'
+                 ELSE 'role-' || printf('%03d', i % 200) END AS r FROM n);
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $($LookupMatching - 1))
+INSERT INTO leases (lease_id, mount, role, credential_type, state, issue_time, expire_time, max_expire_time, last_renewal_time,
+                    renewable, user_name, access_key_id, assumed_role_arn, owner_host, owner_pid, owner_start)
+SELECT 'aws/creds/lookup-target/' || $nonce, 'aws', 'lookup-target', 'iam_user', 'Active', $now, $expire, $expire, NULL,
+       1, 'vault-bench-lookup-target-' || i, 'AKIALOOKUP' || printf('%010d', i), NULL, NULL, NULL, NULL FROM n;
+COMMIT;
+"@
+            $sw = [Diagnostics.Stopwatch]::StartNew()
+            $cmd = $conn.CreateCommand(); $cmd.CommandText = $sql; $null = $cmd.ExecuteNonQuery(); $cmd.Dispose()
+            $cmd = $conn.CreateCommand(); $cmd.CommandText = 'PRAGMA wal_checkpoint(TRUNCATE);'; $null = $cmd.ExecuteNonQuery(); $cmd.Dispose()
+            $cmd = $conn.CreateCommand(); $cmd.CommandText = "SELECT COUNT(*) FROM leases WHERE state = 'Active';"; $count = $cmd.ExecuteScalar(); $cmd.Dispose()
+            $sw.Stop()
+            Say ("filled {0} leases in {1:0} ms" -f $count, $sw.Elapsed.TotalMilliseconds)
+            $result.fill = [ordered]@{ leases = [long]$count; ms = $sw.Elapsed.TotalMilliseconds }
+        }
+        finally {
+            $conn.Close(); $conn.Dispose()
+            $connType::ClearAllPools()
+        }
+    }
+
+    'Lookup' {
+        $prefix = 'aws/creds/lookup-target'
+        $first = Measure-Ms { Get-Lease -Prefix $prefix }
+        if (@($first.Result).Count -ne $LookupMatching) { throw "Get-Lease -Prefix $prefix returned $(@($first.Result).Count) leases, expected $LookupMatching." }
+        for ($i = 1; $i -lt $WarmUp; $i++) { $null = Get-Lease -Prefix $prefix }
+        Say "store-lookup: $Runs runs of Get-Lease -Prefix $prefix"
+        $ms = [Collections.Generic.List[double]]::new()
+        for ($i = 0; $i -lt $Runs; $i++) {
+            $m = Measure-Ms { Get-Lease -Prefix $prefix }
+            if (@($m.Result).Count -ne $LookupMatching) { throw 'Wrong number of leases.' }
+            $ms.Add($m.Ms)
+        }
+        $all = Measure-Ms { Get-Lease }
+        $result.lookup = [ordered]@{
+            runs = $ms.Count; median_ms = Get-Median $ms; first_call_ms = $first.Ms; matching = $LookupMatching
+            min_ms = ($ms | Measure-Object -Minimum).Minimum; max_ms = ($ms | Measure-Object -Maximum).Maximum
+            list_all_ms = $all.Ms; list_all_count = @($all.Result).Count
+        }
+    }
+}
+
+$result | ConvertTo-Json -Depth 6 | Set-Content -Path $OutFile -Encoding utf8
