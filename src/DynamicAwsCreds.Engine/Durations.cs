@@ -74,12 +74,12 @@ public static partial class Durations
         return true;
     }
 
-    /// <summary>Checks a duration given as a TimeSpan: not negative, and within a century.</summary>
-    public static TimeSpan Validate(TimeSpan value, string parameterName)
+    /// <summary>Checks a duration: not negative, and within a century. <paramref name="given"/> is what the user typed, for the error.</summary>
+    public static TimeSpan Validate(TimeSpan value, string parameterName, string? given = null)
     {
         if (value < TimeSpan.Zero || value > TimeSpan.FromDays(36500))
         {
-            throw Invalid(value.ToString(), parameterName);
+            throw Invalid(given ?? value.ToString(), parameterName);
         }
 
         return value;

@@ -41,7 +41,7 @@ public sealed class Duration
 
     /// <summary>The TimeSpan, or DynamicAwsCreds.InvalidDuration naming the parameter.</summary>
     internal TimeSpan Resolve(string parameterName) =>
-        _value is { } v ? Durations.Validate(v, parameterName) : Durations.Parse(Text, parameterName);
+        Durations.Validate(_value ?? Durations.Parse(Text, parameterName), parameterName, Text);
 
     public override string ToString() => _value is { } v ? Durations.Format(v) : Text;
 }

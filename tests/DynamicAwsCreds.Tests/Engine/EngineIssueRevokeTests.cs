@@ -9,38 +9,11 @@ using Xunit;
 namespace DynamicAwsCreds.Tests.Engine;
 
 /// <summary>The engine against an in-process LocalAws: issue, revoke, rollback, intents.</summary>
-public sealed class EngineIssueRevokeTests : IAsyncLifetime
+public sealed class EngineIssueRevokeTests : EngineTestBase
 {
-    private const string ReadOnly = "arn:aws:iam::aws:policy/ReadOnlyAccess";
-    private readonly TempStore _temp = new();
-    private LocalAwsServer _server = null!;
-    private CredsEngine _engine = null!;
+    protected override void Configure() => Engine.SetRole(null, "dev", new RoleInput { PolicyArns = [ReadOnly] });
 
-    public async Task InitializeAsync()
-    {
-        _server = await LocalAwsServer.StartAsync(new LocalAwsOptions());
-        _engine = new CredsEngine(_temp.StorePath, displayName: "tester");
-        _engine.EnableMount("aws", null, null, null, null);
-        _engine.SetRootConfig(null, new RootConfigInput
-        {
-            AccessKey = _server.Options.RootAccessKeyId,
-            SecretKey = _server.Options.RootSecretAccessKey,
-            IamEndpoint = _server.Endpoint.ToString(),
-            MaxRetries = 0,
-        });
-        _engine.SetRole(null, "dev", new RoleInput { PolicyArns = [ReadOnly] });
-    }
-
-    public async Task DisposeAsync()
-    {
-        _engine.Dispose();
-        await _server.DisposeAsync();
-        _temp.Dispose();
-    }
-
-    private IEnumerable<IamUserInfo> VaultUsers => _server.State.Users.Where(u => u.UserName.StartsWith("vault-", StringComparison.Ordinal));
-
-    private Task<IssuedCredential> Issue(string role = "dev") => _engine.IssueCredentialAsync(null, role, null, null, CancellationToken.None);
+    private Task<IssuedCredential> Issue(string role = "dev") => Engine.IssueCredentialAsync(null, role, null, null, CancellationToken.None);
 
     [Fact]
     public async Task Issue_creates_the_user_with_policies_expiry_guard_and_key_then_revoke_deletes_it()
@@ -55,20 +28,20 @@ public sealed class EngineIssueRevokeTests : IAsyncLifetime
         Assert.Contains("aws:CurrentTime", user.InlinePolicies[ExpiryGuard.PolicyName]);
         Assert.Equal(issued.AccessKeyId, Assert.Single(user.AccessKeys).AccessKeyId);
         Assert.Equal(TimeSpan.FromHours(768), issued.Lease.ExpireTime - issued.Lease.IssueTime);
-        Assert.Equal(LeaseState.Active, _engine.GetLease(issued.Lease.LeaseId).State);
+        Assert.Equal(LeaseState.Active, Engine.GetLease(issued.Lease.LeaseId).State);
 
-        var outcome = await _engine.RevokeLeaseAsync(issued.Lease.LeaseId, force: false, null, CancellationToken.None);
+        var outcome = await Engine.RevokeLeaseAsync(issued.Lease.LeaseId, force: false, null, CancellationToken.None);
         Assert.Equal(RevokeStatus.Revoked, outcome.Status);
         Assert.Empty(VaultUsers);
-        Assert.Equal("LeaseNotFound", Assert.Throws<EngineException>(() => _engine.GetLease(issued.Lease.LeaseId)).Reason);
+        Assert.Equal("LeaseNotFound", Assert.Throws<EngineException>(() => Engine.GetLease(issued.Lease.LeaseId)).Reason);
     }
 
     [Fact]
     public async Task The_intent_row_exists_before_CreateUser_is_answered()
     {
-        _server.Options.SetDelay("CreateUser", 700);
+        Server.Options.SetDelay("CreateUser", 700);
         var issuing = Issue();
-        var store = LeaseStore.Open(_temp.StorePath);
+        var store = LeaseStore.Open(Temp.StorePath);
         LeaseRecord? intent = null;
         for (var i = 0; i < 100 && intent is null; i++)
         {
@@ -78,7 +51,7 @@ public sealed class EngineIssueRevokeTests : IAsyncLifetime
 
         Assert.NotNull(intent);
         Assert.Equal(Environment.ProcessId, intent!.Owner!.ProcessId);
-        Assert.DoesNotContain(_server.State.Users, u => u.UserName == intent.UserName);
+        Assert.DoesNotContain(Server.State.Users, u => u.UserName == intent.UserName);
         var issued = await issuing;
         Assert.Equal(intent.LeaseId, issued.Lease.LeaseId);
         Assert.Empty(store.ListPendingLeases());
@@ -93,15 +66,15 @@ public sealed class EngineIssueRevokeTests : IAsyncLifetime
     public async Task A_failure_at_any_step_leaves_no_user_and_no_lease(string action)
     {
         CreateGroup("devs");
-        _engine.SetRole(null, "dev", new RoleInput { PolicyDocument = "{\"Version\":\"2012-10-17\",\"Statement\":[]}", IamGroups = ["devs"] });
-        _server.Options.AddFail(new FaultRule(action, 1));
+        Engine.SetRole(null, "dev", new RoleInput { PolicyDocument = "{\"Version\":\"2012-10-17\",\"Statement\":[]}", IamGroups = ["devs"] });
+        Server.Options.AddFail(new FaultRule(action, 1));
 
         var ex = await Assert.ThrowsAsync<EngineException>(() => Issue());
         Assert.Equal("AwsUnavailable", ex.Reason);
         Assert.Equal("ServiceFailure", ex.AwsCode);
         Assert.Empty(VaultUsers);
-        Assert.Empty(_engine.ListLeases(null));
-        using var store = LeaseStore.Open(_temp.StorePath);
+        Assert.Empty(Engine.ListLeases(null));
+        using var store = LeaseStore.Open(Temp.StorePath);
         Assert.Empty(store.ListPendingLeases());
     }
 
@@ -109,15 +82,15 @@ public sealed class EngineIssueRevokeTests : IAsyncLifetime
     public async Task Revoke_removes_every_kind_of_attachment_before_DeleteUser()
     {
         CreateGroup("devs");
-        _engine.SetRole(null, "dev", new RoleInput { IamGroups = ["devs"], PolicyDocument = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" });
+        Engine.SetRole(null, "dev", new RoleInput { IamGroups = ["devs"], PolicyDocument = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" });
         var issued = await Issue();
         var user = issued.Lease.UserName!;
         // What someone might add by hand after issue: revoke must still delete the user.
-        Root("CreateLoginProfile", ("UserName", user), ("Password", "Correct-Horse-9"));
-        Root("UploadSSHPublicKey", ("UserName", user), ("SSHPublicKeyBody", "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 test@example"));
-        Root("CreateAccessKey", ("UserName", user));
+        RootCall("CreateLoginProfile", ("UserName", user), ("Password", "Correct-Horse-9"));
+        RootCall("UploadSSHPublicKey", ("UserName", user), ("SSHPublicKeyBody", "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 test@example"));
+        RootCall("CreateAccessKey", ("UserName", user));
 
-        var outcome = await _engine.RevokeLeaseAsync(issued.Lease.LeaseId, force: false, null, CancellationToken.None);
+        var outcome = await Engine.RevokeLeaseAsync(issued.Lease.LeaseId, force: false, null, CancellationToken.None);
         Assert.Equal(RevokeStatus.Revoked, outcome.Status);
         Assert.Empty(VaultUsers);
     }
@@ -127,44 +100,44 @@ public sealed class EngineIssueRevokeTests : IAsyncLifetime
     {
         var issued = await Issue();
         var user = issued.Lease.UserName!;
-        Root("DeleteAccessKey", ("UserName", user), ("AccessKeyId", issued.AccessKeyId));
-        Root("DeleteUserPolicy", ("UserName", user), ("PolicyName", ExpiryGuard.PolicyName));
-        Root("DetachUserPolicy", ("UserName", user), ("PolicyArn", ReadOnly));
-        Root("DeleteUser", ("UserName", user));
+        RootCall("DeleteAccessKey", ("UserName", user), ("AccessKeyId", issued.AccessKeyId));
+        RootCall("DeleteUserPolicy", ("UserName", user), ("PolicyName", ExpiryGuard.PolicyName));
+        RootCall("DetachUserPolicy", ("UserName", user), ("PolicyArn", ReadOnly));
+        RootCall("DeleteUser", ("UserName", user));
 
-        var outcome = await _engine.RevokeLeaseAsync(issued.Lease.LeaseId, force: false, null, CancellationToken.None);
+        var outcome = await Engine.RevokeLeaseAsync(issued.Lease.LeaseId, force: false, null, CancellationToken.None);
         Assert.Equal(RevokeStatus.AlreadyGone, outcome.Status);
-        Assert.Empty(_engine.ListLeases(null));
+        Assert.Empty(Engine.ListLeases(null));
     }
 
     [Fact]
     public async Task A_failed_revoke_keeps_the_lease_and_force_forgets_it_with_a_warning()
     {
         var issued = await Issue();
-        _server.Options.AddFail(new FaultRule("DeleteUser"));
+        Server.Options.AddFail(new FaultRule("DeleteUser"));
 
-        var failed = await _engine.RevokeLeaseAsync(issued.Lease.LeaseId, force: false, null, CancellationToken.None);
+        var failed = await Engine.RevokeLeaseAsync(issued.Lease.LeaseId, force: false, null, CancellationToken.None);
         Assert.Equal(RevokeStatus.Failed, failed.Status);
         Assert.Equal("RevokeFailed", failed.Error!.Reason);
-        Assert.NotNull(_engine.GetLease(issued.Lease.LeaseId));
+        Assert.NotNull(Engine.GetLease(issued.Lease.LeaseId));
 
         var events = new RecordingEvents();
-        var forced = await _engine.RevokeLeaseAsync(issued.Lease.LeaseId, force: true, events, CancellationToken.None);
+        var forced = await Engine.RevokeLeaseAsync(issued.Lease.LeaseId, force: true, events, CancellationToken.None);
         Assert.Equal(RevokeStatus.Forgotten, forced.Status);
         Assert.Contains(events.Warnings, w => w.Contains(issued.Lease.UserName!, StringComparison.Ordinal));
-        Assert.Empty(_engine.ListLeases(null));
+        Assert.Empty(Engine.ListLeases(null));
     }
 
     [Fact]
     public async Task Prefix_revocation_runs_in_parallel_and_leaves_nothing()
     {
         var issued = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => Issue()));
-        var leases = _engine.ResolveRevokePrefix("aws/creds/dev");
+        var leases = Engine.ResolveRevokePrefix("aws/creds/dev");
         Assert.Equal(12, leases.Count);
-        var summary = await _engine.RevokeLeasesAsync(leases, 8, force: false, null, CancellationToken.None);
+        var summary = await Engine.RevokeLeasesAsync(leases, 8, force: false, null, CancellationToken.None);
         Assert.Equal(12, summary.Revoked);
         Assert.Empty(VaultUsers);
-        Assert.Empty(_engine.ListLeases("aws/"));
+        Assert.Empty(Engine.ListLeases("aws/"));
     }
 
     [Fact]
@@ -172,7 +145,7 @@ public sealed class EngineIssueRevokeTests : IAsyncLifetime
     {
         var one = await Issue();
         await Issue();
-        var resolved = _engine.ResolveRevokePrefix(one.Lease.LeaseId);
+        var resolved = Engine.ResolveRevokePrefix(one.Lease.LeaseId);
         Assert.Equal(one.Lease.LeaseId, Assert.Single(resolved).LeaseId);
     }
 
@@ -180,20 +153,15 @@ public sealed class EngineIssueRevokeTests : IAsyncLifetime
     public async Task No_secret_reaches_the_store_folder()
     {
         var issued = await Task.WhenAll(Issue(), Issue());
-        var bytes = _temp.AllBytesAsLatin1();
-        Assert.DoesNotContain(_server.Options.RootSecretAccessKey, bytes);
+        var bytes = Temp.AllBytesAsLatin1();
+        Assert.DoesNotContain(Server.Options.RootSecretAccessKey, bytes);
         Assert.All(issued, i => Assert.DoesNotContain(i.SecretAccessKey, bytes));
         Assert.All(issued, i => Assert.DoesNotContain(i.SecretAccessKey, i.ToString()));
     }
 
-    private void CreateGroup(string name) => Root("CreateGroup", ("GroupName", name));
+    private void CreateGroup(string name) => RootCall("CreateGroup", ("GroupName", name));
 
-    private void Root(string action, params (string, string)[] parameters)
-    {
-        var signer = new DynamicAwsCreds.Tests.LocalAws.TestSigner(_server.Endpoint, _server.Options.RootAccessKeyId, _server.Options.RootSecretAccessKey);
-        var answer = signer.IamAsync(action, parameters).GetAwaiter().GetResult();
-        Assert.True(answer.Status == System.Net.HttpStatusCode.OK, $"{action}: {answer.Body}");
-    }
+    private void RootCall(string action, params (string, string)[] parameters) => Ok(Root.IamAsync(action, parameters).GetAwaiter().GetResult());
 
     private sealed class RecordingEvents : IOperationEvents
     {
@@ -205,36 +173,13 @@ public sealed class EngineIssueRevokeTests : IAsyncLifetime
 }
 
 /// <summary>Every iam_user field of a role reaches IAM as Vault sends it.</summary>
-public sealed class IamUserFieldTests : IAsyncLifetime
+public sealed class IamUserFieldTests : EngineTestBase
 {
-    private readonly TempStore _temp = new();
-    private LocalAwsServer _server = null!;
-    private CredsEngine _engine = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await LocalAwsServer.StartAsync(new LocalAwsOptions());
-        _engine = new CredsEngine(_temp.StorePath, displayName: "tester");
-        _engine.EnableMount("aws", null, null, null, null);
-        _engine.SetRootConfig(null, new RootConfigInput
-        {
-            AccessKey = _server.Options.RootAccessKeyId, SecretKey = _server.Options.RootSecretAccessKey, IamEndpoint = _server.Endpoint.ToString(),
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        _engine.Dispose();
-        await _server.DisposeAsync();
-        _temp.Dispose();
-    }
-
     [Fact]
     public async Task Document_groups_tags_path_and_boundary_all_reach_the_user()
     {
-        var root = new DynamicAwsCreds.Tests.LocalAws.TestSigner(_server.Endpoint, _server.Options.RootAccessKeyId, _server.Options.RootSecretAccessKey);
-        Assert.Equal(System.Net.HttpStatusCode.OK, (await root.IamAsync("CreateGroup", ("GroupName", "devs"))).Status);
-        _engine.SetRole(null, "full", new RoleInput
+        Ok(await Root.IamAsync("CreateGroup", ("GroupName", "devs")));
+        Engine.SetRole(null, "full", new RoleInput
         {
             PolicyArns = ["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"],
             PolicyDocument = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [ { \"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\" } ]\n}",
@@ -244,19 +189,19 @@ public sealed class IamUserFieldTests : IAsyncLifetime
             PermissionsBoundaryArn = "arn:aws:iam::aws:policy/PowerUserAccess",
         });
 
-        var issued = await _engine.IssueCredentialAsync(null, "full", null, null, CancellationToken.None);
-        var user = _server.State.GetUser(issued.Lease.UserName!)!;
+        var issued = await Engine.IssueCredentialAsync(null, "full", null, null, CancellationToken.None);
+        var user = Server.State.GetUser(issued.Lease.UserName!)!;
         Assert.Equal("/dynamic/", user.Path);
         Assert.Equal("arn:aws:iam::aws:policy/PowerUserAccess", user.PermissionsBoundaryArn);
         Assert.Equal(["devs"], user.Groups);
         Assert.Contains(new KeyValuePair<string, string>("team", "blue"), user.Tags);
         Assert.Contains(new KeyValuePair<string, string>("cost-center", "42"), user.Tags);
         // Tags ride in CreateUser itself, so no separate TagUser call is needed (nor its permission).
-        Assert.Equal(0, _server.State.CountRequests("TagUser"));
+        Assert.Equal(0, Server.State.CountRequests("TagUser"));
         Assert.Equal(2, user.AttachedPolicyArns.Count);
         Assert.Equal("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"}]}", user.InlinePolicies["full"]);
 
-        await _engine.RevokeLeaseAsync(issued.Lease.LeaseId, false, null, CancellationToken.None);
-        Assert.False(_server.State.UserExists(issued.Lease.UserName!));
+        await Engine.RevokeLeaseAsync(issued.Lease.LeaseId, false, null, CancellationToken.None);
+        Assert.False(Server.State.UserExists(issued.Lease.UserName!));
     }
 }

@@ -10,53 +10,27 @@ using Xunit;
 namespace DynamicAwsCreds.Tests.Engine;
 
 /// <summary>Renew, the expiry guard, the expired sweep, crash recovery and the orphan scan.</summary>
-public sealed class EngineLeaseLifecycleTests : IAsyncLifetime
+public sealed class EngineLeaseLifecycleTests : EngineTestBase
 {
-    private const string ReadOnly = "arn:aws:iam::aws:policy/ReadOnlyAccess";
-    private readonly TempStore _temp = new();
-    private LocalAwsServer _server = null!;
-    private CredsEngine _engine = null!;
-    private DateTimeOffset _now = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-
-    public async Task InitializeAsync()
+    protected override void Configure()
     {
-        _server = await LocalAwsServer.StartAsync(new LocalAwsOptions());
-        _engine = new CredsEngine(_temp.StorePath, displayName: "tester", clock: () => _now);
-        _engine.EnableMount("aws", null, null, null, null);
-        _engine.SetRootConfig(null, new RootConfigInput
-        {
-            AccessKey = _server.Options.RootAccessKeyId,
-            SecretKey = _server.Options.RootSecretAccessKey,
-            IamEndpoint = _server.Endpoint.ToString(),
-            MaxRetries = 0,
-        });
-        _engine.SetRole(null, "dev", new RoleInput { PolicyArns = [ReadOnly] });
-        _engine.SetLeaseConfig(null, TimeSpan.FromHours(1), TimeSpan.FromHours(3));
+        Engine.SetRole(null, "dev", new RoleInput { PolicyArns = [ReadOnly] });
+        Engine.SetLeaseConfig(null, TimeSpan.FromHours(1), TimeSpan.FromHours(3));
     }
 
-    public async Task DisposeAsync()
-    {
-        _engine.Dispose();
-        await _server.DisposeAsync();
-        _temp.Dispose();
-    }
-
-    private Task<IssuedCredential> Issue() => _engine.IssueCredentialAsync(null, "dev", null, null, CancellationToken.None);
-
-    private DynamicAwsCreds.Tests.LocalAws.TestSigner Root =>
-        new(_server.Endpoint, _server.Options.RootAccessKeyId, _server.Options.RootSecretAccessKey);
+    private Task<IssuedCredential> Issue() => Engine.IssueCredentialAsync(null, "dev", null, null, CancellationToken.None);
 
     [Fact]
     public async Task Renew_extends_by_the_increment_and_rewrites_the_expiry_guard()
     {
         var issued = await Issue();
-        _now += TimeSpan.FromMinutes(30);
-        var renewed = await _engine.RenewLeaseAsync(issued.Lease.LeaseId, TimeSpan.FromHours(2), null, CancellationToken.None);
+        Now += TimeSpan.FromMinutes(30);
+        var renewed = await Engine.RenewLeaseAsync(issued.Lease.LeaseId, TimeSpan.FromHours(2), null, CancellationToken.None);
 
         Assert.False(renewed.Capped);
-        Assert.Equal(_now + TimeSpan.FromHours(2), renewed.Lease.ExpireTime);
-        Assert.Equal(_now, renewed.Lease.LastRenewalTime);
-        var guard = _server.State.GetUser(issued.Lease.UserName!)!.InlinePolicies[ExpiryGuard.PolicyName];
+        Assert.Equal(Now + TimeSpan.FromHours(2), renewed.Lease.ExpireTime);
+        Assert.Equal(Now, renewed.Lease.LastRenewalTime);
+        var guard = Server.State.GetUser(issued.Lease.UserName!)!.InlinePolicies[ExpiryGuard.PolicyName];
         Assert.Contains(renewed.Lease.ExpireTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"), guard);
     }
 
@@ -64,7 +38,7 @@ public sealed class EngineLeaseLifecycleTests : IAsyncLifetime
     public async Task Renew_is_capped_at_issue_time_plus_max_ttl()
     {
         var issued = await Issue();
-        var renewed = await _engine.RenewLeaseAsync(issued.Lease.LeaseId, TimeSpan.FromHours(10), null, CancellationToken.None);
+        var renewed = await Engine.RenewLeaseAsync(issued.Lease.LeaseId, TimeSpan.FromHours(10), null, CancellationToken.None);
         Assert.True(renewed.Capped);
         Assert.Equal(issued.Lease.IssueTime + TimeSpan.FromHours(3), renewed.Lease.ExpireTime);
     }
@@ -73,22 +47,22 @@ public sealed class EngineLeaseLifecycleTests : IAsyncLifetime
     public async Task Renew_without_increment_uses_the_lease_config()
     {
         var issued = await Issue();
-        _now += TimeSpan.FromMinutes(10);
-        var renewed = await _engine.RenewLeaseAsync(issued.Lease.LeaseId, null, null, CancellationToken.None);
-        Assert.Equal(_now + TimeSpan.FromHours(1), renewed.Lease.ExpireTime);
+        Now += TimeSpan.FromMinutes(10);
+        var renewed = await Engine.RenewLeaseAsync(issued.Lease.LeaseId, null, null, CancellationToken.None);
+        Assert.Equal(Now + TimeSpan.FromHours(1), renewed.Lease.ExpireTime);
     }
 
     [Fact]
     public async Task An_expired_lease_is_not_renewed_and_a_failed_guard_rewrite_changes_nothing()
     {
         var issued = await Issue();
-        _server.Options.AddFail(new FaultRule("PutUserPolicy"));
-        var failed = await Assert.ThrowsAsync<EngineException>(() => _engine.RenewLeaseAsync(issued.Lease.LeaseId, TimeSpan.FromHours(2), null, CancellationToken.None));
+        Server.Options.AddFail(new FaultRule("PutUserPolicy"));
+        var failed = await Assert.ThrowsAsync<EngineException>(() => Engine.RenewLeaseAsync(issued.Lease.LeaseId, TimeSpan.FromHours(2), null, CancellationToken.None));
         Assert.Equal("AwsUnavailable", failed.Reason);
-        Assert.Equal(issued.Lease.ExpireTime, _engine.GetLease(issued.Lease.LeaseId).ExpireTime);
+        Assert.Equal(issued.Lease.ExpireTime, Engine.GetLease(issued.Lease.LeaseId).ExpireTime);
 
-        _now += TimeSpan.FromHours(2);
-        var ex = await Assert.ThrowsAsync<EngineException>(() => _engine.RenewLeaseAsync(issued.Lease.LeaseId, null, null, CancellationToken.None));
+        Now += TimeSpan.FromHours(2);
+        var ex = await Assert.ThrowsAsync<EngineException>(() => Engine.RenewLeaseAsync(issued.Lease.LeaseId, null, null, CancellationToken.None));
         Assert.Equal("LeaseExpired", ex.Reason);
     }
 
@@ -100,7 +74,7 @@ public sealed class EngineLeaseLifecycleTests : IAsyncLifetime
         Assert.Equal(System.Net.HttpStatusCode.OK, (await user.StsAsync("GetCallerIdentity")).Status);
         Assert.Equal(System.Net.HttpStatusCode.OK, (await user.IamAsync("ListUsers")).Status);
 
-        _server.Options.ClockOffset = TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1);
+        Server.Options.ClockOffset = TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1);
         Assert.Equal("AccessDenied", (await user.IamAsync("ListUsers")).ErrorCode);
         Assert.Equal("AccessDenied", (await user.StsAsync("GetCallerIdentity")).ErrorCode);
     }
@@ -109,22 +83,22 @@ public sealed class EngineLeaseLifecycleTests : IAsyncLifetime
     public async Task The_expired_sweep_revokes_only_leases_past_their_expiry()
     {
         var old = await Issue();
-        _now += TimeSpan.FromMinutes(45);
+        Now += TimeSpan.FromMinutes(45);
         var fresh = await Issue();
-        _now += TimeSpan.FromMinutes(30);
+        Now += TimeSpan.FromMinutes(30);
 
-        var expired = _engine.ListExpiredLeases(null);
+        var expired = Engine.ListExpiredLeases(null);
         Assert.Equal(old.Lease.LeaseId, Assert.Single(expired).LeaseId);
-        var summary = await _engine.RevokeLeasesAsync(expired, 8, force: false, null, CancellationToken.None);
+        var summary = await Engine.RevokeLeasesAsync(expired, 8, force: false, null, CancellationToken.None);
         Assert.Equal(1, summary.Revoked);
-        Assert.False(_server.State.UserExists(old.Lease.UserName!));
-        Assert.True(_server.State.UserExists(fresh.Lease.UserName!));
+        Assert.False(Server.State.UserExists(old.Lease.UserName!));
+        Assert.True(Server.State.UserExists(fresh.Lease.UserName!));
     }
 
     [Fact]
     public async Task An_intent_whose_process_is_gone_has_its_half_made_user_removed()
     {
-        using var store = LeaseStore.Open(_temp.StorePath);
+        using var store = LeaseStore.Open(Temp.StorePath);
         var deadPid = DeadProcess();
         var abandoned = Intent("vault-tester-dev-1-AAAAAAAAAAAAAAAAAAAA", new LeaseOwner(Environment.MachineName, deadPid.Id, deadPid.Start));
         var live = Intent("vault-tester-dev-2-BBBBBBBBBBBBBBBBBBBB", new LeaseOwner(Environment.MachineName, Environment.ProcessId, ProcessStart()));
@@ -135,17 +109,17 @@ public sealed class EngineLeaseLifecycleTests : IAsyncLifetime
             Assert.Equal(System.Net.HttpStatusCode.OK, (await Root.IamAsync("CreateAccessKey", ("UserName", intent.UserName!))).Status);
         }
 
-        var cleaned = await _engine.RecoverAbandonedIntentsAsync(null, CancellationToken.None);
+        var cleaned = await Engine.RecoverAbandonedIntentsAsync(null, CancellationToken.None);
         Assert.Equal(1, cleaned);
-        Assert.False(_server.State.UserExists(abandoned.UserName!));
+        Assert.False(Server.State.UserExists(abandoned.UserName!));
         Assert.Null(store.GetLease(abandoned.LeaseId));
-        Assert.True(_server.State.UserExists(live.UserName!));
+        Assert.True(Server.State.UserExists(live.UserName!));
         Assert.NotNull(store.GetLease(live.LeaseId));
 
         // Fifteen minutes on, even a live owner's intent is abandoned.
-        _now += TimeSpan.FromMinutes(16);
-        Assert.Equal(1, await _engine.RecoverAbandonedIntentsAsync(null, CancellationToken.None));
-        Assert.False(_server.State.UserExists(live.UserName!));
+        Now += TimeSpan.FromMinutes(16);
+        Assert.Equal(1, await Engine.RecoverAbandonedIntentsAsync(null, CancellationToken.None));
+        Assert.False(Server.State.UserExists(live.UserName!));
     }
 
     [Fact]
@@ -160,40 +134,40 @@ public sealed class EngineLeaseLifecycleTests : IAsyncLifetime
         Assert.Equal(System.Net.HttpStatusCode.OK, (await Root.IamAsync("PutUserPolicy", ("UserName", "vault-lost-dev-1-CCCCCCCCCCCCCCCCCCCC"),
             ("PolicyName", "p"), ("PolicyDocument", "{\"Version\":\"2012-10-17\",\"Statement\":[]}"))).Status);
 
-        var orphans = await _engine.FindOrphanUsersAsync(null, null, CancellationToken.None);
+        var orphans = await Engine.FindOrphanUsersAsync(null, null, CancellationToken.None);
         Assert.Equal("vault-lost-dev-1-CCCCCCCCCCCCCCCCCCCC", Assert.Single(orphans).UserName);
 
-        var outcome = await _engine.RemoveOrphanUserAsync(null, "vault-lost-dev-1-CCCCCCCCCCCCCCCCCCCC", null, CancellationToken.None);
+        var outcome = await Engine.RemoveOrphanUserAsync(null, "vault-lost-dev-1-CCCCCCCCCCCCCCCCCCCC", null, CancellationToken.None);
         Assert.Equal(RevokeStatus.Revoked, outcome.Status);
-        Assert.False(_server.State.UserExists("vault-lost-dev-1-CCCCCCCCCCCCCCCCCCCC"));
+        Assert.False(Server.State.UserExists("vault-lost-dev-1-CCCCCCCCCCCCCCCCCCCC"));
         Assert.Equal("UserHasLease", (await Assert.ThrowsAsync<EngineException>(() =>
-            _engine.RemoveOrphanUserAsync(null, issued.Lease.UserName!, null, CancellationToken.None))).Reason);
-        Assert.True(_server.State.UserExists(issued.Lease.UserName!));
+            Engine.RemoveOrphanUserAsync(null, issued.Lease.UserName!, null, CancellationToken.None))).Reason);
+        Assert.True(Server.State.UserExists(issued.Lease.UserName!));
     }
 
     [Fact]
     public async Task Revoke_over_200_leases_under_throttling_loses_nothing()
     {
-        _engine.SetRootConfig(null, new RootConfigInput { MaxRetries = 10 });
+        Engine.SetRootConfig(null, new RootConfigInput { MaxRetries = 10 });
         var leases = new List<IssuedCredential>();
         foreach (var batch in Enumerable.Range(0, 200).Chunk(16))
         {
             leases.AddRange(await Task.WhenAll(batch.Select(_ => Issue())));
         }
 
-        _server.Options.ThrottleRps = 20;
-        var summary = await _engine.RevokeLeasesAsync(_engine.ResolveRevokePrefix("aws/creds/dev"), 8, force: false, null, CancellationToken.None);
-        _server.Options.ThrottleRps = 0;
+        Server.Options.ThrottleRps = 20;
+        var summary = await Engine.RevokeLeasesAsync(Engine.ResolveRevokePrefix("aws/creds/dev"), 8, force: false, null, CancellationToken.None);
+        Server.Options.ThrottleRps = 0;
 
         Assert.Equal(200, summary.Revoked);
         Assert.Equal(0, summary.Failed);
-        Assert.DoesNotContain(_server.State.Users, u => u.UserName.StartsWith("vault-", StringComparison.Ordinal));
-        Assert.Empty(_engine.ListLeases(null));
-        Assert.Contains(_server.State.Requests, r => r.ErrorCode == "Throttling");
+        Assert.DoesNotContain(Server.State.Users, u => u.UserName.StartsWith("vault-", StringComparison.Ordinal));
+        Assert.Empty(Engine.ListLeases(null));
+        Assert.Contains(Server.State.Requests, r => r.ErrorCode == "Throttling");
     }
 
     private LeaseRecord Intent(string userName, LeaseOwner owner) => new(
-        LeaseIds.New("aws", "dev"), "aws", "dev", CredentialTypes.IamUser, LeaseState.Pending, _now, _now.AddHours(1), _now.AddHours(3),
+        LeaseIds.New("aws", "dev"), "aws", "dev", CredentialTypes.IamUser, LeaseState.Pending, Now, Now.AddHours(1), Now.AddHours(3),
         null, true, userName, null, null, owner);
 
     private static DateTimeOffset ProcessStart()

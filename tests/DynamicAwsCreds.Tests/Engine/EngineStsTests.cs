@@ -10,60 +10,24 @@ using Xunit;
 namespace DynamicAwsCreds.Tests.Engine;
 
 /// <summary>assumed_role, federation_token and session_token against LocalAws's STS; username templates.</summary>
-public sealed class EngineStsTests : IAsyncLifetime
+public sealed class EngineStsTests : EngineTestBase
 {
-    private const string ReadOnly = "arn:aws:iam::aws:policy/ReadOnlyAccess";
-    private const string Account = "123456789012";
-    private readonly TempStore _temp = new();
-    private LocalAwsServer _server = null!;
-    private CredsEngine _engine = null!;
-    private TestSigner _root = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await LocalAwsServer.StartAsync(new LocalAwsOptions());
-        _root = new TestSigner(_server.Endpoint, _server.Options.RootAccessKeyId, _server.Options.RootSecretAccessKey);
-        _engine = new CredsEngine(_temp.StorePath, displayName: "tester");
-        _engine.EnableMount("aws", null, null, null, null);
-        _engine.SetRootConfig(null, new RootConfigInput
-        {
-            AccessKey = _server.Options.RootAccessKeyId,
-            SecretKey = _server.Options.RootSecretAccessKey,
-            IamEndpoint = _server.Endpoint.ToString(),
-            StsEndpoint = _server.Endpoint.ToString(),
-            MaxRetries = 0,
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        _engine.Dispose();
-        await _server.DisposeAsync();
-        _temp.Dispose();
-    }
-
     private async Task<string> CreateRoleAsync(string name, string? externalId = null, bool tagSession = false)
     {
         var condition = externalId is null ? string.Empty : $",\"Condition\":{{\"StringEquals\":{{\"sts:ExternalId\":\"{externalId}\"}}}}";
         var actions = tagSession ? "[\"sts:AssumeRole\",\"sts:TagSession\"]" : "\"sts:AssumeRole\"";
         var trust = $"{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Principal\":{{\"AWS\":\"arn:aws:iam::{Account}:root\"}},\"Action\":{actions}{condition}}}]}}";
-        Ok(await _root.IamAsync("CreateRole", ("RoleName", name), ("AssumeRolePolicyDocument", trust), ("MaxSessionDuration", "7200")));
-        Ok(await _root.IamAsync("AttachRolePolicy", ("RoleName", name), ("PolicyArn", ReadOnly)));
+        Ok(await Root.IamAsync("CreateRole", ("RoleName", name), ("AssumeRolePolicyDocument", trust), ("MaxSessionDuration", "7200")));
+        Ok(await Root.IamAsync("AttachRolePolicy", ("RoleName", name), ("PolicyArn", ReadOnly)));
         return $"arn:aws:iam::{Account}:role/{name}";
     }
 
-    private static AwsAnswer Ok(AwsAnswer answer)
-    {
-        Assert.True(answer.Status == HttpStatusCode.OK, answer.Body);
-        return answer;
-    }
-
     private Task<IssuedCredential> Issue(string role, TimeSpan? ttl = null, StsOptions? options = null) =>
-        _engine.IssueCredentialAsync(null, role, ttl, options ?? new StsOptions(), null, CancellationToken.None);
+        Engine.IssueCredentialAsync(null, role, ttl, options ?? new StsOptions(), null, CancellationToken.None);
 
     private async Task<string> CallerArn(IssuedCredential issued)
     {
-        var answer = Ok(await _root.WithSession(issued.AccessKeyId, issued.SecretAccessKey, issued.SessionToken).StsAsync("GetCallerIdentity"));
+        var answer = Ok(await Root.WithSession(issued.AccessKeyId, issued.SecretAccessKey, issued.SessionToken).StsAsync("GetCallerIdentity"));
         return answer.Value("Arn")!;
     }
 
@@ -71,7 +35,7 @@ public sealed class EngineStsTests : IAsyncLifetime
     public async Task Assumed_role_credentials_are_the_role_session_and_not_renewable()
     {
         var arn = await CreateRoleAsync("deploy");
-        _engine.SetRole(null, "deploy", new RoleInput { CredentialType = "assumed_role", RoleArns = [arn] });
+        Engine.SetRole(null, "deploy", new RoleInput { CredentialType = "assumed_role", RoleArns = [arn] });
 
         var issued = await Issue("deploy");
         Assert.StartsWith("ASIA", issued.AccessKeyId);
@@ -81,13 +45,13 @@ public sealed class EngineStsTests : IAsyncLifetime
         Assert.False(issued.Lease.Renewable);
         Assert.InRange((issued.Lease.ExpireTime - issued.Lease.IssueTime - TimeSpan.FromHours(1)).Duration(), TimeSpan.Zero, TimeSpan.FromSeconds(2));
         Assert.Equal("LeaseNotRenewable", (await Assert.ThrowsAsync<EngineException>(() =>
-            _engine.RenewLeaseAsync(issued.Lease.LeaseId, null, null, CancellationToken.None))).Reason);
+            Engine.RenewLeaseAsync(issued.Lease.LeaseId, null, null, CancellationToken.None))).Reason);
 
         // Revoking STS credentials is forgetting the lease: no AWS call.
-        var before = _server.State.Requests.Count;
-        var outcome = await _engine.RevokeLeaseAsync(issued.Lease.LeaseId, false, null, CancellationToken.None);
+        var before = Server.State.Requests.Count;
+        var outcome = await Engine.RevokeLeaseAsync(issued.Lease.LeaseId, false, null, CancellationToken.None);
         Assert.Equal(RevokeStatus.Revoked, outcome.Status);
-        Assert.Equal(before, _server.State.Requests.Count);
+        Assert.Equal(before, Server.State.Requests.Count);
     }
 
     [Fact]
@@ -95,7 +59,7 @@ public sealed class EngineStsTests : IAsyncLifetime
     {
         var a = await CreateRoleAsync("a");
         var b = await CreateRoleAsync("b");
-        _engine.SetRole(null, "multi", new RoleInput { CredentialType = "assumed_role", RoleArns = [a, b] });
+        Engine.SetRole(null, "multi", new RoleInput { CredentialType = "assumed_role", RoleArns = [a, b] });
 
         Assert.Equal("RoleArnRequired", (await Assert.ThrowsAsync<EngineException>(() => Issue("multi"))).Reason);
         Assert.Equal("RoleArnNotAllowed", (await Assert.ThrowsAsync<EngineException>(() =>
@@ -108,7 +72,7 @@ public sealed class EngineStsTests : IAsyncLifetime
     public async Task External_id_session_tags_and_session_policy_are_passed_to_AssumeRole()
     {
         var arn = await CreateRoleAsync("partner", externalId: "ext-123", tagSession: true);
-        _engine.SetRole(null, "partner", new RoleInput
+        Engine.SetRole(null, "partner", new RoleInput
         {
             CredentialType = "assumed_role", RoleArns = [arn], ExternalId = "ext-123",
             SessionTags = new Dictionary<string, string> { ["team"] = "blue" },
@@ -117,26 +81,26 @@ public sealed class EngineStsTests : IAsyncLifetime
         });
 
         var issued = await Issue("partner", TimeSpan.FromMinutes(90));
-        var session = _server.State.FindSession(issued.AccessKeyId)!;
+        var session = Server.State.FindSession(issued.AccessKeyId)!;
         Assert.Contains(new KeyValuePair<string, string>("team", "blue"), session.Tags);
         Assert.Contains("iam:List*", session.SessionPolicy);
         Assert.Equal(["arn:aws:iam::aws:policy/IAMReadOnlyAccess"], session.SessionPolicyArns);
         Assert.InRange((issued.Lease.ExpireTime - issued.Lease.IssueTime - TimeSpan.FromMinutes(90)).Duration(), TimeSpan.Zero, TimeSpan.FromSeconds(2));
 
-        _engine.SetRole(null, "partner", new RoleInput { ExternalId = string.Empty });
+        Engine.SetRole(null, "partner", new RoleInput { ExternalId = string.Empty });
         var denied = await Assert.ThrowsAsync<EngineException>(() => Issue("partner"));
         Assert.Equal("AwsAccessDenied", denied.Reason);
-        Assert.Single(_engine.ListLeases("aws/creds/partner"));
+        Assert.Single(Engine.ListLeases("aws/creds/partner"));
     }
 
     [Fact]
     public async Task Federation_tokens_are_named_within_32_and_carry_the_groups_policies()
     {
-        Ok(await _root.IamAsync("CreateGroup", ("GroupName", "readers")));
-        Ok(await _root.IamAsync("AttachGroupPolicy", ("GroupName", "readers"), ("PolicyArn", ReadOnly)));
-        Ok(await _root.IamAsync("PutGroupPolicy", ("GroupName", "readers"), ("PolicyName", "extra"),
+        Ok(await Root.IamAsync("CreateGroup", ("GroupName", "readers")));
+        Ok(await Root.IamAsync("AttachGroupPolicy", ("GroupName", "readers"), ("PolicyArn", ReadOnly)));
+        Ok(await Root.IamAsync("PutGroupPolicy", ("GroupName", "readers"), ("PolicyName", "extra"),
             ("PolicyDocument", "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"}]}")));
-        _engine.SetRole(null, "fed", new RoleInput
+        Engine.SetRole(null, "fed", new RoleInput
         {
             CredentialType = "federation_token", IamGroups = ["readers"],
             PolicyDocument = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"iam:GetUser\",\"Resource\":\"*\"}]}",
@@ -146,7 +110,7 @@ public sealed class EngineStsTests : IAsyncLifetime
         var arn = await CallerArn(issued);
         Assert.Matches($"^arn:aws:sts::{Account}:federated-user/vault-[0-9]+-[A-Za-z0-9]+$", arn);
         Assert.True(arn.Split('/')[^1].Length <= 32);
-        var session = _server.State.FindSession(issued.AccessKeyId)!;
+        var session = Server.State.FindSession(issued.AccessKeyId)!;
         Assert.Contains("s3:GetObject", session.SessionPolicy);
         Assert.Contains("iam:GetUser", session.SessionPolicy);
         Assert.Contains(ReadOnly, session.SessionPolicyArns);
@@ -155,34 +119,34 @@ public sealed class EngineStsTests : IAsyncLifetime
     [Fact]
     public async Task A_federation_role_without_any_policy_is_refused_before_calling_aws()
     {
-        _engine.SetRole(null, "bare", new RoleInput { CredentialType = "federation_token" });
+        Engine.SetRole(null, "bare", new RoleInput { CredentialType = "federation_token" });
         Assert.Equal("FederationTokenNeedsPolicy", (await Assert.ThrowsAsync<EngineException>(() => Issue("bare"))).Reason);
-        Assert.Equal(0, _server.State.CountRequests("GetFederationToken"));
+        Assert.Equal(0, Server.State.CountRequests("GetFederationToken"));
     }
 
     [Fact]
     public async Task Session_tokens_are_the_calling_user_and_honour_mfa()
     {
-        _engine.SetRole(null, "session", new RoleInput { CredentialType = "session_token" });
+        Engine.SetRole(null, "session", new RoleInput { CredentialType = "session_token" });
         var issued = await Issue("session");
         Assert.Equal($"arn:aws:iam::{Account}:user/{IamState.RootUserName}", await CallerArn(issued));
 
-        var device = Ok(await _root.IamAsync("CreateVirtualMFADevice", ("VirtualMFADeviceName", "root-mfa")));
+        var device = Ok(await Root.IamAsync("CreateVirtualMFADevice", ("VirtualMFADeviceName", "root-mfa")));
         var serial = device.Value("SerialNumber")!;
-        Ok(await _root.IamAsync("EnableMFADevice", ("UserName", IamState.RootUserName), ("SerialNumber", serial),
+        Ok(await Root.IamAsync("EnableMFADevice", ("UserName", IamState.RootUserName), ("SerialNumber", serial),
             ("AuthenticationCode1", "123456"), ("AuthenticationCode2", "654321")));
-        _engine.SetRole(null, "session", new RoleInput { MfaSerialNumber = serial });
+        Engine.SetRole(null, "session", new RoleInput { MfaSerialNumber = serial });
 
         Assert.Equal("MfaCodeRequired", (await Assert.ThrowsAsync<EngineException>(() => Issue("session"))).Reason);
         var withMfa = await Issue("session", options: new StsOptions(MfaCode: "123456"));
-        Assert.True(_server.State.FindSession(withMfa.AccessKeyId)!.MfaAuthenticated);
+        Assert.True(Server.State.FindSession(withMfa.AccessKeyId)!.MfaAuthenticated);
     }
 
     [Fact]
     public async Task Sts_ttl_follows_vaults_rules_and_awss_limits()
     {
         var arn = await CreateRoleAsync("ttl");
-        _engine.SetRole(null, "ttl", new RoleInput
+        Engine.SetRole(null, "ttl", new RoleInput
         {
             CredentialType = "assumed_role", RoleArns = [arn], DefaultStsTtl = TimeSpan.FromMinutes(30), MaxStsTtl = TimeSpan.FromMinutes(90),
         });
@@ -193,34 +157,34 @@ public sealed class EngineStsTests : IAsyncLifetime
 
         var tooShort = await Assert.ThrowsAsync<EngineException>(() => Issue("ttl", TimeSpan.FromMinutes(10)));
         Assert.Equal("InvalidDuration", tooShort.Reason);
-        Assert.Equal(2, _server.State.CountRequests("AssumeRole"));
+        Assert.Equal(2, Server.State.CountRequests("AssumeRole"));
     }
 
     [Fact]
-    public async Task Username_templates_shape_iam_users_and_vaults_default_is_accepted_verbatim()
+    public async Task UsernameTemplates_shape_iam_users_and_vaults_default_is_accepted_verbatim()
     {
-        _engine.SetRole(null, "dev", new RoleInput { PolicyArns = [ReadOnly] });
-        _engine.SetRootConfig(null, new RootConfigInput { UsernameTemplate = "{{ printf \"vault-custom-%s-%s\" .PolicyName (random 8) | truncate 64 }}" });
+        Engine.SetRole(null, "dev", new RoleInput { PolicyArns = [ReadOnly] });
+        Engine.SetRootConfig(null, new RootConfigInput { UsernameTemplate = "{{ printf \"vault-custom-%s-%s\" .PolicyName (random 8) | truncate 64 }}" });
         var custom = await Issue("dev");
         Assert.Matches("^vault-custom-dev-[A-Za-z0-9]{8}$", custom.Lease.UserName);
 
-        _engine.SetRootConfig(null, new RootConfigInput { UsernameTemplate = DynamicAwsCreds.Engine.Config.Templates.VaultTemplates.AwsDefault });
+        Engine.SetRootConfig(null, new RootConfigInput { UsernameTemplate = DynamicAwsCreds.Engine.Config.Templates.VaultTemplates.AwsDefault });
         var vaults = await Issue("dev");
         Assert.Matches("^vault-tester-dev-[0-9]+-[A-Za-z0-9]{20}$", vaults.Lease.UserName);
 
-        var tooLong = Assert.Throws<EngineException>(() => _engine.SetRootConfig(null, new RootConfigInput { UsernameTemplate = "vault-{{ random 70 }}" }));
+        var tooLong = Assert.Throws<EngineException>(() => Engine.SetRootConfig(null, new RootConfigInput { UsernameTemplate = "vault-{{ random 70 }}" }));
         Assert.Equal("InvalidUsernameTemplate", tooLong.Reason);
-        var broken = Assert.Throws<EngineException>(() => _engine.SetRootConfig(null, new RootConfigInput { UsernameTemplate = "{{ nosuchfunc }}" }));
+        var broken = Assert.Throws<EngineException>(() => Engine.SetRootConfig(null, new RootConfigInput { UsernameTemplate = "{{ nosuchfunc }}" }));
         Assert.Equal("InvalidUsernameTemplate", broken.Reason);
-        Assert.Equal(DynamicAwsCreds.Engine.Config.Templates.VaultTemplates.AwsDefault, _engine.GetRootConfig(null).UsernameTemplate);
+        Assert.Equal(DynamicAwsCreds.Engine.Config.Templates.VaultTemplates.AwsDefault, Engine.GetRootConfig(null).UsernameTemplate);
 
         // A template fit for IAM users but too long for a federated user's 32 is refused when it is used, before AWS is called.
-        _engine.SetRootConfig(null, new RootConfigInput { UsernameTemplate = "{{ printf \"vault-custom-%s-%s\" .PolicyName (random 30) | truncate 64 }}" });
-        _engine.SetRole(null, "fed", new RoleInput { CredentialType = "federation_token", PolicyArns = [ReadOnly] });
+        Engine.SetRootConfig(null, new RootConfigInput { UsernameTemplate = "{{ printf \"vault-custom-%s-%s\" .PolicyName (random 30) | truncate 64 }}" });
+        Engine.SetRole(null, "fed", new RoleInput { CredentialType = "federation_token", PolicyArns = [ReadOnly] });
         Assert.Equal("InvalidUsernameTemplate", (await Assert.ThrowsAsync<EngineException>(() => Issue("fed"))).Reason);
-        Assert.Equal(0, _server.State.CountRequests("GetFederationToken"));
+        Assert.Equal(0, Server.State.CountRequests("GetFederationToken"));
 
-        _engine.SetRootConfig(null, new RootConfigInput { UsernameTemplate = string.Empty });
-        Assert.Null(_engine.GetRootConfig(null).UsernameTemplate);
+        Engine.SetRootConfig(null, new RootConfigInput { UsernameTemplate = string.Empty });
+        Assert.Null(Engine.GetRootConfig(null).UsernameTemplate);
     }
 }

@@ -1,0 +1,72 @@
+using DynamicAwsCreds.Engine;
+using DynamicAwsCreds.Engine.Config;
+using DynamicAwsCreds.Tests.LocalAws;
+using global::LocalAws;
+using Xunit;
+
+namespace DynamicAwsCreds.Tests.Engine;
+
+/// <summary>
+/// A temporary store, an in-process LocalAws of the test's own and an engine on both, with the "aws" mount
+/// pointed at LocalAws (no retries, so injected faults show at once). The engine's clock is <see cref="Now"/>.
+/// </summary>
+public abstract class EngineTestBase : IAsyncLifetime
+{
+    protected const string ReadOnly = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+    protected const string Account = "123456789012";
+
+    protected TempStore Temp { get; } = new();
+    protected LocalAwsServer Server { get; private set; } = null!;
+    protected CredsEngine Engine { get; private set; } = null!;
+    private protected TestSigner Root { get; private set; } = null!;
+    protected DateTimeOffset Now { get; set; } = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+    /// <summary>Enable the "aws" mount and point it at LocalAws before each test (off for tests that mount themselves).</summary>
+    protected virtual bool MountAws => true;
+
+    public async Task InitializeAsync()
+    {
+        Server = await LocalAwsServer.StartAsync(new LocalAwsOptions());
+        Root = new TestSigner(Server.Endpoint, Server.Options.RootAccessKeyId, Server.Options.RootSecretAccessKey);
+        Engine = new CredsEngine(Temp.StorePath, displayName: "tester", clock: () => Now);
+        if (MountAws)
+        {
+            Mount();
+        }
+
+        Configure();
+    }
+
+    /// <summary>What each test class adds: roles, lease config.</summary>
+    protected virtual void Configure()
+    {
+    }
+
+    protected void Mount(string path = "aws", TimeSpan? defaultTtl = null, TimeSpan? maxTtl = null)
+    {
+        Engine.EnableMount("aws", path, null, defaultTtl, maxTtl);
+        Engine.SetRootConfig(path, new RootConfigInput
+        {
+            AccessKey = Server.Options.RootAccessKeyId,
+            SecretKey = Server.Options.RootSecretAccessKey,
+            IamEndpoint = Server.Endpoint.ToString(),
+            StsEndpoint = Server.Endpoint.ToString(),
+            MaxRetries = 0,
+        });
+    }
+
+    protected IEnumerable<IamUserInfo> VaultUsers => Server.State.Users.Where(u => u.UserName.StartsWith("vault-", StringComparison.Ordinal));
+
+    private protected static AwsAnswer Ok(AwsAnswer answer)
+    {
+        Assert.True(answer.Status == System.Net.HttpStatusCode.OK, answer.Body);
+        return answer;
+    }
+
+    public async Task DisposeAsync()
+    {
+        Engine.Dispose();
+        await Server.DisposeAsync();
+        Temp.Dispose();
+    }
+}
