@@ -156,9 +156,9 @@ function Split-Paragraphs([string[]] $Lines) {
     $inFence = $false
     $flush = {
         if ($block.Count -gt 0) {
-            $isList = @($block | Where-Object { $_ -match '^\s*([-*]|\d+\.)\s' -or $_ -match '^\s{2,}\S' }).Count -gt 0
-            $text = if ($isList) { ($block | ForEach-Object { ConvertTo-PlainText $_.TrimEnd() }) -join "`n" }
-            else { ConvertTo-PlainText (($block | ForEach-Object { $_.Trim() }) -join ' ') }
+            $isList = $block.Where({ $_ -match '^\s*([-*]|\d+\.)\s' -or $_ -match '^\s{2,}\S' }, 'First').Count -gt 0
+            $text = if ($isList) { ConvertTo-PlainText ((@(foreach ($l in $block) { $l.TrimEnd() })) -join "`n") }
+            else { ConvertTo-PlainText ((@(foreach ($l in $block) { $l.Trim() })) -join ' ') }
             $paras.Add($text)
             $block.Clear()
         }
@@ -337,7 +337,7 @@ function Get-PipelineInputText($SetParam) {
 
 function Get-StandardDescription($Cmd, [string] $Name) {
     switch ($Name) {
-        'WhatIf' { "Shows what would happen if $($Cmd.Name) ran, without changing the store or AWS. Input is still validated, so -WhatIf reports bad input as a real run would." }
+        'WhatIf' { "Shows what would happen if $($Cmd.Name) ran. The command is not run: nothing changes in the store or in AWS." }
         'Confirm' { "Prompts for confirmation before $($Cmd.Name) changes anything. Its ConfirmImpact is $($Cmd.ConfirmImpact), so with the default `$ConfirmPreference (High) it $(if ($Cmd.ConfirmImpact -eq 'High') { 'asks unless you pass -Confirm:$false' } else { 'asks only when you pass -Confirm' })." }
     }
 }
@@ -378,7 +378,8 @@ function Write-ParameterElement($Cmd, $Param, $SetParam, [string[]] $Description
     $w.WriteElementString('maml', 'name', $nsMaml, $Param.Type)
     $w.WriteElementString('maml', 'uri', $nsMaml, '')
     $w.WriteEndElement()
-    $w.WriteElementString('dev', 'defaultValue', $nsDev, $(if ($null -ne $Param.Default) { [string]$Param.Default } else { 'None' }))
+    $default = if ($null -ne $Param.Default) { [string]$Param.Default } elseif ($Param.IsSwitch) { 'False' } else { 'None' }
+    $w.WriteElementString('dev', 'defaultValue', $nsDev, $default)
     $w.WriteEndElement()
 }
 
@@ -428,9 +429,9 @@ try {
         foreach ($set in $sets) {
             $w.WriteStartElement('command', 'syntaxItem', $nsCommand)
             $w.WriteElementString('maml', 'name', $nsMaml, $cmd.Name)
-            $ordered = @($set.Params | Where-Object { $_.Position -ge 0 } | Sort-Object Position) +
-                @($set.Params | Where-Object { $_.Position -lt 0 -and $_.Name -notin $optional }) +
-                @($set.Params | Where-Object { $_.Name -in $optional })
+            $ordered = @($set.Params.Where({ $_.Position -ge 0 }) | Sort-Object Position) +
+                @($set.Params.Where({ $_.Position -lt 0 -and $_.Name -notin $optional })) +
+                @($set.Params.Where({ $_.Name -in $optional }))
             foreach ($sp in $ordered) {
                 Write-ParameterElement $cmd $paramByName[$sp.Name] $sp $descriptionOf[$sp.Name] $true
             }
@@ -443,12 +444,12 @@ try {
         $order = @($m.ParamDocs.Keys) + @($cmd.Parameters | ForEach-Object Name | Where-Object { $_ -notin $m.ParamDocs.Keys })
         foreach ($pname in $order) {
             $p = $paramByName[$pname]
-            $views = @(foreach ($set in $sets) { $set.Params | Where-Object Name -EQ $pname })
+            $views = @(foreach ($set in $sets) { foreach ($sp in $set.Params) { if ($sp.Name -eq $pname) { $sp } } })
             $view = [pscustomobject]@{
-                Mandatory      = [bool]($views | Select-Object -First 1).Mandatory
-                Position       = ($views | Select-Object -First 1).Position
-                ByValue        = [bool]($views | Where-Object ByValue)
-                ByPropertyName = [bool]($views | Where-Object ByPropertyName)
+                Mandatory      = [bool]$views[0].Mandatory
+                Position       = $views[0].Position
+                ByValue        = $views.Where({ $_.ByValue }).Count -gt 0
+                ByPropertyName = $views.Where({ $_.ByPropertyName }).Count -gt 0
             }
             Write-ParameterElement $cmd $p $view $descriptionOf[$pname] $false
         }
@@ -471,7 +472,10 @@ try {
             $n++
             $title = if ($ex.Title -match '^Example\s+\d+') { $ex.Title } else { "Example ${n}: $($ex.Title)" }
             $w.WriteStartElement('command', 'example', $nsCommand)
-            $w.WriteElementString('maml', 'title', $nsMaml, "-------------------------- $title --------------------------")
+            # Dashes around the title, as Get-Help's own examples, as long as it fits 80 columns.
+            $pad = [Math]::Max(0, [Math]::Floor((76 - $title.Length) / 2))
+            $rule = if ($pad -ge 3) { '-' * $pad } else { '' }
+            $w.WriteElementString('maml', 'title', $nsMaml, "$rule $title $rule".Trim())
             $w.WriteElementString('dev', 'code', $nsDev, $ex.Code)
             $w.WriteStartElement('dev', 'remarks', $nsDev)
             foreach ($para in $ex.Remarks) { $w.WriteElementString('maml', 'para', $nsMaml, $para) }
