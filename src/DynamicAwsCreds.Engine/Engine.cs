@@ -139,6 +139,11 @@ public sealed class CredsEngine : IDisposable
         }
 
         var existing = Store.GetRootConfig(mount.Path);
+        if (input.ClearKeys)
+        {
+            existing = existing is null ? null : existing with { AccessKey = null, SecretKeyCiphertext = null };
+        }
+
         var record = new RootConfigRecord(
             mount.Path,
             input.AccessKey ?? existing?.AccessKey,
@@ -633,6 +638,12 @@ public sealed class CredsEngine : IDisposable
     public async Task<RevokeOutcome> RemoveOrphanUserAsync(string? path, string userName, IOperationEvents? events, CancellationToken ct)
     {
         var mount = RequireMount(path);
+        if (!UsernameTemplate.LooksIssued(userName))
+        {
+            throw new EngineException("NotAnIssuedUser", ErrorKind.InvalidArgument, userName,
+                $"'{userName}' does not look like an IAM user this module issues (vault-…, at most 64 characters), so it is not removed. Delete other users with AWS's own tools.");
+        }
+
         if (Store.ListLeaseUserNames().Contains(userName))
         {
             throw new EngineException("UserHasLease", ErrorKind.InvalidOperation, userName,

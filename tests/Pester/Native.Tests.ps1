@@ -132,6 +132,11 @@ Describe 'Export-AwsCredential' {
         $result.StdErr | Should -Not -Match ([regex]::Escape($script:server.RootSecretKey))
     }
 
+    It 'issues nothing under -WhatIf' {
+        Export-AwsCredential -Role dev -WhatIf | Should -BeNullOrEmpty
+        Get-Lease -Role dev | Should -BeNullOrEmpty
+    }
+
     It 'refuses an unknown format' {
         { Export-AwsCredential -Role dev -Format Yaml } | Should -Throw -ErrorId 'DynamicAwsCreds.InvalidExportFormat*'
         Get-Lease -Role dev | Should -BeNullOrEmpty

@@ -124,6 +124,24 @@ Describe 'Mount and lease configuration' {
         (Get-AwsCredential dev).UserName | Should -BeLike 'vault-*'
     }
 
+    It 'goes back to the SDK default chain with -UseDefaultCredentialChain' {
+        Set-AwsRootConfig -UseDefaultCredentialChain -Region eu-west-1
+        $config = Get-AwsRootConfig
+        $config.CredentialSource | Should -Be 'DefaultChain'
+        $config.HasSecretKey | Should -BeFalse
+        $config.AccessKey | Should -BeNullOrEmpty
+        $config.IamEndpoint | Should -Be "$($script:server.Endpoint)/"
+    }
+
+    It 'binds the mount from piped roles, so a pipeline stays on its mount' {
+        Enable-SecretsEngine aws -Path team/aws | Out-Null
+        Set-AwsRole dev -Path team/aws -PolicyArn $script:readOnly
+        Set-AwsRole dev -PolicyArn $script:readOnly
+        Get-AwsRole -Path team/aws | Remove-AwsRole -Confirm:$false
+        { Get-AwsRole dev -Path team/aws } | Should -Throw -ErrorId 'DynamicAwsCreds.RoleNotFound*'
+        (Get-AwsRole dev).Path | Should -Be 'aws'
+    }
+
     It 'takes a Vault username template and refuses a broken one' {
         Set-AwsRootConfig -UsernameTemplate '{{ printf "vault-pester-%s-%s" .PolicyName (random 6) | truncate 64 }}'
         Set-AwsRole dev -PolicyArn $script:readOnly

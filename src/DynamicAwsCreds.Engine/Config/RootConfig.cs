@@ -11,6 +11,9 @@ public sealed record RootConfigInput
     public int? MaxRetries { get; init; }
     public string? UsernameTemplate { get; init; }
 
+    /// <summary>Forget the stored keys and use the AWS SDK's default chain.</summary>
+    public bool ClearKeys { get; init; }
+
     public override string ToString() => $"RootConfigInput {{ AccessKey = {AccessKey}, Region = {Region} }}";
 }
 

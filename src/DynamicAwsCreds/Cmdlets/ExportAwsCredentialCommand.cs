@@ -12,7 +12,7 @@ namespace DynamicAwsCreds.Cmdlets;
 /// the pipeline, or issues for -Role; with -Cache, reuses a role's cached credentials (sealed at rest)
 /// until less than 15 minutes of their lease remain, so a credential_process does not make a user per call.
 /// </summary>
-[Cmdlet(VerbsData.Export, "AwsCredential", DefaultParameterSetName = "Role")]
+[Cmdlet(VerbsData.Export, "AwsCredential", DefaultParameterSetName = "Role", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(string))]
 public sealed class ExportAwsCredentialCommand : DynamicAwsCredsCmdlet
 {
@@ -25,13 +25,28 @@ public sealed class ExportAwsCredentialCommand : DynamicAwsCredsCmdlet
     [AllowEmptyString]
     public string Role { get; set; } = string.Empty;
 
-    [Parameter(ParameterSetName = "Role")]
+    [Parameter(ParameterSetName = "Role", ValueFromPipelineByPropertyName = true)]
+    [Alias("Mount")]
     [ArgumentCompleter(typeof(MountPathCompleter))]
     public string Path { get; set; } = "aws";
 
     [Parameter(ParameterSetName = "Role")]
     [DurationTransform]
     public Duration? Ttl { get; set; }
+
+    /// <summary>assumed_role: which of the role's ARNs to assume when it lists several.</summary>
+    [Parameter(ParameterSetName = "Role")]
+    [Alias("role_arn")]
+    public string? RoleArn { get; set; }
+
+    [Parameter(ParameterSetName = "Role")]
+    [Alias("role_session_name")]
+    public string? RoleSessionName { get; set; }
+
+    /// <summary>session_token (and assumed_role with an MFA serial): the current MFA code.</summary>
+    [Parameter(ParameterSetName = "Role")]
+    [Alias("mfa_code")]
+    public string? MfaCode { get; set; }
 
     /// <summary>Reuse the role's cached credentials while their lease has more than 15 minutes left.</summary>
     [Parameter(ParameterSetName = "Role")]
@@ -56,9 +71,15 @@ public sealed class ExportAwsCredentialCommand : DynamicAwsCredsCmdlet
         else
         {
             var ttl = Ttl?.Resolve(nameof(Ttl));
+            if (!ShouldProcess(Role, Cache ? "Reuse the role's cached AWS credentials, or issue and cache new ones" : "Issue AWS credentials"))
+            {
+                return;
+            }
+
+            var sts = new StsOptions(RoleArn, RoleSessionName, MfaCode);
             var issued = Run((events, ct) => Cache
-                ? Engine.GetOrIssueCachedCredentialAsync(Path, Role, ttl, new StsOptions(), events, ct)
-                : Engine.IssueCredentialAsync(Path, Role, ttl, new StsOptions(), events, ct), "Issuing AWS credentials");
+                ? Engine.GetOrIssueCachedCredentialAsync(Path, Role, ttl, sts, events, ct)
+                : Engine.IssueCredentialAsync(Path, Role, ttl, sts, events, ct), "Issuing AWS credentials");
             credential = new AwsCredentialLease(issued);
         }
 

@@ -14,7 +14,8 @@ public sealed class GetAwsCredentialCommand : DynamicAwsCredsCmdlet
     [AllowEmptyString]
     public string Role { get; set; } = string.Empty;
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Mount")]
     [ArgumentCompleter(typeof(MountPathCompleter))]
     public string Path { get; set; } = "aws";
 

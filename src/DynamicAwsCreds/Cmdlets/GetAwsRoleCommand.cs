@@ -13,7 +13,8 @@ public sealed class GetAwsRoleCommand : DynamicAwsCredsCmdlet
     [ArgumentCompleter(typeof(RoleNameCompleter))]
     public string? Name { get; set; }
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Mount")]
     [ArgumentCompleter(typeof(MountPathCompleter))]
     public string Path { get; set; } = "aws";
 

@@ -19,6 +19,7 @@ public sealed class GetLeaseCommand : DynamicAwsCredsCmdlet
     public string? Prefix { get; set; }
 
     [Parameter(ParameterSetName = "List")]
+    [Alias("RoleName")]
     [ArgumentCompleter(typeof(RoleNameCompleter))]
     public string? Role { get; set; }
 

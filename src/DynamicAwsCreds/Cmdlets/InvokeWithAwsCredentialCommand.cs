@@ -10,6 +10,7 @@ namespace DynamicAwsCreds.Cmdlets;
 /// on success, on an error inside the block, and when the pipeline is stopped (Ctrl+C, Select-Object -First).
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "WithAwsCredential", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(object))]
 public sealed class InvokeWithAwsCredentialCommand : DynamicAwsCredsCmdlet
 {
     private static readonly string[] Variables = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
@@ -31,9 +32,28 @@ public sealed class InvokeWithAwsCredentialCommand : DynamicAwsCredsCmdlet
     [DurationTransform]
     public Duration? Ttl { get; set; }
 
+    /// <summary>assumed_role: which of the role's ARNs to assume when it lists several.</summary>
+    [Parameter]
+    [Alias("role_arn")]
+    public string? RoleArn { get; set; }
+
+    [Parameter]
+    [Alias("role_session_name")]
+    public string? RoleSessionName { get; set; }
+
+    /// <summary>session_token (and assumed_role with an MFA serial): the current MFA code.</summary>
+    [Parameter]
+    [Alias("mfa_code")]
+    public string? MfaCode { get; set; }
+
     /// <summary>Wait until AWS accepts the new key before running the block.</summary>
     [Parameter]
     public SwitchParameter WaitUntilUsable { get; set; }
+
+    /// <summary>How long -WaitUntilUsable waits (default 30s).</summary>
+    [Parameter]
+    [DurationTransform]
+    public Duration? Timeout { get; set; }
 
     [Parameter]
     public object[] ArgumentList { get; set; } = [];
@@ -41,18 +61,19 @@ public sealed class InvokeWithAwsCredentialCommand : DynamicAwsCredsCmdlet
     protected override void Process()
     {
         var ttl = Ttl?.Resolve(nameof(Ttl));
+        var timeout = Timeout?.Resolve(nameof(Timeout)) ?? TimeSpan.FromSeconds(30);
         if (!ShouldProcess(Role, "Issue AWS credentials, run the script block with them, then revoke them"))
         {
             return;
         }
 
-        var issued = Run((events, ct) => Engine.IssueCredentialAsync(Path, Role, ttl, new StsOptions(), events, ct), "Issuing AWS credentials");
+        var issued = Run((events, ct) => Engine.IssueCredentialAsync(Path, Role, ttl, new StsOptions(RoleArn, RoleSessionName, MfaCode), events, ct), "Issuing AWS credentials");
         var saved = Variables.ToDictionary(v => v, Environment.GetEnvironmentVariable);
         try
         {
             if (WaitUntilUsable)
             {
-                Run((events, ct) => Engine.WaitUntilUsableAsync(Path, issued, TimeSpan.FromSeconds(30), events, ct), "Waiting for AWS to accept the new key");
+                Run((events, ct) => Engine.WaitUntilUsableAsync(Path, issued, timeout, events, ct), "Waiting for AWS to accept the new key");
             }
 
             Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", issued.AccessKeyId);

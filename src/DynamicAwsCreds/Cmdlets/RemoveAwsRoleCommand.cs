@@ -13,7 +13,8 @@ public sealed class RemoveAwsRoleCommand : DynamicAwsCredsCmdlet
     [AllowEmptyString]
     public string Name { get; set; } = string.Empty;
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Mount")]
     [ArgumentCompleter(typeof(MountPathCompleter))]
     public string Path { get; set; } = "aws";
 

@@ -10,7 +10,8 @@ namespace DynamicAwsCreds.Cmdlets;
 [OutputType(typeof(AwsRole))]
 public sealed class SetAwsRoleCommand : DynamicAwsCredsCmdlet
 {
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Mount")]
     [ArgumentCompleter(typeof(MountPathCompleter))]
     public string Path { get; set; } = "aws";
 

@@ -25,6 +25,10 @@ public sealed class SetAwsRootConfigCommand : DynamicAwsCredsCmdlet
     [Parameter(ParameterSetName = "Credential", Mandatory = true)]
     public PSCredential? Credential { get; set; }
 
+    /// <summary>Forget the stored keys: the AWS SDK's default credential chain is used from now on.</summary>
+    [Parameter(ParameterSetName = "DefaultChain", Mandatory = true)]
+    public SwitchParameter UseDefaultCredentialChain { get; set; }
+
     [Parameter]
     public string? Region { get; set; }
 
@@ -61,6 +65,7 @@ public sealed class SetAwsRootConfigCommand : DynamicAwsCredsCmdlet
             StsEndpoint = StsEndpoint,
             MaxRetries = MaxRetries,
             UsernameTemplate = UsernameTemplate,
+            ClearKeys = UseDefaultCredentialChain,
         };
         if (!ShouldProcess(Path, "Set the AWS root config"))
         {
