@@ -79,6 +79,56 @@ public sealed class EngineIssueRevokeTests : EngineTestBase
     }
 
     [Fact]
+    public async Task A_failed_store_write_after_AWS_succeeded_rolls_the_user_back()
+    {
+        Server.Options.SetDelay("CreateAccessKey", 500);
+        var issuing = Issue();
+        using (var store = LeaseStore.Open(Temp.StorePath))
+        {
+            LeaseRecord? intent = null;
+            for (var i = 0; i < 100 && intent is null; i++)
+            {
+                await Task.Delay(10);
+                intent = store.ListPendingLeases().SingleOrDefault();
+            }
+
+            // Another hand removes the row: activating it (the last store write) now fails.
+            Assert.True(store.DeleteLease(intent!.LeaseId));
+        }
+
+        var ex = await Assert.ThrowsAsync<EngineException>(() => issuing);
+        Assert.Equal("StoreWriteFailed", ex.Reason);
+        Assert.Empty(VaultUsers);
+        Assert.Empty(Engine.ListLeases(null));
+    }
+
+    [Theory]
+    [InlineData("ListGroupsForUser")]
+    [InlineData("ListUserPolicies")]
+    [InlineData("ListAttachedUserPolicies")]
+    [InlineData("ListAccessKeys")]
+    [InlineData("DeleteUserPolicy")]
+    [InlineData("DetachUserPolicy")]
+    [InlineData("DeleteAccessKey")]
+    [InlineData("DeleteUser")]
+    public async Task A_failure_at_any_step_of_revoking_keeps_the_lease_and_a_retry_finishes(string action)
+    {
+        var issued = await Issue();
+        Server.Options.AddFail(new FaultRule(action, 1));
+
+        var failed = await Engine.RevokeLeaseAsync(issued.Lease.LeaseId, force: false, null, CancellationToken.None);
+        Assert.Equal(RevokeStatus.Failed, failed.Status);
+        Assert.Equal("ServiceFailure", failed.Error!.AwsCode);
+        Assert.Equal(issued.Lease.LeaseId, Engine.GetLease(issued.Lease.LeaseId).LeaseId);
+        Assert.True(Server.State.UserExists(issued.Lease.UserName!));
+
+        var retried = await Engine.RevokeLeaseAsync(issued.Lease.LeaseId, force: false, null, CancellationToken.None);
+        Assert.Equal(RevokeStatus.Revoked, retried.Status);
+        Assert.Empty(VaultUsers);
+        Assert.Empty(Engine.ListLeases(null));
+    }
+
+    [Fact]
     public async Task Revoke_removes_every_kind_of_attachment_before_DeleteUser()
     {
         CreateGroup("devs");
