@@ -236,8 +236,8 @@ switch ($Part) {
         $p1 = Measure-Ms { Revoke-Lease -Prefix aws/creds/bench-prefix1 -ThrottleLimit 1 }
         Say ("  {0:0} ms, revoked {1}, failed {2}" -f $p1.Ms, $p1.Result.Revoked, $p1.Result.Failed)
 
-        $result.issue = [ordered]@{ runs = $issueMs.Count; median_ms = Get-Median $issueMs; min_ms = ($issueMs | Measure-Object -Minimum).Minimum; max_ms = ($issueMs | Measure-Object -Maximum).Maximum }
-        $result.revoke = [ordered]@{ runs = $revokeMs.Count; median_ms = Get-Median $revokeMs; min_ms = ($revokeMs | Measure-Object -Minimum).Minimum; max_ms = ($revokeMs | Measure-Object -Maximum).Maximum }
+        $result.issue = [ordered]@{ runs = $issueMs.Count; median_ms = Get-Median $issueMs; samples_ms = @($issueMs | Sort-Object | ForEach-Object { [Math]::Round($_, 1) }); min_ms = ($issueMs | Measure-Object -Minimum).Minimum; max_ms = ($issueMs | Measure-Object -Maximum).Maximum }
+        $result.revoke = [ordered]@{ runs = $revokeMs.Count; median_ms = Get-Median $revokeMs; samples_ms = @($revokeMs | Sort-Object | ForEach-Object { [Math]::Round($_, 1) }); min_ms = ($revokeMs | Measure-Object -Minimum).Minimum; max_ms = ($revokeMs | Measure-Object -Maximum).Maximum }
         $result.issue_overhead = [ordered]@{
             runs = $ov.Count; wall_median_ms = Get-Median $ov.Wall; critical_median_ms = Get-Median $ov.Critical
             overhead_median_ms = Get-Median $ov.Overhead; calls = ($ov | Select-Object -First 1).Calls
@@ -246,7 +246,11 @@ switch ($Part) {
             runs = $rv.Count; wall_median_ms = Get-Median $rv.Wall; critical_median_ms = Get-Median $rv.Critical
             overhead_median_ms = Get-Median $rv.Overhead; calls = ($rv | Select-Object -First 1).Calls
         }
-        $result.engine_direct = [ordered]@{ runs = $directIssue.Count; issue_median_ms = Get-Median $directIssue; revoke_median_ms = Get-Median $directRevoke }
+        $result.engine_direct = [ordered]@{
+            runs = $directIssue.Count; issue_median_ms = Get-Median $directIssue; revoke_median_ms = Get-Median $directRevoke
+            issue_samples_ms = @($directIssue | Sort-Object | ForEach-Object { [Math]::Round($_, 1) })
+            revoke_samples_ms = @($directRevoke | Sort-Object | ForEach-Object { [Math]::Round($_, 1) })
+        }
         $result.store_share = [ordered]@{ runs = $storeMs.Count; median_ms = Get-Median $storeMs; pieces = [ordered]@{} }
         foreach ($k in 'GetMount', 'GetMount2', 'GetRole', 'GetRootConfig', 'GetLeaseConfig', 'InsertLease', 'ActivateLease') {
             $result.store_share.pieces[$k] = [Math]::Round((Get-Median $pieces[$k]), 3)
@@ -272,6 +276,7 @@ switch ($Part) {
         }
         $result.zero = [ordered]@{
             runs = $Runs; issue_median_ms = Get-Median $issueMs; issue_critical_median_ms = Get-Median $awsSum
+            issue_samples_ms = @($issueMs | Sort-Object | ForEach-Object { [Math]::Round($_, 1) })
             revoke_median_ms = Get-Median $revokeMs
         }
     }

@@ -64,9 +64,11 @@ public abstract class DynamicAwsCredsCmdlet : PSCmdlet
     {
         using var events = new EventPump(activity);
         var task = Task.Run(() => operation(events, Cancellation));
+        // The engine finishing must wake the loop at once, not after the drain's timeout.
+        task.ContinueWith(_ => events.Wake(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         while (!task.IsCompleted)
         {
-            events.Drain(this, TimeSpan.FromMilliseconds(50));
+            events.Drain(this, TimeSpan.FromMilliseconds(250));
         }
 
         events.Drain(this, TimeSpan.Zero);
@@ -95,6 +97,18 @@ public abstract class DynamicAwsCredsCmdlet : PSCmdlet
         private bool _progressShown;
 
         public void Verbose(string message) => _queue.Add(c => c.WriteVerbose(message));
+
+        public void Wake()
+        {
+            try
+            {
+                _queue.Add(_ => { });
+            }
+            catch (ObjectDisposedException)
+            {
+                // The command already saw the task finish and moved on.
+            }
+        }
 
         public void Warning(string message) => _queue.Add(c => c.WriteWarning(message));
 

@@ -69,6 +69,10 @@ internal static class Schema
         );
         CREATE INDEX credential_cache_by_role ON credential_cache(mount, role);
         """,
+        // 3: every engine start looks for abandoned intents; keep that off a full scan of a large store.
+        """
+        CREATE INDEX leases_pending ON leases(issue_time) WHERE state = 'Pending';
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;

@@ -1,0 +1,233 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    The DynamicAwsCreds benchmark (build.ps1 -Task Bench): issue, revoke, prefix revoke, store and cold start,
+    against LocalAws with added latency, each as a ratio to its round-trip floor.
+.DESCRIPTION
+    Starts LocalAws with --latency-ms 50 (and a second one with 0 for a cross-check), creates the IAM group the
+    role uses, then runs the built module in fresh pwsh processes (bench/BenchSession.ps1), each timing cmdlet
+    calls with a Stopwatch around the call after a warm-up, with DYNAMICAWSCREDS_STORE on a temporary store:
+
+      issue                     Get-AwsCredential for a role with 3 policy ARNs, a policy document and 1 group.
+                                Floor: 2 round trips (CreateUser, then everything else at once).
+      revoke                    Revoke-Lease <id> of one such lease. Floor: 3 round trips (Lists, removals, DeleteUser).
+      revoke-prefix             Revoke-Lease -Prefix over N such leases, -ThrottleLimit 16. Floor: N x 3 RTT / 16.
+      revoke-prefix-sequential  The same with -ThrottleLimit 1 (Vault's way, the comparison row). Floor: N x 3 RTT.
+      store-lookup              Get-Lease -Prefix matching 10 leases among 100 000 written straight into the store
+                                with SQLite. Floor 0; ratio = median / 5 ms.
+      store-share               The store's part of one issue: the store calls an issue makes (GetMount x2, GetRole,
+                                GetRootConfig, GetLeaseConfig, InsertLease, ActivateLease), replayed through the
+                                module's own LeaseStore on the same store. Floor 0; ratio = median / 2 ms.
+      cold-start                A new pwsh running Import-Module + Get-Lease against a new pwsh running Get-Date.
+                                Floor: the Get-Date median; ratio = module / Get-Date.
+
+    Engine overhead per issue = the issue median - the median critical path of the IAM calls the module reports
+    with -Verbose ("AWS IAM CreateUser …: 200 in 52 ms"; CreateUser + the slowest of the calls sent together after
+    it). Target <= 10 ms. Also shown: the engine called without the cmdlet layer, and an issue at --latency-ms 0.
+
+    Prints the table and writes -ResultFile as a JSON list of {scenario, runs, median_ms, floor_ms, ratio, ...}.
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Bench
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [string] $LocalAwsDll,
+    [string] $ResultFile = (Join-Path $PSScriptRoot 'results.json'),
+    [int] $LatencyMs = 50,
+    [int] $Runs = 25,
+    [int] $PrefixLeases = 1000,
+    [int] $LookupTotal = 100000,
+    [int] $ColdRuns = 15
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$benchStart = [Diagnostics.Stopwatch]::StartNew()
+$ModulePath = (Resolve-Path -LiteralPath $ModulePath).ProviderPath
+Import-Module (Join-Path $PSScriptRoot '../tests/Pester/LocalAws.psm1') -Force
+
+$pwshDll = Join-Path $PSHOME 'pwsh.dll'
+$Pwsh = if (Test-Path $pwshDll) { @([Environment]::ProcessPath, $pwshDll) } else { @([Environment]::ProcessPath) }
+$Session = Join-Path $PSScriptRoot 'BenchSession.ps1'
+$Work = Join-Path ([IO.Path]::GetTempPath()) "dac-bench-$([guid]::NewGuid().ToString('n'))"
+New-Item -ItemType Directory -Path $Work -Force | Out-Null
+
+function Get-Median([double[]] $Values) {
+    $s = [double[]]($Values | Sort-Object)
+    $m = [int][Math]::Floor($s.Count / 2)
+    if ($s.Count % 2) { $s[$m] } else { ($s[$m - 1] + $s[$m]) / 2 }
+}
+
+function Invoke-Session([string] $Part, [string] $StorePath, [hashtable] $Arguments = @{}) {
+    $out = Join-Path $Work "$Part.json"
+    $argList = @('-NoLogo', '-NoProfile', '-NonInteractive', '-File', $Session, '-Part', $Part, '-ModulePath', $ModulePath,
+        '-StorePath', $StorePath, '-OutFile', $out)
+    foreach ($k in $Arguments.Keys) { $argList += "-$k"; $argList += [string]$Arguments[$k] }
+    $sw = [Diagnostics.Stopwatch]::StartNew()
+    & $Pwsh[0] @($Pwsh | Select-Object -Skip 1) @argList | Out-Host
+    if ($LASTEXITCODE -ne 0) { throw "The benchmark session '$Part' failed (exit code $LASTEXITCODE)." }
+    Write-Host ("   [{0}] done in {1:0.0} s" -f $Part, $sw.Elapsed.TotalSeconds) -ForegroundColor DarkGray
+    Get-Content $out -Raw | ConvertFrom-Json
+}
+
+function Measure-Process([string] $Command, [hashtable] $Environment) {
+    $info = [Diagnostics.ProcessStartInfo]::new($Pwsh[0])
+    foreach ($a in @($Pwsh | Select-Object -Skip 1) + @('-NoProfile', '-Command', $Command)) { $info.ArgumentList.Add($a) }
+    $info.UseShellExecute = $false
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardError = $true
+    foreach ($k in $Environment.Keys) { $info.Environment[$k] = $Environment[$k] }
+    $sw = [Diagnostics.Stopwatch]::StartNew()
+    $p = [Diagnostics.Process]::Start($info)
+    $stdout = $p.StandardOutput.ReadToEndAsync()
+    $stderr = $p.StandardError.ReadToEndAsync()
+    $p.WaitForExit()
+    $sw.Stop()
+    $code = $p.ExitCode
+    $p.Dispose()
+    if ($code -ne 0) { throw "'$Command' failed (exit $code): $($stderr.Result)$($stdout.Result)" }
+    $sw.Elapsed.TotalMilliseconds
+}
+
+$servers = @()
+try {
+    Write-Host "== Bench: LocalAws with --latency-ms $LatencyMs, module $ModulePath, $([Environment]::ProcessorCount) cores" -ForegroundColor Cyan
+    $server = Start-LocalAws -LocalAwsDll $LocalAwsDll -ArgumentList '--latency-ms', $LatencyMs
+    $servers += $server
+    $zero = Start-LocalAws -LocalAwsDll $LocalAwsDll -ArgumentList '--latency-ms', 0
+    $servers += $zero
+    foreach ($s in $server, $zero) { $null = Invoke-LocalIam -Server $s -Action CreateGroup -Parameters @{ GroupName = 'bench-group' } }
+
+    $storeA = Join-Path $Work 'aws/store.db'
+    $storeZ = Join-Path $Work 'zero/store.db'
+    $storeB = Join-Path $Work 'lookup/store.db'
+    $keys = { param($s) @{ Endpoint = $s.Endpoint; AccessKey = $s.RootAccessKey; SecretKey = $s.RootSecretKey } }
+
+    Write-Host '-- issue, revoke, engine overhead, store-share, revoke-prefix (fresh pwsh)' -ForegroundColor Cyan
+    $a = Invoke-Session Aws $storeA ((& $keys $server) + @{ Runs = $Runs; PrefixLeases = $PrefixLeases })
+    Write-Host '-- issue at --latency-ms 0 (fresh pwsh)' -ForegroundColor Cyan
+    $z = Invoke-Session Zero $storeZ ((& $keys $zero) + @{ Runs = $Runs })
+    Write-Host "-- store-lookup: $LookupTotal leases written with SQLite, then Get-Lease -Prefix (fresh pwsh each)" -ForegroundColor Cyan
+    $f = Invoke-Session Fill $storeB @{ LookupTotal = $LookupTotal }
+    $l = Invoke-Session Lookup $storeB @{ Runs = $Runs }
+
+    Write-Host "-- cold-start: $ColdRuns x (pwsh -NoProfile -Command 'Import-Module …; Get-Lease | Out-Null') vs (… 'Get-Date | Out-Null'), interleaved with Import-Module alone and bare pwsh" -ForegroundColor Cyan
+    $importCommand = "Import-Module '$($ModulePath -replace "'", "''")'; Get-Lease | Out-Null"
+    $envA = @{ DYNAMICAWSCREDS_STORE = $storeA }
+    $null = Measure-Process 'Get-Date | Out-Null' $envA
+    $null = Measure-Process $importCommand $envA
+    $coldModule = [Collections.Generic.List[double]]::new()
+    $coldBase = [Collections.Generic.List[double]]::new()
+    $coldImport = [Collections.Generic.List[double]]::new()
+    $coldBare = [Collections.Generic.List[double]]::new()
+    $importOnly = "Import-Module '$($ModulePath -replace "'", "''")'"
+    for ($i = 0; $i -lt $ColdRuns; $i++) {
+        $coldBase.Add((Measure-Process 'Get-Date | Out-Null' $envA))
+        $coldModule.Add((Measure-Process $importCommand $envA))
+        $coldImport.Add((Measure-Process $importOnly $envA))
+        $coldBare.Add((Measure-Process '$null' $envA))
+    }
+}
+finally {
+    foreach ($s in $servers) { Stop-LocalAws $s }
+    Remove-Item $Work -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+# ---- the table --------------------------------------------------------------------------------------
+$rtt = $LatencyMs
+function Row([string] $Scenario, [int] $Runs, [double] $Median, [double] $Floor, [double] $Ratio, [double] $Target, [string] $TargetText, [hashtable] $Extra = @{}) {
+    $row = [ordered]@{
+        scenario  = $Scenario
+        runs      = $Runs
+        median_ms = [Math]::Round($Median, 2)
+        floor_ms  = [Math]::Round($Floor, 2)
+        ratio     = [Math]::Round($Ratio, 3)
+        target    = $TargetText
+        ok        = if ($Target -gt 0) { $Ratio -le $Target } else { $null }
+    }
+    foreach ($k in $Extra.Keys | Sort-Object) { $row[$k] = $Extra[$k] }
+    [pscustomobject]$row
+}
+
+$issueFloor = 2 * $rtt
+$revokeFloor = 3 * $rtt
+$prefixFloor = $PrefixLeases * 3 * $rtt / 16
+$seqFloor = $PrefixLeases * 3 * $rtt
+$coldBaseMedian = Get-Median $coldBase
+$coldModuleMedian = Get-Median $coldModule
+$coldImportMedian = Get-Median $coldImport
+$coldBareMedian = Get-Median $coldBare
+# Engine overhead = what a plain call costs beyond the IAM calls' critical path (from the -Verbose runs' reported call times).
+$overhead = $a.issue.median_ms - $a.issue_overhead.critical_median_ms
+$revokeOverhead = $a.revoke.median_ms - $a.revoke_overhead.critical_median_ms
+
+$rows = @(
+    Row 'issue' $a.issue.runs $a.issue.median_ms $issueFloor ($a.issue.median_ms / $issueFloor) 1.25 '<= 1.25' @{
+        engine_overhead_ms = [Math]::Round($overhead, 2); engine_overhead_verbose_ms = [Math]::Round($a.issue_overhead.overhead_median_ms, 2); aws_critical_path_ms = [Math]::Round($a.issue_overhead.critical_median_ms, 2)
+        engine_only_ms = [Math]::Round($a.engine_direct.issue_median_ms, 2); samples_ms = $a.issue.samples_ms; engine_only_samples_ms = $a.engine_direct.issue_samples_ms; min_ms = [Math]::Round($a.issue.min_ms, 2); max_ms = [Math]::Round($a.issue.max_ms, 2)
+    }
+    Row 'revoke' $a.revoke.runs $a.revoke.median_ms $revokeFloor ($a.revoke.median_ms / $revokeFloor) 1.25 '<= 1.25' @{
+        engine_overhead_ms = [Math]::Round($revokeOverhead, 2); engine_overhead_verbose_ms = [Math]::Round($a.revoke_overhead.overhead_median_ms, 2); aws_critical_path_ms = [Math]::Round($a.revoke_overhead.critical_median_ms, 2)
+        engine_only_ms = [Math]::Round($a.engine_direct.revoke_median_ms, 2); samples_ms = $a.revoke.samples_ms; engine_only_samples_ms = $a.engine_direct.revoke_samples_ms; min_ms = [Math]::Round($a.revoke.min_ms, 2); max_ms = [Math]::Round($a.revoke.max_ms, 2)
+    }
+    Row 'revoke-prefix' 1 $a.revoke_prefix.median_ms $prefixFloor ($a.revoke_prefix.median_ms / $prefixFloor) 1.3 '<= 1.30' @{
+        leases = $PrefixLeases; throttle_limit = 16; revoked = $a.revoke_prefix.revoked; failed = $a.revoke_prefix.failed
+    }
+    Row 'revoke-prefix-sequential' 1 $a.revoke_prefix_sequential.median_ms $seqFloor ($a.revoke_prefix_sequential.median_ms / $seqFloor) 0 '(comparison)' @{
+        leases = $PrefixLeases; throttle_limit = 1; revoked = $a.revoke_prefix_sequential.revoked; failed = $a.revoke_prefix_sequential.failed
+    }
+    Row 'store-lookup' $l.lookup.runs $l.lookup.median_ms 0 ($l.lookup.median_ms / 5) 1 '<= 5 ms' @{
+        leases_in_store = $f.fill.leases; matching = $l.lookup.matching; first_call_ms = [Math]::Round($l.lookup.first_call_ms, 2)
+    }
+    Row 'store-share' $a.store_share.runs $a.store_share.median_ms 0 ($a.store_share.median_ms / 2) 1 '<= 2 ms' @{
+        pieces_ms = $a.store_share.pieces
+    }
+    Row 'cold-start' $coldModule.Count $coldModuleMedian $coldBaseMedian ($coldModuleMedian / $coldBaseMedian) 1.3 '<= 1.30' @{
+        baseline = 'pwsh -NoProfile -Command "Get-Date | Out-Null"'; baseline_median_ms = [Math]::Round($coldBaseMedian, 2)
+        import_only_median_ms = [Math]::Round($coldImportMedian, 2); bare_pwsh_median_ms = [Math]::Round($coldBareMedian, 2)
+        samples_ms = @($coldModule | Sort-Object | ForEach-Object { [Math]::Round($_, 0) }); baseline_samples_ms = @($coldBase | Sort-Object | ForEach-Object { [Math]::Round($_, 0) })
+    }
+)
+
+Write-Host ''
+Write-Host "DynamicAwsCreds benchmark - LocalAws --latency-ms $LatencyMs (1 round trip = $rtt ms), $([Environment]::ProcessorCount) cores" -ForegroundColor Cyan
+$rows | Format-Table -AutoSize @(
+    @{ n = 'scenario'; e = { $_.scenario } }
+    @{ n = 'runs'; e = { $_.runs }; a = 'right' }
+    @{ n = 'median ms'; e = { '{0:0.00}' -f $_.median_ms }; a = 'right' }
+    @{ n = 'floor ms'; e = { '{0:0.00}' -f $_.floor_ms }; a = 'right' }
+    @{ n = 'ratio'; e = { '{0:0.000}' -f $_.ratio }; a = 'right' }
+    @{ n = 'target'; e = { $_.target } }
+    @{ n = 'result'; e = { if ($null -eq $_.ok) { '-' } elseif ($_.ok) { 'OK' } else { 'MISS' } } }
+) | Out-String -Width 200 | Write-Host
+
+$speedup = $a.revoke_prefix_sequential.median_ms / $a.revoke_prefix.median_ms
+Write-Host ("revoke-prefix speed-up: {0:0.0}x ({1:0} ms sequential, -ThrottleLimit 1, Vault's way / {2:0} ms with -ThrottleLimit 16; ideal 16x)" -f `
+        $speedup, $a.revoke_prefix_sequential.median_ms, $a.revoke_prefix.median_ms)
+Write-Host ("engine overhead per issue: {0:0.0} ms (target <= 10 ms: {1}) = Get-AwsCredential median {2:0.0} ms - median critical path of the IAM calls the module reports with -Verbose {3:0.0} ms (CreateUser + the slowest of the {4} calls sent together after it)" -f `
+        $overhead, ($overhead -le 10 ? 'OK' : 'MISS'), $a.issue.median_ms, $a.issue_overhead.critical_median_ms, ($a.issue_overhead.calls - 1))
+Write-Host ("   the same issues run with -Verbose 4>&1: wall {0:0.0} ms - their own critical path = {1:0.0} ms (writing the verbose records keeps the cmdlet's event pump busy until the engine is done)" -f `
+        $a.issue_overhead.wall_median_ms, $a.issue_overhead.overhead_median_ms)
+Write-Host ("engine overhead per revoke: {0:0.0} ms = Revoke-Lease median {1:0.0} ms - critical path {2:0.0} ms (slowest List + slowest removal + DeleteUser); with -Verbose: {3:0.0} ms" -f `
+        $revokeOverhead, $a.revoke.median_ms, $a.revoke_overhead.critical_median_ms, $a.revoke_overhead.overhead_median_ms)
+Write-Host ("engine without the cmdlet layer (CredsEngine.IssueCredentialAsync / RevokeLeaseAsync, same store, same LocalAws): issue {0:0.0} ms, revoke {1:0.0} ms; the cmdlet layer adds {2:0.0} / {3:0.0} ms" -f `
+        $a.engine_direct.issue_median_ms, $a.engine_direct.revoke_median_ms, ($a.issue.median_ms - $a.engine_direct.issue_median_ms), ($a.revoke.median_ms - $a.engine_direct.revoke_median_ms))
+Write-Host ("issue samples, sorted (ms): Get-AwsCredential {0}" -f ($a.issue.samples_ms -join ' '))
+Write-Host ("                             engine alone      {0}" -f ($a.engine_direct.issue_samples_ms -join ' '))
+Write-Host ("revoke samples, sorted (ms): Revoke-Lease      {0}" -f ($a.revoke.samples_ms -join ' '))
+Write-Host ("                             engine alone      {0}" -f ($a.engine_direct.revoke_samples_ms -join ' '))
+Write-Host ("at --latency-ms 0: issue {0:0.0} ms (of which the reported IAM critical path {1:0.0} ms), revoke {2:0.0} ms; issue samples (ms): {3}" -f `
+        $z.zero.issue_median_ms, $z.zero.issue_critical_median_ms, $z.zero.revoke_median_ms, ($z.zero.issue_samples_ms -join ' '))
+Write-Host ("store-share method: stopwatch around the 7 store calls an issue makes, via the module's LeaseStore on the same store file; per call (median ms): {0}" -f `
+    (($a.store_share.pieces.PSObject.Properties | ForEach-Object { "$($_.Name) $($_.Value)" }) -join ', '))
+Write-Host ("store-lookup: first Get-Lease in the process (engine creation, incl. the store open and abandoned-intent scan) {0:0.0} ms; Get-Lease of all {1} leases {2:0} ms" -f `
+        $l.lookup.first_call_ms, $l.lookup.list_all_count, $l.lookup.list_all_ms)
+Write-Host ("cold-start: Import-Module + Get-Lease {0:0} ms, Import-Module alone {1:0} ms, Get-Date {2:0} ms, pwsh -Command '`$null' {3:0} ms (medians of {4}, interleaved)." -f `
+        $coldModuleMedian, $coldImportMedian, $coldBaseMedian, $coldBareMedian, $coldModule.Count)
+Write-Host ("   Get-Date (which loads Microsoft.PowerShell.Utility) costs {0:0} ms over bare pwsh. Over bare pwsh the module costs {1:0} ms: import {2:0} ms, first Get-Lease {3:0} ms." -f `
+        ($coldBaseMedian - $coldBareMedian), ($coldModuleMedian - $coldBareMedian), ($coldImportMedian - $coldBareMedian), ($coldModuleMedian - $coldImportMedian))
+
+$dir = Split-Path $ResultFile
+if ($dir -and -not (Test-Path $dir)) { New-Item -ItemType Directory -Path $dir -Force | Out-Null }
+ConvertTo-Json -InputObject @($rows) -Depth 5 | Set-Content -Path $ResultFile -Encoding utf8
+Write-Host "Wrote $ResultFile (bench took $([Math]::Round($benchStart.Elapsed.TotalMinutes, 1)) min)"
