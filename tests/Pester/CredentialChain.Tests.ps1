@@ -169,7 +169,7 @@ Describe 'Root credentials from the AWS SDK default chain' {
         # A [default] profile with a key LocalAws does not know: using it instead of [ci] would fail.
         Set-Content -Path $credentials -Value @(
             '[default]'
-            'aws_access_key_id = AKIAWRONGDEFAULTPROF'
+            'aws_access_key_id = AKIDWRONGPROFEXAMPLE'
             'aws_secret_access_key = wrongwrongwrongwrongwrongwrongwrongwrong'
             ''
             '[ci]'

@@ -221,7 +221,7 @@ public sealed class LocalAwsTests
         Error(await wrong.IamAsync("ListUsers"), HttpStatusCode.Forbidden, "SignatureDoesNotMatch");
         Error(await wrong.StsAsync("GetCallerIdentity"), HttpStatusCode.Forbidden, "SignatureDoesNotMatch");
 
-        var unknown = await aws.Root.WithKey("AKIAUNKNOWNUNKNOWN00", "x").IamAsync("ListUsers");
+        var unknown = await aws.Root.WithKey("AKIDUNKNOWNEXAMPLE00", "x").IamAsync("ListUsers");
         Error(unknown, HttpStatusCode.Forbidden, "InvalidClientTokenId");
         Assert.Equal("The security token included in the request is invalid.", unknown.ErrorMessage);
 
