@@ -216,6 +216,8 @@ Describe 'Completion and verbose output' {
         $roles | Should -Contain 'developer-access'
         $line = 'Revoke-Lease aws/creds/developer-access/'
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain $cred.LeaseId
+        $prefix = 'Revoke-Lease -Prefix aws/cr'
+        (TabExpansion2 -inputScript $prefix -cursorColumn $prefix.Length).CompletionMatches.CompletionText | Should -Contain 'aws/creds/developer-access/'
         $mounts = (TabExpansion2 -inputScript 'Get-SecretsEngine a' -cursorColumn 'Get-SecretsEngine a'.Length).CompletionMatches.CompletionText
         $mounts | Should -Contain 'aws'
         Revoke-Lease $cred.LeaseId | Out-Null

@@ -16,7 +16,7 @@ public abstract class StoreCompleter : IArgumentCompleter
             var word = wordToComplete.Trim('\'', '"');
             var pattern = new WildcardPattern(word + "*", WildcardOptions.IgnoreCase);
             var path = fakeBoundParameters["Path"] as string;
-            return Candidates(EngineRegistry.For(Runspace.DefaultRunspace), path)
+            return Candidates(EngineRegistry.For(Runspace.DefaultRunspace), path, parameterName)
                 .Where(pattern.IsMatch)
                 .Take(200)
                 .Select(c => new CompletionResult(Quote(c), c, CompletionResultType.ParameterValue, c))
@@ -28,24 +28,37 @@ public abstract class StoreCompleter : IArgumentCompleter
         }
     }
 
-    internal abstract IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path);
+    internal abstract IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path, string parameterName);
 
     private static string Quote(string s) => s.Any(ch => char.IsWhiteSpace(ch) || ch is '\'' or '"' or '$' or '`') ? "'" + s.Replace("'", "''") + "'" : s;
 }
 
 public sealed class MountPathCompleter : StoreCompleter
 {
-    internal override IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path) => engine.GetMounts().Select(m => m.Path);
+    internal override IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path, string parameterName) => engine.GetMounts().Select(m => m.Path);
 }
 
 public sealed class RoleNameCompleter : StoreCompleter
 {
-    internal override IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path) => engine.GetRoles(path).Select(r => r.Name);
+    internal override IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path, string parameterName) => engine.GetRoles(path).Select(r => r.Name);
 }
 
 public sealed class LeaseIdCompleter : StoreCompleter
 {
-    internal override IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path) => engine.ListLeases(null).Select(l => l.LeaseId);
+    /// <summary>Lease ids; for -Prefix also every path they share ("aws/", "aws/creds/dev/"), shortest first.</summary>
+    internal override IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path, string parameterName)
+    {
+        var ids = engine.ListLeases(null).Select(l => l.LeaseId).ToList();
+        if (!string.Equals(parameterName, "Prefix", StringComparison.OrdinalIgnoreCase))
+        {
+            return ids;
+        }
+
+        var prefixes = ids.SelectMany(id => id.Select((ch, i) => (ch, i)).Where(x => x.ch == '/').Select(x => id[..(x.i + 1)]))
+            .Distinct(StringComparer.Ordinal)
+            .OrderBy(p => p.Length).ThenBy(p => p, StringComparer.Ordinal);
+        return prefixes.Concat(ids);
+    }
 }
 
 /// <summary>Completes from a fixed list; validation stays in the engine so bad input gets a DynamicAwsCreds error id.</summary>
