@@ -183,9 +183,20 @@ public static partial class RoleRules
         return role;
     }
 
+    /// <summary>IAM's limit on all of one user's inline policies together, whitespace not counted.</summary>
+    public const int UserInlinePolicyLimit = 2048;
+
     private static void CheckCombination(Role role)
     {
         var isIamUser = role.CredentialType == CredentialTypes.IamUser;
+        // The user also carries the expiry guard, and the two share IAM's per-user budget.
+        var guardLength = Issue.ExpiryGuard.Document(DateTimeOffset.UnixEpoch).Length;
+        if (isIamUser && role.PolicyDocument is { } document && document.Length + guardLength > UserInlinePolicyLimit)
+        {
+            throw Invalid("PolicyDocumentTooLarge", "PolicyDocument",
+                $"The policy document is {document.Length} characters without whitespace; with the expiry guard every issued user carries, an iam_user role's document may have at most {UserInlinePolicyLimit - guardLength} (IAM allows {UserInlinePolicyLimit} for all of a user's inline policies).");
+        }
+
         if (role.PolicyDocument is not null && role.CredentialType == CredentialTypes.SessionToken)
         {
             throw Invalid("InvalidRoleParameter", role.Name, "A policy document cannot be used with credential type session_token; remove -PolicyDocument or choose another credential type.");

@@ -254,4 +254,16 @@ public sealed class IamUserFieldTests : EngineTestBase
         await Engine.RevokeLeaseAsync(issued.Lease.LeaseId, false, null, CancellationToken.None);
         Assert.False(Server.State.UserExists(issued.Lease.UserName!));
     }
+
+    [Fact]
+    public async Task The_largest_document_the_role_rules_allow_fits_iams_per_user_budget()
+    {
+        string Document(int padding) =>
+            "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::" + new string('x', padding) + "\"}]}";
+
+        var guard = ExpiryGuard.Document(DateTimeOffset.UtcNow).Length;
+        Engine.SetRole(null, "big", new RoleInput { PolicyDocument = Document(RoleRules.UserInlinePolicyLimit - guard - Document(0).Length) });
+        var issued = await Engine.IssueCredentialAsync(null, "big", null, null, CancellationToken.None);
+        Assert.Equal(2, Server.State.GetUser(issued.Lease.UserName!)!.InlinePolicies.Count);
+    }
 }

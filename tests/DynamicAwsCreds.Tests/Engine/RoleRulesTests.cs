@@ -83,4 +83,19 @@ public class RoleRulesTests
     [Fact]
     public void Policy_documents_must_be_json_objects() =>
         Assert.Equal("InvalidPolicyDocument", Assert.Throws<EngineException>(() => Apply(new RoleInput { PolicyDocument = "[1,2]" })).Reason);
+
+    [Fact]
+    public void An_iam_user_document_leaves_room_for_the_expiry_guard_in_iams_per_user_budget()
+    {
+        string Document(int padding) =>
+            "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::" + new string('x', padding) + "\"}]}";
+
+        var guard = DynamicAwsCreds.Engine.Issue.ExpiryGuard.Document(DateTimeOffset.UtcNow).Length;
+        var fits = Document(RoleRules.UserInlinePolicyLimit - guard - Document(0).Length);
+        Assert.Equal(fits, Apply(new RoleInput { PolicyDocument = fits }).PolicyDocument);
+        var tooBig = Document(RoleRules.UserInlinePolicyLimit - guard - Document(0).Length + 1);
+        Assert.Equal("PolicyDocumentTooLarge", Assert.Throws<EngineException>(() => Apply(new RoleInput { PolicyDocument = tooBig })).Reason);
+        // STS session policies do not share a user's budget.
+        Assert.NotNull(Apply(new RoleInput { CredentialType = "federation_token", PolicyDocument = tooBig }).PolicyDocument);
+    }
 }
