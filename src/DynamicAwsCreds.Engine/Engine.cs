@@ -175,7 +175,7 @@ public sealed class CredsEngine : IDisposable
                 $"The root config of '{mount.Path}' has no access key of its own (it uses the AWS SDK's default chain), so there is nothing to rotate. Set keys with Set-AwsRootConfig first.");
         }
 
-        var clients = await ClientsAsync(mount.Path, ct).ConfigureAwait(false);
+        var clients = Clients(mount.Path);
         return await WithEvents(events, async () =>
         {
             var user = await Translate(() => clients.Iam.GetUserAsync(null, ct), mount.Path).ConfigureAwait(false);
@@ -304,7 +304,7 @@ public sealed class CredsEngine : IDisposable
             StsNames.ValidateSessionName(session);
         }
 
-        var clients = await ClientsAsync(mount.Path, ct).ConfigureAwait(false);
+        var clients = Clients(mount.Path);
         // Resolve root credentials before the intent is written, so "no credentials" changes nothing.
         await Translate(async () => await clients.Credentials.GetAsync(ct).ConfigureAwait(false), mount.Path).ConfigureAwait(false);
         var now = _clock();
@@ -522,7 +522,7 @@ public sealed class CredsEngine : IDisposable
 
         try
         {
-            var clients = await ClientsAsync(lease.Mount, ct).ConfigureAwait(false);
+            var clients = Clients(lease.Mount);
             var result = await Translate(() => Revoker.DeleteUserAsync(clients.Iam, lease.UserName, ct), lease.UserName).ConfigureAwait(false);
             Store.DeleteLease(lease.LeaseId);
             return new RevokeOutcome(lease.LeaseId, result == UserCleanup.Deleted ? RevokeStatus.Revoked : RevokeStatus.AlreadyGone, lease.UserName, null);
@@ -573,7 +573,7 @@ public sealed class CredsEngine : IDisposable
         var capped = wanted > lease.MaxExpireTime;
         var expiry = capped ? lease.MaxExpireTime : wanted;
 
-        var clients = await ClientsAsync(lease.Mount, ct).ConfigureAwait(false);
+        var clients = Clients(lease.Mount);
         await WithEvents(events, () => Translate(async () =>
         {
             await clients.Iam.PutUserPolicyAsync(lease.UserName, ExpiryGuard.PolicyName, ExpiryGuard.Document(expiry), ct).ConfigureAwait(false);
@@ -609,7 +609,7 @@ public sealed class CredsEngine : IDisposable
         {
             try
             {
-                var clients = await ClientsAsync(intent.Mount, ct).ConfigureAwait(false);
+                var clients = Clients(intent.Mount);
                 await WithEvents(events, () => Translate(() => Revoker.DeleteUserAsync(clients.Iam, intent.UserName!, ct), intent.UserName!)).ConfigureAwait(false);
                 Store.DeleteLease(intent.LeaseId);
                 cleaned++;
@@ -628,7 +628,7 @@ public sealed class CredsEngine : IDisposable
     public async Task<IReadOnlyList<IamUser>> FindOrphanUsersAsync(string? path, IOperationEvents? events, CancellationToken ct)
     {
         var mount = RequireMount(path);
-        var clients = await ClientsAsync(mount.Path, ct).ConfigureAwait(false);
+        var clients = Clients(mount.Path);
         var userPaths = GetRoles(mount.Path).Select(r => r.UserPath ?? "/").Distinct(StringComparer.Ordinal).DefaultIfEmpty("/").ToList();
         var users = await WithEvents(events, () => Translate(() => clients.Iam.ListUsersAsync(userPaths.Count == 1 ? userPaths[0] : "/", ct), mount.Path)).ConfigureAwait(false);
         var known = Store.ListLeaseUserNames();
@@ -650,7 +650,7 @@ public sealed class CredsEngine : IDisposable
                 $"IAM user '{userName}' belongs to a lease in this store; revoke the lease with Revoke-Lease instead.");
         }
 
-        var clients = await ClientsAsync(mount.Path, ct).ConfigureAwait(false);
+        var clients = Clients(mount.Path);
         var result = await WithEvents(events, () => Translate(() => Revoker.DeleteUserAsync(clients.Iam, userName, ct), userName)).ConfigureAwait(false);
         return new RevokeOutcome(userName, result == UserCleanup.Deleted ? RevokeStatus.Revoked : RevokeStatus.AlreadyGone, userName, null);
     }
@@ -659,7 +659,8 @@ public sealed class CredsEngine : IDisposable
 
     private sealed record MountClients(IamClient Iam, StsQueryClient Sts, AwsCredentialSource Credentials);
 
-    private async Task<MountClients> ClientsAsync(string mount, CancellationToken ct)
+    /// <summary>The mount's clients, made once from its root config (and made again after it changes).</summary>
+    private MountClients Clients(string mount)
     {
         lock (_clients)
         {
@@ -696,7 +697,6 @@ public sealed class CredsEngine : IDisposable
         }, source.GetAsync);
 
         var clients = new MountClients(new IamClient(iamQuery), new StsQueryClient(stsQuery), source);
-        await Task.CompletedTask.ConfigureAwait(false);
         lock (_clients)
         {
             return _clients.TryAdd(mount, clients) ? clients : _clients[mount];
