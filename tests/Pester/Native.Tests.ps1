@@ -171,6 +171,24 @@ Describe 'Invoke-WithAwsCredential' {
         Get-VaultUserNames $script:server | Should -BeNullOrEmpty
     }
 
+    It 'streams the block''s output downstream as it is written' {
+        $global:dacAfterFirst = $false
+        $seen = Invoke-WithAwsCredential dev { 1; $global:dacAfterFirst = $true; 2 } |
+            ForEach-Object { [pscustomobject]@{ Value = $_; BlockWentOn = $global:dacAfterFirst } }
+        $seen[0].BlockWentOn | Should -BeFalse
+        $seen[1].BlockWentOn | Should -BeTrue
+
+        $global:dacRanOn = $false
+        Invoke-WithAwsCredential dev { 'first'; $global:dacRanOn = $true } | Select-Object -First 1 | Should -Be 'first'
+        $global:dacRanOn | Should -BeFalse
+        Get-VaultUserNames $script:server | Should -BeNullOrEmpty
+        Remove-Variable dacAfterFirst, dacRanOn -Scope Global
+    }
+
+    It 'passes -ArgumentList to the block' {
+        Invoke-WithAwsCredential dev { param($a, $b) "$a-$b" } -ArgumentList x, y | Should -Be 'x-y'
+    }
+
     It 'revokes when the pipeline is stopped (Ctrl+C)' {
         $ps = [powershell]::Create()
         $null = $ps.AddScript("`$env:DYNAMICAWSCREDS_STORE = '$script:store'; Import-Module '$(Get-TestModulePath)'; Invoke-WithAwsCredential dev { Start-Sleep -Seconds 60 }")

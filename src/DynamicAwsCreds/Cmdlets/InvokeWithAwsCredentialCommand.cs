@@ -34,10 +34,7 @@ public sealed class InvokeWithAwsCredentialCommand : CredentialRequestCmdlet
             Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", issued.AccessKeyId);
             Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", issued.SecretAccessKey);
             Environment.SetEnvironmentVariable("AWS_SESSION_TOKEN", issued.SessionToken);
-            foreach (var output in ScriptBlock.Invoke(ArgumentList))
-            {
-                WriteObject(output);
-            }
+            RunBlockStreaming();
         }
         finally
         {
@@ -48,6 +45,18 @@ public sealed class InvokeWithAwsCredentialCommand : CredentialRequestCmdlet
 
             Revoke(issued.Lease.LeaseId);
         }
+    }
+
+    /// <summary>
+    /// Runs the block as a steppable pipeline wired to this command's output, so its objects flow downstream
+    /// as they are written (as a proxy function's do) rather than after it finishes.
+    /// </summary>
+    private void RunBlockStreaming()
+    {
+        var runner = ScriptBlock.Create("param($Block, $Arguments) & $Block @Arguments");
+        using var pipeline = runner.GetSteppablePipeline(CommandOrigin.Internal, [ScriptBlock, ArgumentList]);
+        pipeline.Begin(this);
+        pipeline.End();
     }
 
     private void Revoke(string leaseId)
