@@ -192,43 +192,41 @@ internal static class PolicyEvaluator
 
         using (json)
         {
-            var root = json.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw AwsError.Malformed("Syntax errors in policy.");
-            }
-
-            foreach (var p in root.EnumerateObject())
-            {
-                if (p.Name is not ("Version" or "Id" or "Statement"))
-                {
-                    throw AwsError.Malformed("Syntax errors in policy.");
-                }
-            }
-
-            if (root.TryGetProperty("Version", out var version)
-                && (version.ValueKind != JsonValueKind.String || version.GetString() is not ("2012-10-17" or "2008-10-17")))
-            {
-                throw AwsError.Malformed("The policy failed legacy parsing");
-            }
-
-            if (!root.TryGetProperty("Statement", out var statement))
-            {
-                throw AwsError.Malformed("Syntax errors in policy.");
-            }
-
-            JsonElement[] statements = statement.ValueKind switch
-            {
-                JsonValueKind.Object => [statement],
-                JsonValueKind.Array => [.. statement.EnumerateArray()],
-                _ => throw AwsError.Malformed("Syntax errors in policy."),
-            };
-
-            foreach (var s in statements)
+            foreach (var s in StatementsOf(json.RootElement))
             {
                 ValidateStatement(s);
             }
         }
+    }
+
+    /// <summary>
+    /// A policy document's envelope, as IAM checks it for identity and trust policies alike: an object of
+    /// Version/Id/Statement, a known Version, and Statement as one object or a list. Returns the statements.
+    /// </summary>
+    internal static JsonElement[] StatementsOf(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object || root.EnumerateObject().Any(p => p.Name is not ("Version" or "Id" or "Statement")))
+        {
+            throw AwsError.Malformed("Syntax errors in policy.");
+        }
+
+        if (root.TryGetProperty("Version", out var version)
+            && (version.ValueKind != JsonValueKind.String || version.GetString() is not ("2012-10-17" or "2008-10-17")))
+        {
+            throw AwsError.Malformed("The policy failed legacy parsing");
+        }
+
+        if (!root.TryGetProperty("Statement", out var statement))
+        {
+            throw AwsError.Malformed("Syntax errors in policy.");
+        }
+
+        return statement.ValueKind switch
+        {
+            JsonValueKind.Object => [statement],
+            JsonValueKind.Array => [.. statement.EnumerateArray()],
+            _ => throw AwsError.Malformed("Syntax errors in policy."),
+        };
     }
 
     private static void ValidateStatement(JsonElement s)

@@ -66,31 +66,7 @@ internal static class TrustPolicy
 
         using (json)
         {
-            var root = json.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || root.EnumerateObject().Any(p => p.Name is not ("Version" or "Id" or "Statement")))
-            {
-                throw AwsError.Malformed("Syntax errors in policy.");
-            }
-
-            if (root.TryGetProperty("Version", out var version)
-                && (version.ValueKind != JsonValueKind.String || version.GetString() is not ("2012-10-17" or "2008-10-17")))
-            {
-                throw AwsError.Malformed("The policy failed legacy parsing");
-            }
-
-            if (!root.TryGetProperty("Statement", out var statement))
-            {
-                throw AwsError.Malformed("Syntax errors in policy.");
-            }
-
-            JsonElement[] statements = statement.ValueKind switch
-            {
-                JsonValueKind.Object => [statement],
-                JsonValueKind.Array => [.. statement.EnumerateArray()],
-                _ => throw AwsError.Malformed("Syntax errors in policy."),
-            };
-
-            foreach (var s in statements)
+            foreach (var s in PolicyEvaluator.StatementsOf(json.RootElement))
             {
                 ValidateStatement(s, state);
             }
