@@ -136,4 +136,27 @@ function Get-AwsSdkCoreReportScript {
 '@
 }
 
-Export-ModuleMember -Function New-FixtureTempFolder, Publish-OldAwsSdkModule, Invoke-PwshScript, ConvertTo-PwshLiteral, Get-WalkthroughScript, Get-AwsSdkCoreReportScript
+function Test-UnderFolder([string] $Path, [string] $Folder) {
+    [IO.Path]::GetFullPath($Path).StartsWith([IO.Path]::GetFullPath($Folder).TrimEnd([IO.Path]::DirectorySeparatorChar) + [IO.Path]::DirectorySeparatorChar)
+}
+
+<#
+.SYNOPSIS
+    Checks what Get-WalkthroughScript reported: one iam_user lease issued and revoked by prefix, by an
+    engine loaded in the module's own load context from under -ModuleFolder.
+#>
+function Assert-WalkthroughResult($Walk, [string] $ModuleFolder) {
+    $Walk.Credential.LeaseId | Should -Match '^aws/creds/dev/[A-Za-z0-9]{24}$'
+    $Walk.Credential.AccessKey | Should -Match '^AKIA[A-Z0-9]{16}$'
+    $Walk.Credential.UserName | Should -BeLike 'vault-*'
+    $Walk.Credential.CredentialType | Should -Be 'iam_user'
+    $Walk.SecretLength | Should -Be 40
+    $Walk.LeasesBefore | Should -Be 1
+    $Walk.Revoked | Should -Be 1
+    $Walk.Failed | Should -Be 0
+    $Walk.LeasesAfter | Should -Be 0
+    $Walk.EngineContext | Should -Be 'DynamicAwsCreds'
+    Test-UnderFolder $Walk.EngineLocation $ModuleFolder | Should -BeTrue
+}
+
+Export-ModuleMember -Function New-FixtureTempFolder, Publish-OldAwsSdkModule, Invoke-PwshScript, ConvertTo-PwshLiteral, Get-WalkthroughScript, Get-AwsSdkCoreReportScript, Test-UnderFolder, Assert-WalkthroughResult

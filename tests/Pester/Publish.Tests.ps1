@@ -140,17 +140,7 @@ Import-Module DynamicAwsCreds
     }
 
     It 'runs the walkthrough against LocalAws: issue, then revoke by prefix' {
-        $walk = $script:seen.Walk
-        $walk.Credential.LeaseId | Should -Match '^aws/creds/dev/[A-Za-z0-9]{24}$'
-        $walk.Credential.AccessKey | Should -Match '^AKIA[A-Z0-9]{16}$'
-        $walk.Credential.UserName | Should -BeLike 'vault-*'
-        $walk.SecretLength | Should -Be 40
-        $walk.LeasesBefore | Should -Be 1
-        $walk.Revoked | Should -Be 1
-        $walk.Failed | Should -Be 0
-        $walk.LeasesAfter | Should -Be 0
-        $walk.EngineContext | Should -Be 'DynamicAwsCreds'
-        [IO.Path]::GetFullPath($walk.EngineLocation) | Should -BeLike ([IO.Path]::GetFullPath($script:installed) + '*')
+        Assert-WalkthroughResult $script:seen.Walk $script:installed
         Get-VaultUserNames $script:server | Should -BeNullOrEmpty
     }
 }

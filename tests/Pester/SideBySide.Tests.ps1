@@ -47,9 +47,6 @@ Import-Module $fixtureManifest
 "@
     }
 
-    function Test-UnderFolder([string] $Path, [string] $Folder) {
-        [IO.Path]::GetFullPath($Path).StartsWith([IO.Path]::GetFullPath($Folder).TrimEnd([IO.Path]::DirectorySeparatorChar) + [IO.Path]::DirectorySeparatorChar)
-    }
 }
 
 AfterAll {
@@ -95,17 +92,7 @@ Describe 'DynamicAwsCreds beside a module on AWSSDK.Core 3.7 (<_>)' -ForEach @(
     It 'issues and revokes credentials end to end against LocalAws' {
         @($script:seen.Walks).Count | Should -BeGreaterThan 0
         foreach ($walk in $script:seen.Walks) {
-            $walk.Credential.LeaseId | Should -Match '^aws/creds/dev/[A-Za-z0-9]{24}$'
-            $walk.Credential.AccessKey | Should -Match '^AKIA[A-Z0-9]{16}$'
-            $walk.Credential.UserName | Should -BeLike 'vault-*'
-            $walk.Credential.CredentialType | Should -Be 'iam_user'
-            $walk.SecretLength | Should -Be 40
-            $walk.LeasesBefore | Should -Be 1
-            $walk.Revoked | Should -Be 1
-            $walk.Failed | Should -Be 0
-            $walk.LeasesAfter | Should -Be 0
-            $walk.EngineContext | Should -Be 'DynamicAwsCreds'
-            Test-UnderFolder $walk.EngineLocation $script:modulePath | Should -BeTrue
+            Assert-WalkthroughResult $walk $script:modulePath
         }
         Get-VaultUserNames $script:server | Should -BeNullOrEmpty
     }
