@@ -43,6 +43,9 @@ public sealed class CredsEngine : IDisposable
 
     public string StorePath { get; }
 
+    /// <summary>The store's random id, named in the ownership marker of every IAM user it issues.</summary>
+    public string StoreId => Store.StoreId;
+
     private LeaseStore Store => _store.Value;
 
     // ---- mounts ---------------------------------------------------------------------------
@@ -95,7 +98,7 @@ public sealed class CredsEngine : IDisposable
     public int CountMountLeases(string? path) => Store.ListLeasesByPrefix(RequireMount(path).Path + "/creds/").Count;
 
     private MountInfo ToInfo(MountRecord m) =>
-        new(m.Path, m.Type, m.Description, m.DefaultLeaseTtl, m.MaxLeaseTtl, Store.CountLeases(m.Path), m.CreatedAt, StorePath);
+        new(m.Path, m.Type, m.Description, m.DefaultLeaseTtl, m.MaxLeaseTtl, Store.CountLeases(m.Path), m.CreatedAt, StorePath, Store.StoreId);
 
     private MountRecord RequireMount(string? path)
     {
@@ -327,7 +330,7 @@ public sealed class CredsEngine : IDisposable
             LeaseIds.New(mount.Path, role.Name), mount.Path, role.Name, role.CredentialType, LeaseState.Pending,
             now, now + leaseTtl, now + maxTtl, null, Renewable: true, userName, null, null, CurrentOwner.Value);
 
-        return await WithEvents(events, () => Translate(() => IamUserIssuer.IssueAsync(clients.Iam, Store, role, intent, ct), role.Name)).ConfigureAwait(false);
+        return await WithEvents(events, () => Translate(() => IamUserIssuer.IssueAsync(clients.Iam, Store, role, intent, events ?? NoOperationEvents.Instance, ct), role.Name)).ConfigureAwait(false);
     }
 
     /// <summary>Credentials from the opt-in cache are reused until less than this remains of their lease.</summary>
@@ -576,7 +579,7 @@ public sealed class CredsEngine : IDisposable
         var clients = Clients(lease.Mount);
         await WithEvents(events, () => Translate(async () =>
         {
-            await clients.Iam.PutUserPolicyAsync(lease.UserName, ExpiryGuard.PolicyName, ExpiryGuard.Document(expiry), ct).ConfigureAwait(false);
+            await clients.Iam.PutUserPolicyAsync(lease.UserName, ExpiryGuard.PolicyName, ExpiryGuard.Document(new OwnershipMarker(Store.StoreId, lease.LeaseId, expiry)), ct).ConfigureAwait(false);
             return true;
         }, lease.LeaseId)).ConfigureAwait(false);
 
@@ -610,10 +613,21 @@ public sealed class CredsEngine : IDisposable
             try
             {
                 var clients = Clients(intent.Mount);
-                await WithEvents(events, () => Translate(() => Revoker.DeleteUserAsync(clients.Iam, intent.UserName!, ct), intent.UserName!)).ConfigureAwait(false);
-                Store.DeleteLease(intent.LeaseId);
-                cleaned++;
-                events?.Verbose($"Removed IAM user '{intent.UserName}' left half-made by a process that stopped while issuing {intent.LeaseId}.");
+                var outcome = await WithEvents(events, () => Translate(
+                    () => IntentCleanup.CleanUpAsync(clients.Iam, Store, intent, userCreated: false, ct), intent.UserName!)).ConfigureAwait(false);
+                switch (outcome)
+                {
+                    case IntentOutcome.UserDeleted:
+                        cleaned++;
+                        events?.Verbose($"Removed IAM user '{intent.UserName}' left half-made by a process that stopped while issuing {intent.LeaseId}.");
+                        break;
+                    case IntentOutcome.UserNotProven:
+                        events?.Warning($"IAM user '{intent.UserName}' exists, but nothing proves that the interrupted issue of {intent.LeaseId} made it (AWS never confirmed CreateUser), so it was left alone. Delete it by hand if it is yours.");
+                        break;
+                    default:
+                        events?.Verbose($"Forgot the interrupted issue {intent.LeaseId}: it made no IAM user.");
+                        break;
+                }
             }
             catch (EngineException ex)
             {
@@ -624,36 +638,65 @@ public sealed class CredsEngine : IDisposable
         return cleaned;
     }
 
-    /// <summary>IAM users that look issued by this module (vault-*) but that no lease in this store knows.</summary>
-    public async Task<IReadOnlyList<IamUser>> FindOrphanUsersAsync(string? path, IOperationEvents? events, CancellationToken ct)
+    /// <summary>
+    /// IAM users under the mount's user paths, named with its username template's literal prefix, that no lease
+    /// in this store knows, each with its <see cref="OrphanReason"/> read from its ownership marker.
+    /// </summary>
+    public async Task<IReadOnlyList<OrphanUser>> FindOrphanUsersAsync(string? path, IOperationEvents? events, CancellationToken ct)
     {
         var mount = RequireMount(path);
         var clients = Clients(mount.Path);
         var userPaths = GetRoles(mount.Path).Select(r => r.UserPath ?? "/").Distinct(StringComparer.Ordinal).DefaultIfEmpty("/").ToList();
-        var users = await WithEvents(events, () => Translate(() => clients.Iam.ListUsersAsync(userPaths.Count == 1 ? userPaths[0] : "/", ct), mount.Path)).ConfigureAwait(false);
-        var known = Store.ListLeaseUserNames();
-        return users.Where(u => UsernameTemplate.LooksIssued(u.UserName) && !known.Contains(u.UserName)).ToList();
+        var prefix = Orphans.NamePrefix(Store.GetRootConfig(mount.Path)?.UsernameTemplate);
+        return await WithEvents(events, () => Translate(
+            () => Orphans.FindAsync(clients.Iam, Store, prefix, userPaths.Count == 1 ? userPaths[0] : "/", _clock(), ct), mount.Path)).ConfigureAwait(false);
     }
 
+    /// <summary>Deletes an orphan, after reading its marker afresh: only Abandoned and Expired users are removed.</summary>
     public async Task<RevokeOutcome> RemoveOrphanUserAsync(string? path, string userName, IOperationEvents? events, CancellationToken ct)
     {
         var mount = RequireMount(path);
-        if (!UsernameTemplate.LooksIssued(userName))
+        var prefix = Orphans.NamePrefix(Store.GetRootConfig(mount.Path)?.UsernameTemplate);
+        if (userName.Length is 0 or > StsNames.IamUserNameMaxLength || !userName.StartsWith(prefix, StringComparison.Ordinal) || !StsNames.IsPrincipalName(userName))
         {
             throw new EngineException("NotAnIssuedUser", ErrorKind.InvalidArgument, userName,
-                $"'{userName}' does not look like an IAM user this module issues (vault-…, at most 64 characters), so it is not removed. Delete other users with AWS's own tools.");
+                $"'{userName}' is not named as this module names IAM users ('{prefix}…', at most 64 characters), so it is not removed. Delete other users with AWS's own tools.");
         }
 
         if (Store.ListLeaseUserNames().Contains(userName))
         {
-            throw new EngineException("UserHasLease", ErrorKind.InvalidOperation, userName,
-                $"IAM user '{userName}' belongs to a lease in this store; revoke the lease with Revoke-Lease instead.");
+            throw UserHasLease(userName);
         }
 
         var clients = Clients(mount.Path);
-        var result = await WithEvents(events, () => Translate(() => Revoker.DeleteUserAsync(clients.Iam, userName, ct), userName)).ConfigureAwait(false);
-        return new RevokeOutcome(userName, result == UserCleanup.Deleted ? RevokeStatus.Revoked : RevokeStatus.AlreadyGone, userName, null);
+        return await WithEvents(events, () => Translate(async () =>
+        {
+            IamUser user;
+            try
+            {
+                user = await clients.Iam.GetUserAsync(userName, ct).ConfigureAwait(false);
+            }
+            catch (AwsServiceException ex) when (ex.IsNoSuchEntity)
+            {
+                return new RevokeOutcome(userName, RevokeStatus.AlreadyGone, userName, null);
+            }
+
+            var orphan = await Orphans.ClassifyAsync(clients.Iam, Store, user, _clock(), ct).ConfigureAwait(false) ?? throw UserHasLease(userName);
+            if (!orphan.Removable)
+            {
+                throw new EngineException("NotOwned", ErrorKind.PermissionDenied, userName, orphan.Marker is { } m
+                    ? $"IAM user '{userName}' belongs to a live lease of another store ({m.StoreId}, lease {m.LeaseId}, until {m.Expiry:u}), so it was left untouched. Revoke it from that store, or remove it here after it expires."
+                    : $"IAM user '{userName}' carries no DynamicAwsCreds ownership marker (a real Vault's user, one made by hand, or one issued before markers existed), so nothing proves this module made it and it was left untouched. Delete it with AWS's own tools if you are sure.");
+            }
+
+            var result = await Revoker.DeleteUserAsync(clients.Iam, userName, ct).ConfigureAwait(false);
+            return new RevokeOutcome(userName, result == UserCleanup.Deleted ? RevokeStatus.Revoked : RevokeStatus.AlreadyGone, userName, null);
+        }, userName)).ConfigureAwait(false);
     }
+
+    private static EngineException UserHasLease(string userName) =>
+        new("UserHasLease", ErrorKind.InvalidOperation, userName,
+            $"IAM user '{userName}' belongs to a lease in this store; revoke the lease with Revoke-Lease instead.");
 
     // ---- AWS clients ----------------------------------------------------------------------
 

@@ -59,6 +59,9 @@ public sealed class LocalAwsOptions
     /// <summary>Action[:nth] → the connection is closed without an answer.</summary>
     public List<FaultRule> Drop { get; } = [];
 
+    /// <summary>Action[:nth] → the call is carried out, then the connection is closed without an answer (a lost response).</summary>
+    public List<FaultRule> LoseAnswer { get; } = [];
+
     /// <summary>Greater than 0: requests over this rate (token bucket, burst = max(1, rate)) get Throttling 400.</summary>
     public double ThrottleRps { get; set; }
 
@@ -98,7 +101,15 @@ public sealed class LocalAwsOptions
         }
     }
 
-    /// <summary>Removes every delay, fail and drop rule.</summary>
+    public void AddLoseAnswer(FaultRule rule)
+    {
+        lock (Sync)
+        {
+            LoseAnswer.Add(rule);
+        }
+    }
+
+    /// <summary>Removes every delay, fail, drop and lost-answer rule.</summary>
     public void ClearFaults()
     {
         lock (Sync)
@@ -106,6 +117,7 @@ public sealed class LocalAwsOptions
             DelayMs.Clear();
             Fail.Clear();
             Drop.Clear();
+            LoseAnswer.Clear();
         }
     }
 

@@ -210,6 +210,14 @@ public sealed partial class LocalAwsServer : IAsyncDisposable
                 result = handler(context);
             }
 
+            if (LocalAwsOptions.Matches(Options.LoseAnswer, Options.Sync, action, count))
+            {
+                // Done, but the answer never reaches the caller: the network lost it.
+                State.Record(new LocalAwsRequestRecord(received, service, action, accessKeyId, 0, null) { CallerArn = callerArn });
+                ctx.Abort();
+                return;
+            }
+
             var ns = service == "sts" ? StsNs : IamNs;
             var response = new XElement(ns + (action + "Response"));
             if (result is not null)

@@ -6,7 +6,9 @@
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $LocalAwsDll,
-    [Parameter(Mandatory)] [string] $ResultFile
+    [Parameter(Mandatory)] [string] $ResultFile,
+    # Only these test files (default: every *.Tests.ps1 here), for a quick run of one area.
+    [string[]] $Path = @($PSScriptRoot)
 )
 $ErrorActionPreference = 'Stop'
 $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
@@ -20,7 +22,7 @@ $env:DYNAMICAWSCREDS_TEST_MODULE = (Resolve-Path $ModulePath).Path
 $env:DYNAMICAWSCREDS_TEST_LOCALAWS = (Resolve-Path $LocalAwsDll).Path
 
 $config = New-PesterConfiguration
-$config.Run.Path = $PSScriptRoot
+$config.Run.Path = $Path
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Normal'
 $config.Should.ErrorAction = 'Stop'

@@ -49,13 +49,20 @@ Describe 'Renewing and sweeping leases' {
         (Get-Lease $long.LeaseId).LeaseId | Should -Be $long.LeaseId
     }
 
-    It 'lists and removes orphaned vault-* users after a lost store' {
-        $cred = Get-AwsCredential dev
+    It 'after a lost store, removes the users whose leases expired and leaves the live ones alone' {
+        $expired = Get-AwsCredential dev -Ttl 1
+        $live = Get-AwsCredential dev
         Remove-TestStore $script:store
         Initialize-Store $script:server
-        @(Get-AwsOrphanUser).UserName | Should -Be @($cred.UserName)
-        Get-AwsOrphanUser | Remove-AwsOrphanUser -Confirm:$false
-        Get-VaultUserNames $script:server | Should -BeNullOrEmpty
+        # The marker keeps whole seconds, so a one-second lease is certainly over two seconds on.
+        Start-Sleep -Milliseconds 2500
+        $orphans = Get-AwsOrphanUser
+        ($orphans | Where-Object UserName -eq $expired.UserName).Reason | Should -Be 'Expired'
+        ($orphans | Where-Object UserName -eq $live.UserName).Reason | Should -Be 'Foreign'
+        $orphans | Remove-AwsOrphanUser -Confirm:$false -ErrorVariable refused -ErrorAction SilentlyContinue
+        @($refused).Count | Should -Be 1
+        $refused[0].FullyQualifiedErrorId | Should -BeLike 'DynamicAwsCreds.NotOwned*'
+        Get-VaultUserNames $script:server | Should -Be @($live.UserName)
     }
 
     It 'disables a secrets engine only after revoking its leases' {
@@ -75,8 +82,13 @@ Describe 'A process killed while issuing' {
 
     It 'leaves no IAM user once the next pwsh runs any cmdlet' {
         $victim = Start-FreshPwsh -StorePath $script:store -Script 'Get-AwsCredential dev'
+        # Killed once the user carries its expiry guard (and with it the ownership marker), mid-issue.
         $deadline = [DateTime]::UtcNow.AddSeconds(30)
-        while (-not (Get-VaultUserNames $script:server) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        $guarded = {
+            $user = Get-VaultUserNames $script:server
+            $user -and 'DynamicAwsCreds-ExpiryGuard' -in @((Invoke-LocalIam -Server $script:server -Action ListUserPolicies -Parameters @{ UserName = $user }).ListUserPoliciesResponse.ListUserPoliciesResult.PolicyNames.member)
+        }
+        while (-not (& $guarded) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
         $orphan = Get-VaultUserNames $script:server
         $orphan | Should -HaveCount 1
         $victim.Kill()   # SIGKILL: no finally block, no rollback

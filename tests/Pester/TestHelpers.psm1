@@ -96,20 +96,21 @@ function Get-VaultUserNames($Server) {
 
 <#
 .SYNOPSIS
-    Removes every vault-* IAM user from a LocalAws, through the module's own orphan removal on a scratch store.
+    Removes every vault-* IAM user from a LocalAws with plain IAM calls (the module itself refuses users other
+    stores made, as it should).
 #>
 function Clear-VaultUsers($Server) {
-    $saved = $env:DYNAMICAWSCREDS_STORE
-    $scratch = New-TestStore
-    try {
-        $env:DYNAMICAWSCREDS_STORE = $scratch
-        Enable-SecretsEngine aws | Out-Null
-        Set-AwsRootConfig -AccessKey $Server.RootAccessKey -SecretKey $Server.RootSecretKey -IamEndpoint $Server.Endpoint
-        Get-AwsOrphanUser | Remove-AwsOrphanUser -Confirm:$false
-    }
-    finally {
-        $env:DYNAMICAWSCREDS_STORE = $saved
-        Remove-TestStore $scratch
+    foreach ($user in Get-VaultUserNames $Server) {
+        $p = @{ UserName = $user }
+        $keys = (Invoke-LocalIam -Server $Server -Action ListAccessKeys -Parameters $p).ListAccessKeysResponse.ListAccessKeysResult.AccessKeyMetadata.member
+        foreach ($k in @($keys | Where-Object { $_ })) { Invoke-LocalIam -Server $Server -Action DeleteAccessKey -Parameters @{ UserName = $user; AccessKeyId = $k.AccessKeyId } | Out-Null }
+        $inline = (Invoke-LocalIam -Server $Server -Action ListUserPolicies -Parameters $p).ListUserPoliciesResponse.ListUserPoliciesResult.PolicyNames.member
+        foreach ($name in @($inline | Where-Object { $_ })) { Invoke-LocalIam -Server $Server -Action DeleteUserPolicy -Parameters @{ UserName = $user; PolicyName = $name } | Out-Null }
+        $attached = (Invoke-LocalIam -Server $Server -Action ListAttachedUserPolicies -Parameters $p).ListAttachedUserPoliciesResponse.ListAttachedUserPoliciesResult.AttachedPolicies.member
+        foreach ($a in @($attached | Where-Object { $_ })) { Invoke-LocalIam -Server $Server -Action DetachUserPolicy -Parameters @{ UserName = $user; PolicyArn = $a.PolicyArn } | Out-Null }
+        $groups = (Invoke-LocalIam -Server $Server -Action ListGroupsForUser -Parameters $p).ListGroupsForUserResponse.ListGroupsForUserResult.Groups.member
+        foreach ($g in @($groups | Where-Object { $_ })) { Invoke-LocalIam -Server $Server -Action RemoveUserFromGroup -Parameters @{ UserName = $user; GroupName = $g.GroupName } | Out-Null }
+        Invoke-LocalIam -Server $Server -Action DeleteUser -Parameters $p | Out-Null
     }
 }
 

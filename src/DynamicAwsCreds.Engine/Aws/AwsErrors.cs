@@ -28,6 +28,12 @@ public sealed class AwsServiceException : Exception
     public bool IsSender { get; }
     public bool IsNoSuchEntity => Code == "NoSuchEntity";
 
+    /// <summary>
+    /// An earlier attempt of the same call went unanswered or failed on AWS's side (5xx), so AWS may have
+    /// carried it out: an EntityAlreadyExists after it may be that attempt's own work.
+    /// </summary>
+    public bool AfterUncertainAttempt { get; internal set; }
+
     private static string Describe(string service, string action, string code, string message, int status, string? requestId) =>
         $"{service.ToUpperInvariant()} {action} failed: {code} (HTTP {status}): {message}"
         + (requestId is null ? "" : $" (request id {requestId})");

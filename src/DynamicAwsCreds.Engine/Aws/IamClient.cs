@@ -121,6 +121,14 @@ public sealed class IamClient
     public Task<IReadOnlyList<string>> ListGroupPoliciesAsync(string groupName, CancellationToken ct = default) =>
         ListAsync("ListGroupPolicies", QueryParameters.Of(("GroupName", groupName)), "PolicyNames", e => e.Value, ct);
 
+    /// <summary>The user's inline policy JSON, decoded: IAM returns it URL-encoded per RFC 3986.</summary>
+    public async Task<string> GetUserPolicyAsync(string userName, string policyName, CancellationToken ct = default)
+    {
+        var result = await _query.CallAsync("GetUserPolicy",
+            QueryParameters.Of(("UserName", userName), ("PolicyName", policyName)), ct).ConfigureAwait(false);
+        return Uri.UnescapeDataString(result.Required("PolicyDocument"));
+    }
+
     /// <summary>The policy JSON, decoded: IAM returns it URL-encoded per RFC 3986.</summary>
     public async Task<string> GetGroupPolicyAsync(string groupName, string policyName, CancellationToken ct = default)
     {

@@ -53,6 +53,7 @@ public sealed class QueryClient
         var body = Encoding.UTF8.GetBytes(FormBody(action, _options.Version, parameters));
         var target = TargetOf(parameters);
 
+        var uncertain = false;
         for (var attempt = 1; ; attempt++)
         {
             // Fetched and signed per attempt: credentials may rotate and x-amz-date must be fresh.
@@ -67,6 +68,7 @@ public sealed class QueryClient
             catch (Exception e) when (IsTransportFailure(e, ct))
             {
                 Report(action, target, null, e is OperationCanceledException ? "Timeout" : e.GetType().Name, started, attempt);
+                uncertain = true;
                 if (attempt > _options.MaxRetries)
                     throw new AwsTransportException(_options.Service, action, attempt,
                         e is OperationCanceledException ? new TimeoutException($"No answer within {_options.Timeout}.", e) : e);
@@ -88,8 +90,10 @@ public sealed class QueryClient
                 _sendRate.OnThrottled();
             }
 
+            error.AfterUncertainAttempt = uncertain;
             if (attempt > _options.MaxRetries || !Retry.IsRetryable(error))
                 throw error;
+            uncertain |= answer.Status >= 500;
             await DelayAsync(attempt, ct).ConfigureAwait(false);
         }
     }

@@ -11,7 +11,8 @@ public sealed record MountInfo(
     TimeSpan? MaxLeaseTtl,
     long LeaseCount,
     DateTimeOffset CreatedAt,
-    string StorePath);
+    string StorePath,
+    string StoreId);
 
 public static partial class Mount
 {

@@ -190,7 +190,7 @@ public static partial class RoleRules
     {
         var isIamUser = role.CredentialType == CredentialTypes.IamUser;
         // The user also carries the expiry guard, and the two share IAM's per-user budget.
-        var guardLength = Issue.ExpiryGuard.Document(DateTimeOffset.UnixEpoch).Length;
+        var guardLength = Issue.ExpiryGuard.Length(role.Mount, role.Name);
         if (isIamUser && role.PolicyDocument is { } document && document.Length + guardLength > UserInlinePolicyLimit)
         {
             throw Invalid("PolicyDocumentTooLarge", "PolicyDocument",

@@ -21,6 +21,9 @@ public static partial class StsNames
     [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9_+=,.@-]+\z", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex PrincipalNamePattern();
 
+    /// <summary>True for a name made only of the characters IAM allows in user, role and session names.</summary>
+    public static bool IsPrincipalName(string name) => PrincipalNamePattern().IsMatch(name);
+
     public static string ValidateSessionName(string name)
     {
         if (!SessionNamePattern().IsMatch(name))

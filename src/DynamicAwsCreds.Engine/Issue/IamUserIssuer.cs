@@ -12,16 +12,17 @@ namespace DynamicAwsCreds.Engine.Issue;
 internal static class IamUserIssuer
 {
     public static async Task<IssuedCredential> IssueAsync(
-        IamClient iam, LeaseStore store, Role role, LeaseRecord intent, CancellationToken ct)
+        IamClient iam, LeaseStore store, Role role, LeaseRecord intent, IOperationEvents events, CancellationToken ct)
     {
         var userName = intent.UserName!;
         store.InsertLease(intent);
 
-        var userMayExist = false;
+        var userCreated = false;
         try
         {
-            userMayExist = true;
             await CreateUserAsync(iam, role, userName, ct).ConfigureAwait(false);
+            userCreated = true;
+            store.MarkUserCreated(intent.LeaseId);
 
             var attachments = new List<Task>();
             attachments.AddRange(role.PolicyArns.Select(arn => iam.AttachUserPolicyAsync(userName, arn, ct)));
@@ -30,7 +31,8 @@ internal static class IamUserIssuer
                 attachments.Add(iam.PutUserPolicyAsync(userName, role.Name, role.PolicyDocument, ct));
             }
 
-            attachments.Add(iam.PutUserPolicyAsync(userName, ExpiryGuard.PolicyName, ExpiryGuard.Document(intent.ExpireTime), ct));
+            var marker = new OwnershipMarker(store.StoreId, intent.LeaseId, intent.ExpireTime);
+            attachments.Add(iam.PutUserPolicyAsync(userName, ExpiryGuard.PolicyName, ExpiryGuard.Document(marker), ct));
             attachments.AddRange(role.IamGroups.Select(g => iam.AddUserToGroupAsync(userName, g, ct)));
             var key = iam.CreateAccessKeyAsync(userName, ct);
             attachments.Add(key);
@@ -45,19 +47,25 @@ internal static class IamUserIssuer
             return new IssuedCredential(intent with { State = LeaseState.Active, AccessKeyId = key.Result.AccessKeyId, Owner = null },
                 key.Result.AccessKeyId, key.Result.SecretAccessKey, SessionToken: null);
         }
-        catch (AwsServiceException ex) when (ex.Action == "CreateUser" && ex.IsSender)
+        catch (Exception ex) when (!userCreated && CreateUserMadeNothing(ex))
         {
-            // AWS refused CreateUser outright: there is no user of ours to remove (and an existing one is not ours).
-            userMayExist = false;
+            // AWS refused CreateUser outright, or the name is somebody else's: no user of ours exists, and one
+            // that exists is not ours to touch.
             store.DeleteLease(intent.LeaseId);
             throw;
         }
-        catch (Exception) when (userMayExist)
+        catch (Exception)
         {
-            await RollBackAsync(iam, store, intent).ConfigureAwait(false);
+            await RollBackAsync(iam, store, intent, userCreated, events).ConfigureAwait(false);
             throw;
         }
     }
+
+    private static bool CreateUserMadeNothing(Exception ex) =>
+        ex is EngineException { Reason: UserNameTaken }
+        || ex is AwsServiceException { Action: "CreateUser", IsSender: true, AfterUncertainAttempt: false };
+
+    public const string UserNameTaken = "UserNameTaken";
 
     private static async Task CreateUserAsync(IamClient iam, Role role, string userName, CancellationToken ct)
     {
@@ -65,25 +73,33 @@ internal static class IamUserIssuer
         {
             await iam.CreateUserAsync(userName, role.UserPath, role.PermissionsBoundaryArn, role.IamTags.Count > 0 ? role.IamTags : null, ct).ConfigureAwait(false);
         }
+        catch (AwsServiceException ex) when (ex.Code == "EntityAlreadyExists" && ex.AfterUncertainAttempt)
+        {
+            // An earlier attempt of this same call went unanswered or failed on AWS's side: the user it finds
+            // may be that attempt's own work, so carry on with it.
+        }
         catch (AwsServiceException ex) when (ex.Code == "EntityAlreadyExists")
         {
-            // A retry after a lost answer finds the user our first attempt made: the name's
-            // 20 CSPRNG characters make it ours, so carry on with it.
+            throw new EngineException(UserNameTaken, ErrorKind.ResourceExists, userName,
+                $"An IAM user named '{userName}' already exists and this issue did not make it, so it was left untouched and no credentials were issued. If the username template renders names without random characters, add some (for example {{{{random 20}}}}) with Set-AwsRootConfig -UsernameTemplate.", ex)
+            { AwsCode = ex.Code };
         }
     }
 
     /// <summary>
-    /// Removes the half-made user; on success the intent goes too. If the cleanup itself fails the intent
-    /// stays, so a later sweep still knows the user exists.
+    /// Removes what the failed issue made, if this store provably made it; on success the intent goes too. If the
+    /// cleanup itself fails the intent stays, so a later sweep still knows the user may exist.
     /// </summary>
-    private static async Task RollBackAsync(IamClient iam, LeaseStore store, LeaseRecord intent)
+    private static async Task RollBackAsync(IamClient iam, LeaseStore store, LeaseRecord intent, bool userCreated, IOperationEvents events)
     {
         try
         {
             // Not the caller's token: a Ctrl+C during issue must still remove what was made.
             using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            await Revoker.DeleteUserAsync(iam, intent.UserName!, cts.Token).ConfigureAwait(false);
-            store.DeleteLease(intent.LeaseId);
+            if (await IntentCleanup.CleanUpAsync(iam, store, intent, userCreated, cts.Token).ConfigureAwait(false) == IntentOutcome.UserNotProven)
+            {
+                events.Warning($"IAM user '{intent.UserName}' exists, but AWS never confirmed that this issue created it, so it was left alone. It has no policies or keys from this module; delete it by hand if it is yours.");
+            }
         }
         catch (Exception)
         {

@@ -27,6 +27,26 @@ public sealed class LeaseStore : IDisposable
 
     public string Path { get; }
 
+    /// <summary>The random id made when the store was created; every IAM user it issues names it.</summary>
+    public string StoreId { get; private set; } = string.Empty;
+
+    private static string EnsureStoreId(SqliteConnection c)
+    {
+        // Two processes opening a new store at once both insert; the first one wins and both read it back.
+        using (var insert = c.CreateCommand())
+        {
+            insert.CommandText = "INSERT INTO store_meta (key, value) VALUES ('store_id', $id) ON CONFLICT (key) DO NOTHING;";
+            insert.Parameters.AddWithValue("$id", Config.SecureRandom.Base62(StoreIdLength));
+            insert.ExecuteNonQuery();
+        }
+
+        using var read = c.CreateCommand();
+        read.CommandText = "SELECT value FROM store_meta WHERE key = 'store_id';";
+        return (string)read.ExecuteScalar()!;
+    }
+
+    public const int StoreIdLength = 20;
+
     /// <summary>Opens (creating with owner-only permissions if needed) and migrates the store at <paramref name="path"/>.</summary>
     public static LeaseStore Open(string path)
     {
@@ -43,6 +63,7 @@ public sealed class LeaseStore : IDisposable
             }
 
             Schema.Migrate(c, path);
+            store.StoreId = EnsureStoreId(c);
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode is 26 or 11)
         {
@@ -164,6 +185,13 @@ public sealed class LeaseStore : IDisposable
             WHERE lease_id = $id AND state = 'Pending';
             """,
             ("$id", leaseId), ("$akid", accessKeyId)) == 1;
+
+    /// <summary>Records that CreateUser answered for this intent: from here on its user is provably this store's.</summary>
+    public bool MarkUserCreated(string leaseId) =>
+        Execute("UPDATE leases SET user_created = 1 WHERE lease_id = $id AND state = 'Pending';", ("$id", leaseId)) == 1;
+
+    public bool WasUserCreated(string leaseId) =>
+        Convert.ToInt64(Scalar("SELECT COUNT(*) FROM leases WHERE lease_id = $id AND user_created = 1;", ("$id", leaseId))) > 0;
 
     public bool UpdateLeaseExpiry(string leaseId, DateTimeOffset expireTime, DateTimeOffset renewedAt) =>
         Execute("UPDATE leases SET expire_time = $expire, last_renewal_time = $renewed WHERE lease_id = $id AND state = 'Active';",

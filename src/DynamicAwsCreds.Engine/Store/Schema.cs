@@ -73,6 +73,15 @@ internal static class Schema
         """
         CREATE INDEX leases_pending ON leases(issue_time) WHERE state = 'Pending';
         """,
+        // 4: the store's own id (named in every issued user's ownership marker), and whether an intent's
+        // CreateUser was answered, so recovery deletes only a user this store is known to have made.
+        """
+        CREATE TABLE store_meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        ALTER TABLE leases ADD COLUMN user_created INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;

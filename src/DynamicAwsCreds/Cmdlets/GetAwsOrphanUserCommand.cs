@@ -3,8 +3,8 @@ using System.Management.Automation;
 namespace DynamicAwsCreds.Cmdlets;
 
 /// <summary>
-/// Get-AwsOrphanUser: IAM users under the mount's user path that look issued by this module (vault-*) but
-/// that no lease in the store knows — what a lost or damaged store leaves behind.
+/// Get-AwsOrphanUser: IAM users under the mount's user path, named as this module names users, that no lease
+/// in the store knows — each with the Reason its ownership marker gives (Abandoned, Expired, Foreign).
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "AwsOrphanUser")]
 [OutputType(typeof(AwsOrphanUser))]
@@ -18,7 +18,7 @@ public sealed class GetAwsOrphanUserCommand : DynamicAwsCredsCmdlet
     {
         foreach (var user in Run((events, ct) => Engine.FindOrphanUsersAsync(Path, events, ct), "Listing IAM users"))
         {
-            WriteObject(new AwsOrphanUser(Path, user.UserName, user.Arn, user.CreateDate.UtcDateTime));
+            WriteObject(new AwsOrphanUser(Path, user));
         }
     }
 }

@@ -15,6 +15,7 @@ public sealed class SecretsEngine
         LeaseCount = m.LeaseCount;
         CreatedAt = m.CreatedAt.UtcDateTime;
         StorePath = m.StorePath;
+        StoreId = m.StoreId;
     }
 
     public string Path { get; }
@@ -25,6 +26,9 @@ public sealed class SecretsEngine
     public long LeaseCount { get; }
     public DateTime CreatedAt { get; }
     public string StorePath { get; }
+
+    /// <summary>The store's random id: every IAM user it issues names it in its ownership marker.</summary>
+    public string StoreId { get; }
 
     public override string ToString() => Path;
 }

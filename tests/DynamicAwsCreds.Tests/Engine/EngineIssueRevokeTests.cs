@@ -209,9 +209,6 @@ public sealed class EngineIssueRevokeTests : EngineTestBase
         Assert.All(issued, i => Assert.DoesNotContain(i.SecretAccessKey, i.ToString()));
     }
 
-    private void CreateGroup(string name) => RootCall("CreateGroup", ("GroupName", name));
-
-    private void RootCall(string action, params (string, string)[] parameters) => Ok(Root.IamAsync(action, parameters).GetAwaiter().GetResult());
 
     private sealed class RecordingEvents : IOperationEvents
     {
@@ -261,7 +258,7 @@ public sealed class IamUserFieldTests : EngineTestBase
         string Document(int padding) =>
             "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::" + new string('x', padding) + "\"}]}";
 
-        var guard = ExpiryGuard.Document(DateTimeOffset.UtcNow).Length;
+        var guard = ExpiryGuard.Length("aws", "big");
         Engine.SetRole(null, "big", new RoleInput { PolicyDocument = Document(RoleRules.UserInlinePolicyLimit - guard - Document(0).Length) });
         var issued = await Engine.IssueCredentialAsync(null, "big", null, null, CancellationToken.None);
         Assert.Equal(2, Server.State.GetUser(issued.Lease.UserName!)!.InlinePolicies.Count);

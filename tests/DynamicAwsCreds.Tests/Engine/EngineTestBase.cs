@@ -45,17 +45,33 @@ public abstract class EngineTestBase : IAsyncLifetime
     protected void Mount(string path = "aws", TimeSpan? defaultTtl = null, TimeSpan? maxTtl = null)
     {
         Engine.EnableMount("aws", path, null, defaultTtl, maxTtl);
-        Engine.SetRootConfig(path, new RootConfigInput
-        {
-            AccessKey = Server.Options.RootAccessKeyId,
-            SecretKey = Server.Options.RootSecretAccessKey,
-            IamEndpoint = Server.Endpoint.ToString(),
-            StsEndpoint = Server.Endpoint.ToString(),
-            MaxRetries = 0,
-        });
+        Engine.SetRootConfig(path, LocalAwsRootConfig());
     }
 
+    /// <summary>LocalAws's root keys and endpoint, with no retries.</summary>
+    protected RootConfigInput LocalAwsRootConfig() => new()
+    {
+        AccessKey = Server.Options.RootAccessKeyId,
+        SecretKey = Server.Options.RootSecretAccessKey,
+        IamEndpoint = Server.Endpoint.ToString(),
+        StsEndpoint = Server.Endpoint.ToString(),
+        MaxRetries = 0,
+    };
+
     protected IEnumerable<IamUserInfo> VaultUsers => Server.State.Users.Where(u => u.UserName.StartsWith("vault-", StringComparison.Ordinal));
+
+    protected void CreateGroup(string name) => RootCall("CreateGroup", ("GroupName", name));
+
+    protected void RootCall(string action, params (string, string)[] parameters) => Ok(Root.IamAsync(action, parameters).GetAwaiter().GetResult());
+
+    /// <summary>A process that has exited: its pid and start time, as an intent's owner records them.</summary>
+    protected static (int Id, DateTimeOffset Start) DeadProcess()
+    {
+        using var child = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", "--version") { RedirectStandardOutput = true })!;
+        var start = new DateTimeOffset(child.StartTime.ToUniversalTime(), TimeSpan.Zero);
+        child.WaitForExit();
+        return (child.Id, start);
+    }
 
     private protected static AwsAnswer Ok(AwsAnswer answer)
     {

@@ -90,7 +90,7 @@ public class RoleRulesTests
         string Document(int padding) =>
             "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::" + new string('x', padding) + "\"}]}";
 
-        var guard = DynamicAwsCreds.Engine.Issue.ExpiryGuard.Document(DateTimeOffset.UtcNow).Length;
+        var guard = DynamicAwsCreds.Engine.Issue.ExpiryGuard.Length("aws", "dev");
         var fits = Document(RoleRules.UserInlinePolicyLimit - guard - Document(0).Length);
         Assert.Equal(fits, Apply(new RoleInput { PolicyDocument = fits }).PolicyDocument);
         var tooBig = Document(RoleRules.UserInlinePolicyLimit - guard - Document(0).Length + 1);

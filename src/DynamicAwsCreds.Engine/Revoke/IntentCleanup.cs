@@ -1,0 +1,52 @@
+using DynamicAwsCreds.Engine.Aws;
+using DynamicAwsCreds.Engine.Issue;
+using DynamicAwsCreds.Engine.Store;
+
+namespace DynamicAwsCreds.Engine.Revoke;
+
+public enum IntentOutcome
+{
+    /// <summary>The half-made user was this store's, and it is gone.</summary>
+    UserDeleted,
+
+    /// <summary>No user by the intent's name exists: the issue stopped before CreateUser took effect.</summary>
+    NothingMade,
+
+    /// <summary>A user by that name exists, but nothing proves this store made it, so it was left alone.</summary>
+    UserNotProven,
+}
+
+/// <summary>
+/// Finishes an issue that did not finish: the rollback of a failed issue and the recovery of a crashed one.
+/// The user is deleted only when this store provably made it — CreateUser answered for this intent, or the
+/// user's ownership marker names this store and this lease. The intent row goes in every case.
+/// </summary>
+internal static class IntentCleanup
+{
+    public static async Task<IntentOutcome> CleanUpAsync(IamClient iam, LeaseStore store, LeaseRecord intent, bool userCreated, CancellationToken ct)
+    {
+        var userName = intent.UserName!;
+        var provenOurs = userCreated || store.WasUserCreated(intent.LeaseId)
+            || await Ownership.ReadMarkerAsync(iam, userName, ct).ConfigureAwait(false) is { } marker
+               && marker.StoreId == store.StoreId && marker.LeaseId == intent.LeaseId;
+        if (provenOurs)
+        {
+            var result = await Revoker.DeleteUserAsync(iam, userName, ct).ConfigureAwait(false);
+            store.DeleteLease(intent.LeaseId);
+            return result == UserCleanup.Deleted ? IntentOutcome.UserDeleted : IntentOutcome.NothingMade;
+        }
+
+        try
+        {
+            await iam.GetUserAsync(userName, ct).ConfigureAwait(false);
+        }
+        catch (AwsServiceException ex) when (ex.IsNoSuchEntity)
+        {
+            store.DeleteLease(intent.LeaseId);
+            return IntentOutcome.NothingMade;
+        }
+
+        store.DeleteLease(intent.LeaseId);
+        return IntentOutcome.UserNotProven;
+    }
+}
