@@ -56,6 +56,8 @@ Describe 'Bad input' {
         @{ Name = 'full-width letters in a role name'; Reason = 'InvalidRoleName'; Category = 'InvalidArgument'; Target = "$([char]0xFF44)ev"; Command = { Get-AwsCredential "$([char]0xFF44)ev" } }
         @{ Name = 'SQL in a role name'; Reason = 'InvalidRoleName'; Category = 'InvalidArgument'; Target = "dev'; DROP TABLE roles;--"; Command = { Get-AwsRole "dev'; DROP TABLE roles;--" } }
         @{ Name = 'quotes in a role name'; Reason = 'InvalidRoleName'; Category = 'InvalidArgument'; Target = 'dev"x'; Command = { Remove-AwsRole 'dev"x' -Confirm:$false } }
+        @{ Name = 'the expiry guard''s name as a role name'; Reason = 'ReservedName'; Category = 'InvalidArgument'; Target = 'DynamicAwsCreds-ExpiryGuard'; Command = { Set-AwsRole DynamicAwsCreds-ExpiryGuard -PolicyDocument '{"Version":"2012-10-17","Statement":[]}' } }
+        @{ Name = 'the expiry guard''s name in other case, with -WhatIf'; Reason = 'ReservedName'; Category = 'InvalidArgument'; Target = 'dynamicawscreds-EXPIRYGUARD'; Command = { Set-AwsRole dynamicawscreds-EXPIRYGUARD -PolicyArn arn:aws:iam::aws:policy/ReadOnlyAccess -WhatIf } }
         @{ Name = 'empty credential type'; Reason = 'InvalidCredentialType'; Category = 'InvalidArgument'; Target = ''; Command = { Set-AwsRole developer-access -CredentialType '' } }
         # lease ids and prefixes: path tricks, encodings, NUL, SQL
         @{ Name = 'empty lease id'; Reason = 'InvalidLeaseId'; Category = 'InvalidArgument'; Target = ''; Command = { Revoke-Lease '' -ErrorAction Stop } }

@@ -92,6 +92,8 @@ Describe 'Publishing the built module to a local PSResource repository' {
 
         @($data.FormatsToProcess).Count | Should -BeGreaterThan 0
         foreach ($format in $data.FormatsToProcess) { Test-Path (Join-Path $script:installed $format) | Should -BeTrue -Because $format }
+        @($data.TypesToProcess).Count | Should -BeGreaterThan 0
+        foreach ($types in $data.TypesToProcess) { Test-Path (Join-Path $script:installed $types) | Should -BeTrue -Because $types }
 
         $psData = $data.PrivateData.PSData
         @($psData.Tags).Count | Should -BeGreaterThan 0

@@ -20,6 +20,19 @@ function Start-TestLocalAws([string[]] $ArgumentList = @()) {
 
 <#
 .SYNOPSIS
+    Makes a temporary store the session's (DYNAMICAWSCREDS_STORE), enables the aws mount in it with root keys
+    for the given LocalAws, and returns the store's path.
+#>
+function Initialize-TestStore($Server) {
+    $store = New-TestStore
+    $env:DYNAMICAWSCREDS_STORE = $store
+    Enable-SecretsEngine aws | Out-Null
+    Set-AwsRootConfig -AccessKey $Server.RootAccessKey -SecretKey $Server.RootSecretKey -IamEndpoint $Server.Endpoint -StsEndpoint $Server.Endpoint
+    $store
+}
+
+<#
+.SYNOPSIS
     Runs a script in a new pwsh process with the built module imported and the given store, as a user
     in a new terminal would. Returns what the script wrote, deserialized (CLIXML), and throws with the
     process's errors when it fails.

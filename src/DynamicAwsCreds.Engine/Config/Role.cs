@@ -91,10 +91,24 @@ public static partial class RoleRules
         return name;
     }
 
+    /// <summary>
+    /// A role's policy document is put on each issued user as an inline policy named after the role, so a role
+    /// may not take the name of the module's own inline policy (IAM compares names case-insensitively).
+    /// </summary>
+    private static void RefuseReservedName(string name)
+    {
+        if (string.Equals(name, Issue.ExpiryGuard.PolicyName, StringComparison.OrdinalIgnoreCase))
+        {
+            throw Invalid("ReservedName", name,
+                $"'{name}' is reserved: every IAM user this module issues carries an inline policy named {Issue.ExpiryGuard.PolicyName} (the expiry guard), and a role's policy document is put as an inline policy named after the role, so this role would replace the guard. Choose another role name.");
+        }
+    }
+
     /// <summary>Applies <paramref name="input"/> on top of <paramref name="existing"/> (or a new role) and validates the result.</summary>
     public static Role Apply(string mount, string name, Role? existing, RoleInput input, DateTimeOffset now)
     {
         ValidateName(name);
+        RefuseReservedName(name);
         var type = input.CredentialType?.Trim().ToLowerInvariant() ?? existing?.CredentialType ?? CredentialTypes.IamUser;
         if (!CredentialTypes.All.Contains(type))
         {

@@ -35,6 +35,27 @@ public class RoleRulesTests
         Assert.Equal("InvalidRoleName", Assert.Throws<EngineException>(() => Apply(new RoleInput(), name: name)).Reason);
 
     [Theory]
+    [InlineData(DynamicAwsCreds.Engine.Issue.ExpiryGuard.PolicyName)]
+    [InlineData("dynamicawscreds-expiryguard")]
+    [InlineData("DYNAMICAWSCREDS-EXPIRYGUARD")]
+    public void A_role_may_not_take_the_expiry_guards_name(string name)
+    {
+        var existing = Apply(new RoleInput(), name: "dev") with { Name = name };
+        foreach (var before in new[] { null, existing })
+        {
+            var error = Assert.Throws<EngineException>(() => Apply(new RoleInput { PolicyDocument = "{}" }, before, name));
+            Assert.Equal("ReservedName", error.Reason);
+            Assert.Equal(ErrorKind.InvalidArgument, error.Kind);
+            Assert.Equal(name, error.Target);
+            Assert.Contains("expiry guard", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_name_that_only_contains_the_guards_name_is_fine() =>
+        Assert.Equal("DynamicAwsCreds-ExpiryGuard-readers", Apply(new RoleInput(), name: "DynamicAwsCreds-ExpiryGuard-readers").Name);
+
+    [Theory]
     [InlineData("arn:aws:s3:::bucket")]
     [InlineData("arn:aws:iam::aws:role/ReadOnlyAccess")]
     [InlineData("ReadOnlyAccess")]
