@@ -310,6 +310,7 @@ public sealed class CredsEngine : IDisposable
         var clients = Clients(mount.Path);
         // Resolve root credentials before the intent is written, so "no credentials" changes nothing.
         await Translate(async () => await clients.Credentials.GetAsync(ct).ConfigureAwait(false), mount.Path).ConfigureAwait(false);
+        await RecoverBeforeIssueAsync(events, ct).ConfigureAwait(false);
         var now = _clock();
         var template = Store.GetRootConfig(mount.Path)?.UsernameTemplate;
 
@@ -597,6 +598,33 @@ public sealed class CredsEngine : IDisposable
     {
         var mount = path is null ? null : RequireMount(path).Path;
         return Store.ListExpiredLeases(_clock()).Where(l => mount is null || l.Mount == mount).ToList();
+    }
+
+    /// <summary>How long an issue waits on cleaning up after interrupted issues before it goes on without.</summary>
+    public static readonly TimeSpan RecoveryBudget = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Issuing is where AWS is called anyway, so interrupted issues are cleaned up here (and by Revoke-Lease -Expired),
+    /// never by read-only commands or tab completion; within a time budget, so an issue is not held up for long.
+    /// </summary>
+    private async Task RecoverBeforeIssueAsync(IOperationEvents? events, CancellationToken ct)
+    {
+        var now = _clock();
+        if (!Store.ListPendingLeases().Any(l => IntentOwners.IsAbandoned(l, now)))
+        {
+            return;
+        }
+
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        budget.CancelAfter(RecoveryBudget);
+        try
+        {
+            await RecoverAbandonedIntentsAsync(events, budget.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            events?.Warning($"Cleaning up after interrupted issues took longer than {Durations.Format(RecoveryBudget)}; it goes on at the next issue or Revoke-Lease -Expired.");
+        }
     }
 
     /// <summary>

@@ -33,12 +33,12 @@ internal static class EngineRegistry
                 runspace.StateChanged += OnRunspaceStateChanged;
             }
 
+            // Interrupted issues are cleaned up by the next issue or Revoke-Lease -Expired, not here: reading the
+            // store and completing arguments never wait on AWS.
             engine = new CredsEngine(storePath);
             Engines.Add(runspace, engine);
         }
 
-        // A process that died mid-issue left an intent: its half-made IAM user goes before anything else runs.
-        engine.RecoverAbandonedIntentsAsync(null, CancellationToken.None).GetAwaiter().GetResult();
         return engine;
     }
 

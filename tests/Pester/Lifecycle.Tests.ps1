@@ -80,7 +80,7 @@ Describe 'A process killed while issuing' {
     BeforeEach { Initialize-Store $script:server }
     AfterEach { Remove-TestStore $script:store }
 
-    It 'leaves no IAM user once the next pwsh runs any cmdlet' {
+    It 'leaves no IAM user once the next pwsh sweeps, and read-only commands never call AWS for it' {
         $victim = Start-FreshPwsh -StorePath $script:store -Script 'Get-AwsCredential dev'
         # Killed once the user carries its expiry guard (and with it the ownership marker), mid-issue.
         $deadline = [DateTime]::UtcNow.AddSeconds(30)
@@ -94,7 +94,18 @@ Describe 'A process killed while issuing' {
         $victim.Kill()   # SIGKILL: no finally block, no rollback
         $victim.WaitForExit()
 
-        Invoke-FreshPwsh -StorePath $script:store -Script 'Get-SecretsEngine | Out-Null' | Out-Null
+        $since = [DateTime]::UtcNow
+        Invoke-FreshPwsh -StorePath $script:store -Script @'
+Get-SecretsEngine | Out-Null
+Get-Lease | Out-Null
+Get-AwsRole | Out-Null
+(TabExpansion2 'Revoke-Lease aws/' 16).CompletionMatches | Out-Null
+'@ | Out-Null
+        # Get-VaultUserNames calls ListUsers once; nothing else may have reached LocalAws.
+        Get-VaultUserNames $script:server | Should -HaveCount 1
+        @(Get-LocalAwsRequestLog $script:server | Where-Object { ([DateTime]$_.ReceivedUtc).ToUniversalTime() -ge $since }).Action | Should -Be @('ListUsers')
+
+        Invoke-FreshPwsh -StorePath $script:store -Script 'Revoke-Lease -Expired -Confirm:$false -Verbose 4>&1' | Out-Null
         Get-VaultUserNames $script:server | Should -BeNullOrEmpty
         Get-Lease | Should -BeNullOrEmpty
     }

@@ -271,6 +271,28 @@ public sealed class OwnershipTests : EngineTestBase
         Assert.Empty(store.ListPendingLeases());
     }
 
+    [Fact]
+    public async Task The_next_issue_first_cleans_up_after_an_interrupted_one()
+    {
+        using var store = LeaseStore.Open(Temp.StorePath);
+        var intent = IntentOfDeadProcess("vault-tester-dev-1-INTERRUPTEDINTERRUPT");
+        store.InsertLease(intent);
+        await CreateUserByHand(intent.UserName!, withKey: true);
+        Assert.True(store.MarkUserCreated(intent.LeaseId));
+
+        // Reading the store never calls AWS for it.
+        var before = Server.State.Requests.Count;
+        Assert.Empty(Engine.ListLeases(null));
+        Assert.NotEmpty(Engine.GetMounts());
+        Assert.Equal(before, Server.State.Requests.Count);
+        Assert.True(Server.State.UserExists(intent.UserName!));
+
+        var issued = await Issue();
+        Assert.False(Server.State.UserExists(intent.UserName!));
+        Assert.Empty(store.ListPendingLeases());
+        Assert.Equal(issued.Lease.UserName, Assert.Single(VaultUsers).UserName);
+    }
+
     private LeaseRecord IntentOfDeadProcess(string userName)
     {
         var dead = DeadProcess();
