@@ -73,6 +73,12 @@ internal static class Schema
         """
         CREATE INDEX leases_pending ON leases(issue_time) WHERE state = 'Pending';
         """,
+        // credential_process cache entries keyed by the whole request (mount, role, type, definition, role ARN,
+        // session name, TTL); rows written before have no key, so they never match and go with their lease.
+        """
+        ALTER TABLE credential_cache ADD COLUMN request_key TEXT;
+        CREATE INDEX credential_cache_by_request ON credential_cache(request_key);
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;
