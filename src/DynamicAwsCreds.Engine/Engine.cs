@@ -78,6 +78,8 @@ public sealed class CredsEngine : IDisposable
     public async Task<RevokeSummary> DisableMountAsync(string? path, int throttleLimit, bool force, IOperationEvents? events, CancellationToken ct)
     {
         var mount = RequireMount(path);
+        // First, so no credential_process is handed a lease that the revokes below have not reached yet.
+        Store.DeleteCachedCredentials(mount.Path);
         var leases = Store.ListLeasesByPrefix(mount.Path + "/creds/");
         var summary = await RevokeLeasesAsync(leases, throttleLimit, force, events, ct).ConfigureAwait(false);
         if (summary.Failed > 0)
@@ -155,6 +157,8 @@ public sealed class CredsEngine : IDisposable
             Blank(input.UsernameTemplate ?? existing?.UsernameTemplate));
         Store.PutRootConfig(record);
         ForgetClients(mount.Path);
+        // Cached credentials came from the old account, keys or endpoints.
+        Store.DeleteCachedCredentials(mount.Path);
         return ToInfo(record);
     }
 
@@ -194,6 +198,8 @@ public sealed class CredsEngine : IDisposable
             var oldKey = config.AccessKey;
             Store.PutRootConfig(config with { AccessKey = fresh.AccessKeyId, SecretKeyCiphertext = _secrets.Seal(fresh.SecretAccessKey, SecretContext(mount.Path)) });
             ForgetClients(mount.Path);
+            // Cached credentials were issued under the key being retired (a session_token lease is that key's own session).
+            Store.DeleteCachedCredentials(mount.Path);
             try
             {
                 // The old key deletes itself: the new one may not have propagated yet.
@@ -247,6 +253,7 @@ public sealed class CredsEngine : IDisposable
         var existing = LoadRole(mount.Path, name);
         var role = RoleRules.Apply(mount.Path, name, existing, input, _clock());
         Store.PutRole(new RoleRecord(mount.Path, name, role.ToJson(), role.UpdatedAt));
+        Store.DeleteCachedCredentials(mount.Path, name);
         return role;
     }
 
@@ -268,6 +275,8 @@ public sealed class CredsEngine : IDisposable
         {
             throw RoleNotFound(mount.Path, name);
         }
+
+        Store.DeleteCachedCredentials(mount.Path, name);
     }
 
     private Role? LoadRole(string mount, string name) =>
@@ -555,6 +564,9 @@ public sealed class CredsEngine : IDisposable
 
     private async Task<RevokeOutcome> RevokeOneAsync(LeaseRecord lease, bool force, IOperationEvents events, CancellationToken ct)
     {
+        // A lease being revoked is never handed out again, even when AWS refuses the revoke and the lease stays.
+        // (On success the row would go anyway: credential_cache cascades from leases, foreign_keys is on.)
+        Store.DeleteCachedCredential(lease.LeaseId);
         if (lease.CredentialType != CredentialTypes.IamUser || lease.UserName is null)
         {
             // STS credentials cannot be revoked early in AWS; forgetting the lease is all there is.

@@ -242,6 +242,14 @@ public sealed class LeaseStore : IDisposable
             ("$key", requestKey), ("$now", Ms(now)));
     }
 
+    /// <summary>Forgets the cached credentials of one lease (the lease itself stays).</summary>
+    public void DeleteCachedCredential(string leaseId) =>
+        Execute("DELETE FROM credential_cache WHERE lease_id = $id;", ("$id", leaseId));
+
+    /// <summary>Forgets the cached credentials of a mount, or of one of its roles (the leases stay).</summary>
+    public void DeleteCachedCredentials(string mount, string? role = null) =>
+        Execute("DELETE FROM credential_cache WHERE mount = $mount AND ($role IS NULL OR role = $role);", ("$mount", mount), ("$role", role));
+
     // ---- plumbing ---------------------------------------------------------------------------
 
     private SqliteConnection Connect()

@@ -1,6 +1,7 @@
 using DynamicAwsCreds.Engine;
 using DynamicAwsCreds.Engine.Config;
 using DynamicAwsCreds.Engine.Issue;
+using DynamicAwsCreds.Engine.Revoke;
 using DynamicAwsCreds.Engine.Store;
 using global::LocalAws;
 using Microsoft.Data.Sqlite;
@@ -8,7 +9,7 @@ using Xunit;
 
 namespace DynamicAwsCreds.Tests.Engine;
 
-/// <summary>The credential_process cache (Export-AwsCredential -Cache): keying, reuse margin, the request lock.</summary>
+/// <summary>The credential_process cache (Export-AwsCredential -Cache): keying, reuse margin, the request lock, invalidation.</summary>
 public sealed class EngineCredentialCacheTests : EngineTestBase
 {
     protected override void Configure()
@@ -19,6 +20,9 @@ public sealed class EngineCredentialCacheTests : EngineTestBase
 
     private Task<IssuedCredential> Cached(string role = "dev", TimeSpan? ttl = null, StsOptions? sts = null, CredsEngine? engine = null, CancellationToken ct = default) =>
         (engine ?? Engine).GetOrIssueCachedCredentialAsync(null, role, ttl, sts ?? new StsOptions(), null, ct);
+
+    /// <summary>The cache rows of a lease, read past the engine.</summary>
+    private long CacheRows(string leaseId) => (long)StoreSql("SELECT COUNT(*) FROM credential_cache WHERE lease_id = $id;", leaseId)!;
 
     /// <summary>Runs SQL on the store past the engine, with $id bound to <paramref name="id"/>.</summary>
     private object? StoreSql(string sql, string? id = null)
@@ -219,5 +223,88 @@ public sealed class EngineCredentialCacheTests : EngineTestBase
         Assert.Equal("InvalidDuration", (await Assert.ThrowsAsync<EngineException>(() => Cached(ttl: TimeSpan.FromSeconds(-1)))).Reason);
         Assert.False(Directory.Exists(Path.Combine(Temp.Folder, "locks")));
         Assert.Empty(Engine.ListLeases(null));
+    }
+
+    // ---- invalidation -------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Set_AwsRole_drops_that_role_s_cached_credentials_only()
+    {
+        var dev = await Cached();
+        var ops = await Cached("ops");
+
+        // The same definition again: still a change the cache must not outlive.
+        Engine.SetRole(null, "dev", new RoleInput { PolicyArns = [ReadOnly] });
+        Assert.Equal(0, CacheRows(dev.Lease.LeaseId));
+        Assert.NotEqual(dev.Lease.LeaseId, (await Cached()).Lease.LeaseId);
+        Assert.Equal(ops.Lease.LeaseId, (await Cached("ops")).Lease.LeaseId);
+    }
+
+    [Fact]
+    public async Task Remove_AwsRole_drops_the_role_s_cached_credentials_and_keeps_its_leases()
+    {
+        var dev = await Cached();
+        Engine.RemoveRole(null, "dev");
+        Assert.Equal(0, CacheRows(dev.Lease.LeaseId));
+        Assert.Equal(LeaseState.Active, Engine.GetLease(dev.Lease.LeaseId).State);
+
+        Engine.SetRole(null, "dev", new RoleInput { PolicyArns = [ReadOnly] });
+        Assert.NotEqual(dev.Lease.LeaseId, (await Cached()).Lease.LeaseId);
+    }
+
+    [Fact]
+    public async Task A_revoked_lease_takes_its_cache_row_with_it()
+    {
+        var dev = await Cached();
+        Assert.Equal(1, CacheRows(dev.Lease.LeaseId));
+        Assert.Equal(RevokeStatus.Revoked, (await Engine.RevokeLeaseAsync(dev.Lease.LeaseId, force: false, null, CancellationToken.None)).Status);
+        Assert.Equal(0, CacheRows(dev.Lease.LeaseId));
+
+        // The foreign key cascades for every path that deletes a lease row, not only the engine's revoke.
+        var again = await Cached();
+        using (var store = LeaseStore.Open(Temp.StorePath))
+        {
+            Assert.True(store.DeleteLease(again.Lease.LeaseId));
+        }
+
+        Assert.Equal(0, CacheRows(again.Lease.LeaseId));
+    }
+
+    [Fact]
+    public async Task A_lease_whose_revoke_failed_is_not_handed_out_again()
+    {
+        var dev = await Cached();
+        Server.Options.AddFail(new FaultRule("DeleteUser"));
+        Assert.Equal(RevokeStatus.Failed, (await Engine.RevokeLeaseAsync(dev.Lease.LeaseId, force: false, null, CancellationToken.None)).Status);
+        Server.Options.ClearFaults();
+
+        Assert.Equal(LeaseState.Active, Engine.GetLease(dev.Lease.LeaseId).State);
+        Assert.NotEqual(dev.Lease.LeaseId, (await Cached()).Lease.LeaseId);
+    }
+
+    [Fact]
+    public async Task Disable_SecretsEngine_drops_the_mount_s_cache_even_when_a_revoke_fails()
+    {
+        var dev = await Cached();
+        Server.Options.AddFail(new FaultRule("DeleteUser"));
+        var ex = await Assert.ThrowsAsync<EngineException>(() => Engine.DisableMountAsync("aws", 4, force: false, null, CancellationToken.None));
+        Assert.Equal("DisableFailed", ex.Reason);
+        Server.Options.ClearFaults();
+
+        Assert.Equal(0, CacheRows(dev.Lease.LeaseId));
+        Assert.NotEqual(dev.Lease.LeaseId, (await Cached()).Lease.LeaseId);
+    }
+
+    [Fact]
+    public async Task Rotating_or_setting_the_root_config_drops_the_mount_s_cache()
+    {
+        var first = await Cached();
+        await Engine.RotateRootAsync(null, null, CancellationToken.None);
+        Assert.Equal(0, CacheRows(first.Lease.LeaseId));
+        var second = await Cached();
+        Assert.NotEqual(first.Lease.LeaseId, second.Lease.LeaseId);
+
+        Engine.SetRootConfig(null, new RootConfigInput { MaxRetries = 0 });
+        Assert.NotEqual(second.Lease.LeaseId, (await Cached()).Lease.LeaseId);
     }
 }
