@@ -81,6 +81,8 @@ public sealed class CredsEngine : IDisposable
     public async Task<RevokeSummary> DisableMountAsync(string? path, int throttleLimit, bool force, IOperationEvents? events, CancellationToken ct)
     {
         var mount = RequireMount(path);
+        // First, so no credential_process is handed a lease that the revokes below have not reached yet.
+        Store.DeleteCachedCredentials(mount.Path);
         var leases = Store.ListLeasesByPrefix(mount.Path + "/creds/");
         var summary = await RevokeLeasesAsync(leases, throttleLimit, force, events, ct).ConfigureAwait(false);
         if (summary.Failed > 0)
@@ -158,6 +160,8 @@ public sealed class CredsEngine : IDisposable
             Blank(input.UsernameTemplate ?? existing?.UsernameTemplate));
         Store.PutRootConfig(record);
         ForgetClients(mount.Path);
+        // Cached credentials came from the old account, keys or endpoints.
+        Store.DeleteCachedCredentials(mount.Path);
         return ToInfo(record);
     }
 
@@ -197,6 +201,8 @@ public sealed class CredsEngine : IDisposable
             var oldKey = config.AccessKey;
             Store.PutRootConfig(config with { AccessKey = fresh.AccessKeyId, SecretKeyCiphertext = _secrets.Seal(fresh.SecretAccessKey, SecretContext(mount.Path)) });
             ForgetClients(mount.Path);
+            // Cached credentials were issued under the key being retired (a session_token lease is that key's own session).
+            Store.DeleteCachedCredentials(mount.Path);
             try
             {
                 // The old key deletes itself: the new one may not have propagated yet.
@@ -250,6 +256,7 @@ public sealed class CredsEngine : IDisposable
         var existing = LoadRole(mount.Path, name);
         var role = RoleRules.Apply(mount.Path, name, existing, input, _clock());
         Store.PutRole(new RoleRecord(mount.Path, name, role.ToJson(), role.UpdatedAt));
+        Store.DeleteCachedCredentials(mount.Path, name);
         return role;
     }
 
@@ -271,6 +278,8 @@ public sealed class CredsEngine : IDisposable
         {
             throw RoleNotFound(mount.Path, name);
         }
+
+        Store.DeleteCachedCredentials(mount.Path, name);
     }
 
     private Role? LoadRole(string mount, string name) =>
@@ -287,6 +296,13 @@ public sealed class CredsEngine : IDisposable
 
     public async Task<IssuedCredential> IssueCredentialAsync(
         string? path, string roleName, TimeSpan? ttl, StsOptions sts, IOperationEvents? events, CancellationToken ct)
+    {
+        var (mount, role) = ValidateRequest(path, roleName, ttl, sts);
+        return await IssueAsync(mount, role, ttl, sts, events, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Everything about a credential request that can be checked without AWS, so bad input changes nothing.</summary>
+    private (MountRecord Mount, Role Role) ValidateRequest(string? path, string roleName, TimeSpan? ttl, StsOptions sts)
     {
         var mount = RequireMount(path);
         var role = GetRole(mount.Path, roleName);
@@ -307,6 +323,16 @@ public sealed class CredsEngine : IDisposable
             StsNames.ValidateSessionName(session);
         }
 
+        if (!isIamUser)
+        {
+            StsTtl(mount, role, ttl);
+        }
+
+        return (mount, role);
+    }
+
+    private async Task<IssuedCredential> IssueAsync(MountRecord mount, Role role, TimeSpan? ttl, StsOptions sts, IOperationEvents? events, CancellationToken ct)
+    {
         var clients = Clients(mount.Path);
         // Resolve root credentials before the intent is written, so "no credentials" changes nothing.
         await Translate(async () => await clients.Credentials.GetAsync(ct).ConfigureAwait(false), mount.Path).ConfigureAwait(false);
@@ -314,7 +340,7 @@ public sealed class CredsEngine : IDisposable
         var now = _clock();
         var template = Store.GetRootConfig(mount.Path)?.UsernameTemplate;
 
-        if (!isIamUser)
+        if (role.CredentialType != CredentialTypes.IamUser)
         {
             var stsTtl = StsTtl(mount, role, ttl);
             var lease = new LeaseRecord(
@@ -334,28 +360,53 @@ public sealed class CredsEngine : IDisposable
         return await WithEvents(events, () => Translate(() => IamUserIssuer.IssueAsync(clients.Iam, Store, role, intent, events ?? NoOperationEvents.Instance, ct), role.Name)).ConfigureAwait(false);
     }
 
-    /// <summary>Credentials from the opt-in cache are reused until less than this remains of their lease.</summary>
-    public static readonly TimeSpan CacheRenewalMargin = TimeSpan.FromMinutes(15);
+    /// <summary>How long a request waits for another process issuing the same credentials for the cache.</summary>
+    public TimeSpan CacheLockTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
-    /// For credential_process: the role's cached credentials while their lease has more than 15 minutes left,
-    /// else a new lease whose secrets are cached, sealed like the root secret.
+    /// For credential_process: the cached credentials of this exact request (mount, role, its definition, type,
+    /// role ARN, session name, TTL) while their lease has more than min(15 minutes, half its term) left; else a
+    /// new lease whose secrets are cached, sealed like the root secret. Processes making the same request
+    /// at once take turns on a lock file and look again after taking it, so only one of them issues.
     /// </summary>
     public async Task<IssuedCredential> GetOrIssueCachedCredentialAsync(
         string? path, string roleName, TimeSpan? ttl, StsOptions sts, IOperationEvents? events, CancellationToken ct)
     {
-        var mount = RequireMount(path);
-        var role = GetRole(mount.Path, roleName);
-        if (Store.GetCachedCredential(mount.Path, role.Name, _clock() + CacheRenewalMargin) is { } cached)
+        var (mount, role) = ValidateRequest(path, roleName, ttl, sts);
+        var key = CredentialCache.RequestKey(mount.Path, role, ttl, sts);
+        if (FindCachedCredential(key, events) is { } cached)
         {
-            var secrets = System.Text.Json.JsonSerializer.Deserialize<CachedSecrets>(_secrets.Open(cached.Sealed, CacheContext(cached.Lease.LeaseId)))!;
-            return new IssuedCredential(cached.Lease, cached.Lease.AccessKeyId!, secrets.SecretAccessKey, secrets.SessionToken);
+            return cached;
         }
 
-        var issued = await IssueCredentialAsync(mount.Path, role.Name, ttl, sts, events, ct).ConfigureAwait(false);
+        using var turn = await RequestLock.AcquireAsync(StorePath, key, CacheLockTimeout,
+            () => events?.Verbose($"Waiting for another process issuing the same credentials for role '{role.Name}'."), ct).ConfigureAwait(false);
+        // Whoever held the lock before may have just cached what this request wants.
+        if (FindCachedCredential(key, events) is { } issuedMeanwhile)
+        {
+            return issuedMeanwhile;
+        }
+
+        var issued = await IssueAsync(mount, role, ttl, sts, events, ct).ConfigureAwait(false);
         var sealedSecrets = _secrets.Seal(System.Text.Json.JsonSerializer.Serialize(new CachedSecrets(issued.SecretAccessKey, issued.SessionToken)), CacheContext(issued.Lease.LeaseId));
-        Store.PutCachedCredential(issued.Lease.LeaseId, mount.Path, role.Name, sealedSecrets);
+        Store.PutCachedCredential(issued.Lease.LeaseId, mount.Path, role.Name, key, sealedSecrets);
         return issued;
+    }
+
+    private IssuedCredential? FindCachedCredential(string requestKey, IOperationEvents? events)
+    {
+        var now = _clock();
+        foreach (var (lease, sealedSecrets) in Store.ListCachedCredentials(requestKey, now))
+        {
+            if (CredentialCache.IsReusable(lease, now))
+            {
+                events?.Verbose($"Reusing the cached credentials of lease {lease.LeaseId} (expires {lease.ExpireTime:u}).");
+                var secrets = System.Text.Json.JsonSerializer.Deserialize<CachedSecrets>(_secrets.Open(sealedSecrets, CacheContext(lease.LeaseId)))!;
+                return new IssuedCredential(lease, lease.AccessKeyId!, secrets.SecretAccessKey, secrets.SessionToken);
+            }
+        }
+
+        return null;
     }
 
     private sealed record CachedSecrets(string SecretAccessKey, string? SessionToken);
@@ -517,6 +568,9 @@ public sealed class CredsEngine : IDisposable
 
     private async Task<RevokeOutcome> RevokeOneAsync(LeaseRecord lease, bool force, IOperationEvents events, CancellationToken ct)
     {
+        // A lease being revoked is never handed out again, even when AWS refuses the revoke and the lease stays.
+        // (On success the row would go anyway: credential_cache cascades from leases, foreign_keys is on.)
+        Store.DeleteCachedCredential(lease.LeaseId);
         if (lease.CredentialType != CredentialTypes.IamUser || lease.UserName is null)
         {
             // STS credentials cannot be revoked early in AWS; forgetting the lease is all there is.

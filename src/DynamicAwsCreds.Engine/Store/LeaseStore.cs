@@ -249,26 +249,34 @@ public sealed class LeaseStore : IDisposable
 
     // ---- credential cache ------------------------------------------------------------------
 
-    /// <summary>Keeps a lease's sealed secrets for reuse; the row goes with its lease.</summary>
-    public void PutCachedCredential(string leaseId, string mount, string role, byte[] sealedSecrets) =>
+    /// <summary>Keeps a lease's sealed secrets for reuse by requests with <paramref name="requestKey"/>; the row goes with its lease.</summary>
+    public void PutCachedCredential(string leaseId, string mount, string role, string requestKey, byte[] sealedSecrets) =>
         Execute("""
-            INSERT INTO credential_cache (lease_id, mount, role, sealed) VALUES ($id, $mount, $role, $sealed)
-            ON CONFLICT (lease_id) DO UPDATE SET sealed = excluded.sealed;
+            INSERT INTO credential_cache (lease_id, mount, role, request_key, sealed) VALUES ($id, $mount, $role, $key, $sealed)
+            ON CONFLICT (lease_id) DO UPDATE SET request_key = excluded.request_key, sealed = excluded.sealed;
             """,
-            ("$id", leaseId), ("$mount", mount), ("$role", role), ("$sealed", sealedSecrets));
+            ("$id", leaseId), ("$mount", mount), ("$role", role), ("$key", requestKey), ("$sealed", sealedSecrets));
 
-    /// <summary>The cached credential of the role's active lease that lasts longest, if it lasts past <paramref name="validUntil"/>.</summary>
-    public (LeaseRecord Lease, byte[] Sealed)? GetCachedCredential(string mount, string role, DateTimeOffset validUntil)
+    /// <summary>The cached credentials of <paramref name="requestKey"/> whose active lease lasts past <paramref name="now"/>, longest-lasting first.</summary>
+    public IReadOnlyList<(LeaseRecord Lease, byte[] Sealed)> ListCachedCredentials(string requestKey, DateTimeOffset now)
     {
         var columns = string.Join(", ", LeaseColumns.Split(',').Select(c => "l." + c.Trim()));
         return Query($"""
             SELECT {columns}, c.sealed FROM credential_cache c JOIN leases l ON l.lease_id = c.lease_id
-            WHERE c.mount = $mount AND c.role = $role AND l.state = 'Active' AND l.expire_time > $until
-            ORDER BY l.expire_time DESC LIMIT 1;
+            WHERE c.request_key = $key AND l.state = 'Active' AND l.expire_time > $now
+            ORDER BY l.expire_time DESC;
             """,
-            r => ((LeaseRecord Lease, byte[] Sealed)?)(ReadLease(r), (byte[])r.GetValue(16)),
-            ("$mount", mount), ("$role", role), ("$until", Ms(validUntil))).FirstOrDefault();
+            r => (ReadLease(r), (byte[])r.GetValue(16)),
+            ("$key", requestKey), ("$now", Ms(now)));
     }
+
+    /// <summary>Forgets the cached credentials of one lease (the lease itself stays).</summary>
+    public void DeleteCachedCredential(string leaseId) =>
+        Execute("DELETE FROM credential_cache WHERE lease_id = $id;", ("$id", leaseId));
+
+    /// <summary>Forgets the cached credentials of a mount, or of one of its roles (the leases stay).</summary>
+    public void DeleteCachedCredentials(string mount, string? role = null) =>
+        Execute("DELETE FROM credential_cache WHERE mount = $mount AND ($role IS NULL OR role = $role);", ("$mount", mount), ("$role", role));
 
     // ---- plumbing ---------------------------------------------------------------------------
 

@@ -69,7 +69,7 @@ internal static class Schema
         );
         CREATE INDEX credential_cache_by_role ON credential_cache(mount, role);
         """,
-        // 3: every engine start looks for abandoned intents; keep that off a full scan of a large store.
+        // 3: every issue looks for abandoned intents; keep that off a full scan of a large store.
         """
         CREATE INDEX leases_pending ON leases(issue_time) WHERE state = 'Pending';
         """,
@@ -81,6 +81,12 @@ internal static class Schema
             value TEXT NOT NULL
         );
         ALTER TABLE leases ADD COLUMN user_created INTEGER NOT NULL DEFAULT 0;
+        """,
+        // 5: credential_process cache entries keyed by the whole request (mount, role, type, definition, role ARN,
+        // session name, TTL); rows written before have no key, so they never match and go with their lease.
+        """
+        ALTER TABLE credential_cache ADD COLUMN request_key TEXT;
+        CREATE INDEX credential_cache_by_request ON credential_cache(request_key);
         """,
     ];
 

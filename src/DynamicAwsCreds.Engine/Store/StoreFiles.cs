@@ -57,6 +57,18 @@ public static class StoreFiles
         }
     }
 
+    /// <summary>Write access, shared with no one (an exclusive flock on Unix), created 0600 on Unix when <paramref name="mode"/> creates.</summary>
+    public static FileStreamOptions PrivateFileOptions(FileMode mode)
+    {
+        var options = new FileStreamOptions { Mode = mode, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = PrivateFile;
+        }
+
+        return options;
+    }
+
     /// <summary>
     /// Creates <paramref name="path"/> owner-only if it is missing; if it exists and is not empty,
     /// checks it starts with <paramref name="expectedHeader"/> (when given) and never touches it otherwise.
@@ -68,15 +80,9 @@ public static class StoreFiles
         {
             if (!File.Exists(path))
             {
-                var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-                if (!OperatingSystem.IsWindows())
-                {
-                    options.UnixCreateMode = PrivateFile;
-                }
-
                 try
                 {
-                    using var _ = new FileStream(path, options);
+                    using var _ = new FileStream(path, PrivateFileOptions(FileMode.CreateNew));
                 }
                 catch (IOException) when (File.Exists(path))
                 {

@@ -9,8 +9,8 @@ namespace DynamicAwsCreds.Cmdlets;
 /// <summary>
 /// Export-AwsCredential: credentials as text other tools read — the AWS CLI/SDK credential_process JSON,
 /// shell exports, PowerShell assignments, or a ~/.aws/credentials section. Takes issued credentials from
-/// the pipeline, or issues for -Role; with -Cache, reuses a role's cached credentials (sealed at rest)
-/// until less than 15 minutes of their lease remain, so a credential_process does not make a user per call.
+/// the pipeline, or issues for -Role; with -Cache, reuses the cached credentials (sealed at rest) of the same
+/// request while more than min(15 minutes, half the lease) remains, so a credential_process does not make a user per call.
 /// </summary>
 [Cmdlet(VerbsData.Export, "AwsCredential", DefaultParameterSetName = "Role", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(string))]
@@ -48,7 +48,7 @@ public sealed class ExportAwsCredentialCommand : DynamicAwsCredsCmdlet
     [Alias("mfa_code")]
     public string? MfaCode { get; set; }
 
-    /// <summary>Reuse the role's cached credentials while their lease has more than 15 minutes left.</summary>
+    /// <summary>Reuse the same request's cached credentials while more than min(15 minutes, half their lease) remains.</summary>
     [Parameter(ParameterSetName = "Role")]
     public SwitchParameter Cache { get; set; }
 

@@ -12,16 +12,6 @@ namespace DynamicAwsCreds.Tests.Engine;
 /// <summary>assumed_role, federation_token and session_token against LocalAws's STS; username templates.</summary>
 public sealed class EngineStsTests : EngineTestBase
 {
-    private async Task<string> CreateRoleAsync(string name, string? externalId = null, bool tagSession = false)
-    {
-        var condition = externalId is null ? string.Empty : $",\"Condition\":{{\"StringEquals\":{{\"sts:ExternalId\":\"{externalId}\"}}}}";
-        var actions = tagSession ? "[\"sts:AssumeRole\",\"sts:TagSession\"]" : "\"sts:AssumeRole\"";
-        var trust = $"{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Principal\":{{\"AWS\":\"arn:aws:iam::{Account}:root\"}},\"Action\":{actions}{condition}}}]}}";
-        Ok(await Root.IamAsync("CreateRole", ("RoleName", name), ("AssumeRolePolicyDocument", trust), ("MaxSessionDuration", "7200")));
-        Ok(await Root.IamAsync("AttachRolePolicy", ("RoleName", name), ("PolicyArn", ReadOnly)));
-        return $"arn:aws:iam::{Account}:role/{name}";
-    }
-
     private Task<IssuedCredential> Issue(string role, TimeSpan? ttl = null, StsOptions? options = null) =>
         Engine.IssueCredentialAsync(null, role, ttl, options ?? new StsOptions(), null, CancellationToken.None);
 

@@ -58,6 +58,17 @@ public abstract class EngineTestBase : IAsyncLifetime
         MaxRetries = 0,
     };
 
+    /// <summary>An IAM role in LocalAws that this account's root may assume, with ReadOnlyAccess; returns its ARN.</summary>
+    protected async Task<string> CreateRoleAsync(string name, string? externalId = null, bool tagSession = false)
+    {
+        var condition = externalId is null ? string.Empty : $",\"Condition\":{{\"StringEquals\":{{\"sts:ExternalId\":\"{externalId}\"}}}}";
+        var actions = tagSession ? "[\"sts:AssumeRole\",\"sts:TagSession\"]" : "\"sts:AssumeRole\"";
+        var trust = $"{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Principal\":{{\"AWS\":\"arn:aws:iam::{Account}:root\"}},\"Action\":{actions}{condition}}}]}}";
+        Ok(await Root.IamAsync("CreateRole", ("RoleName", name), ("AssumeRolePolicyDocument", trust), ("MaxSessionDuration", "7200")));
+        Ok(await Root.IamAsync("AttachRolePolicy", ("RoleName", name), ("PolicyArn", ReadOnly)));
+        return $"arn:aws:iam::{Account}:role/{name}";
+    }
+
     protected IEnumerable<IamUserInfo> VaultUsers => Server.State.Users.Where(u => u.UserName.StartsWith("vault-", StringComparison.Ordinal));
 
     protected void CreateGroup(string name) => RootCall("CreateGroup", ("GroupName", name));

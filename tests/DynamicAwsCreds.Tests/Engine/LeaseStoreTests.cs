@@ -171,6 +171,36 @@ public class LeaseStoreTests
     }
 
     [Fact]
+    public void A_cache_row_from_before_request_keys_survives_the_upgrade_and_matches_no_request()
+    {
+        using var temp = new TempStore();
+        Directory.CreateDirectory(temp.Folder);
+        var lease = Lease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA");
+        using (var c = new SqliteConnection($"Data Source={temp.StorePath};Pooling=False"))
+        {
+            c.Open();
+            Schema.Migrate(c, temp.StorePath, target: 3);
+            using var insert = c.CreateCommand();
+            insert.CommandText = """
+                INSERT INTO leases (lease_id, mount, role, credential_type, state, issue_time, expire_time, max_expire_time, renewable, user_name, access_key_id)
+                VALUES ($id, 'aws', 'dev', 'iam_user', 'Active', $issue, $expire, $expire, 1, 'vault-user', 'AKIDEXAMPLE');
+                INSERT INTO credential_cache (lease_id, mount, role, sealed) VALUES ($id, 'aws', 'dev', x'01');
+                """;
+            insert.Parameters.AddWithValue("$id", lease.LeaseId);
+            insert.Parameters.AddWithValue("$issue", lease.IssueTime.ToUnixTimeMilliseconds());
+            insert.Parameters.AddWithValue("$expire", lease.ExpireTime.ToUnixTimeMilliseconds());
+            insert.ExecuteNonQuery();
+        }
+
+        using var store = LeaseStore.Open(temp.StorePath);
+        Assert.True(store.HasSealedSecrets());
+        Assert.Equal("vault-user", store.GetLease(lease.LeaseId)!.UserName);
+        Assert.Empty(store.ListCachedCredentials("abc", lease.IssueTime));
+        store.PutCachedCredential(lease.LeaseId, "aws", "dev", "abc", [2]);
+        Assert.Equal(new byte[] { 2 }, Assert.Single(store.ListCachedCredentials("abc", lease.IssueTime)).Sealed);
+    }
+
+    [Fact]
     public void A_store_from_a_newer_module_is_refused_and_left_untouched()
     {
         using var temp = new TempStore();
