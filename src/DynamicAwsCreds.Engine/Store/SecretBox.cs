@@ -128,8 +128,14 @@ public sealed class SecretBox
 
                     var fresh = RandomNumberGenerator.GetBytes(32);
                     var tmp = _keyFile + "." + Environment.ProcessId + ".tmp";
-                    StoreFiles.EnsurePrivateFile(tmp);
-                    File.WriteAllBytes(tmp, fresh);
+                    StoreFiles.EnsurePrivateFolder(Path.GetDirectoryName(_keyFile)!);
+                    using (var file = new FileStream(tmp, StoreFiles.PrivateFileOptions(FileMode.Create)))
+                    {
+                        file.Write(fresh);
+                        // On disk before any secret is sealed with it: a key lost in a crash orphans those secrets.
+                        file.Flush(flushToDisk: true);
+                    }
+
                     try
                     {
                         // No overwrite: if another process got there first, its key wins.
@@ -141,6 +147,7 @@ public sealed class SecretBox
                     }
                 }
 
+                StoreFiles.RefuseInsecure(_keyFile);
                 var bytes = File.ReadAllBytes(_keyFile);
                 if (bytes.Length != 32)
                 {

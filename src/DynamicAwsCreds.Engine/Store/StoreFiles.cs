@@ -36,6 +36,7 @@ public static class StoreFiles
     {
         if (Directory.Exists(folder))
         {
+            RefuseInsecure(folder);
             return;
         }
 
@@ -56,6 +57,43 @@ public static class StoreFiles
                 $"The store folder '{folder}' cannot be created: {ex.Message} Set DYNAMICAWSCREDS_STORE to a writable file path.", ex);
         }
     }
+
+    /// <summary>
+    /// Refuses (on Unix) an existing store folder or file that somebody else could change: one writable by its
+    /// group or by others, or one owned by another user. It could swap the store, the key or a lock under us.
+    /// </summary>
+    public static void RefuseInsecure(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var mode = File.GetUnixFileMode(path);
+        if ((mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+        {
+            var who = (mode & UnixFileMode.OtherWrite) != 0 ? "every user" : "its group";
+            throw Insecure(path, $"it is writable by {who}", $"chmod go-w '{path}'");
+        }
+
+        try
+        {
+            // Only a file's owner may change its mode, so setting the mode it already has proves it is ours.
+            File.SetUnixFileMode(path, mode);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw Insecure(path, "it belongs to another user", $"move it aside, or make it yours with chown $(id -u) '{path}'");
+        }
+        catch (IOException)
+        {
+            // A read-only file system: nobody can change it there either.
+        }
+    }
+
+    private static EngineException Insecure(string path, string why, string fix) =>
+        new("StoreInsecure", ErrorKind.PermissionDenied, path,
+            $"The store path '{path}' is not private: {why}, so another account could change the store, its key or its locks. Nothing was read or written. Fix it with: {fix}");
 
     /// <summary>Write access, shared with no one (an exclusive flock on Unix), created 0600 on Unix when <paramref name="mode"/> creates.</summary>
     public static FileStreamOptions PrivateFileOptions(FileMode mode)
@@ -92,6 +130,7 @@ public static class StoreFiles
                 return;
             }
 
+            RefuseInsecure(path);
             if (expectedHeader.IsEmpty)
             {
                 return;
