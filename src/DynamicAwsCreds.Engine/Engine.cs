@@ -879,6 +879,10 @@ public sealed class CredsEngine : IDisposable
                 "LimitExceeded" => ("AwsLimitExceeded", ErrorKind.LimitsExceeded),
                 "MalformedPolicyDocument" or "ValidationError" or "InvalidInput" => ("AwsInvalidInput", ErrorKind.InvalidArgument),
                 "Throttling" or "RequestLimitExceeded" or "ServiceUnavailable" or "ServiceFailure" => ("AwsUnavailable", ErrorKind.ResourceUnavailable),
+                "InvalidResponse" => ("AwsInvalidResponse", ErrorKind.InvalidData),
+                _ when ex.StatusCode >= 500 => ("AwsUnavailable", ErrorKind.ResourceUnavailable),
+                // No AWS error in the body: a proxy's or load balancer's page, not AWS.
+                "Unknown" => ("AwsInvalidResponse", ErrorKind.InvalidData),
                 _ => ("AwsError", ErrorKind.NotSpecified),
             };
             throw new EngineException(reason, kind, target, $"AWS {ex.Service.ToUpperInvariant()} {ex.Action} failed: {ex.Code}: {ex.AwsMessage}", ex) { AwsCode = ex.Code };
@@ -890,6 +894,12 @@ public sealed class CredsEngine : IDisposable
         catch (AwsCredentialsException ex)
         {
             throw new EngineException("RootCredentialsMissing", ErrorKind.InvalidOperation, target, ex.Message, ex);
+        }
+        catch (InvalidDataException ex)
+        {
+            // A well-formed answer without what AWS documents (a proxy's page, a truncated body).
+            throw new EngineException("AwsInvalidResponse", ErrorKind.InvalidData, target,
+                $"AWS answered with something that is not the documented response: {ex.Message} Check the endpoint (and any proxy in between), then try again.", ex);
         }
     }
 

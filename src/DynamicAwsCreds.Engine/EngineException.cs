@@ -12,6 +12,7 @@ public enum ErrorKind
     PermissionDenied,
     ConnectionError,
     ResourceUnavailable,
+    ResourceBusy,
     OperationStopped,
     LimitsExceeded,
     OperationTimeout,
@@ -37,4 +38,9 @@ public sealed class EngineException : Exception
 
     /// <summary>The AWS error code when the failure came from AWS, else null.</summary>
     public string? AwsCode { get; init; }
+
+    /// <summary>A failure nothing more specific caught: still a DynamicAwsCreds error, with what went wrong.</summary>
+    public static EngineException Unexpected(Exception ex) =>
+        new("Unexpected", ErrorKind.NotSpecified, null,
+            $"DynamicAwsCreds failed unexpectedly ({ex.GetType().Name}: {ex.Message}) Nothing was handed out; if it happens again, please report it with the steps that led to it.", ex);
 }

@@ -28,7 +28,15 @@ public abstract class DynamicAwsCredsCmdlet : PSCmdlet
         {
             ThrowTerminatingError(ToErrorRecord(ex));
         }
+        catch (Exception ex) when (IsUnexpected(ex))
+        {
+            ThrowTerminatingError(ToErrorRecord(EngineException.Unexpected(ex)));
+        }
     }
+
+    /// <summary>Not ours and not PowerShell's own (stops, terminating errors, binding): still a DynamicAwsCreds error.</summary>
+    internal static bool IsUnexpected(Exception ex) =>
+        ex is not (EngineException or RuntimeException or OperationCanceledException);
 
     protected CancellationToken Cancellation => _stopping.Token;
 
@@ -43,6 +51,10 @@ public abstract class DynamicAwsCredsCmdlet : PSCmdlet
         catch (EngineException ex)
         {
             ThrowTerminatingError(ToErrorRecord(ex));
+        }
+        catch (Exception ex) when (IsUnexpected(ex))
+        {
+            ThrowTerminatingError(ToErrorRecord(EngineException.Unexpected(ex)));
         }
     }
 

@@ -62,6 +62,9 @@ public sealed class LocalAwsOptions
     /// <summary>Action[:nth] → the call is carried out, then the connection is closed without an answer (a lost response).</summary>
     public List<FaultRule> LoseAnswer { get; } = [];
 
+    /// <summary>Action[:nth] → the call is carried out, and answered 200 with a body that is not the documented XML (cut in half, as a broken proxy would).</summary>
+    public List<FaultRule> Garbage { get; } = [];
+
     /// <summary>Greater than 0: requests over this rate (token bucket, burst = max(1, rate)) get Throttling 400.</summary>
     public double ThrottleRps { get; set; }
 
@@ -109,7 +112,15 @@ public sealed class LocalAwsOptions
         }
     }
 
-    /// <summary>Removes every delay, fail, drop and lost-answer rule.</summary>
+    public void AddGarbage(FaultRule rule)
+    {
+        lock (Sync)
+        {
+            Garbage.Add(rule);
+        }
+    }
+
+    /// <summary>Removes every delay, fail, drop, lost-answer and garbage rule.</summary>
     public void ClearFaults()
     {
         lock (Sync)
@@ -118,6 +129,7 @@ public sealed class LocalAwsOptions
             Fail.Clear();
             Drop.Clear();
             LoseAnswer.Clear();
+            Garbage.Clear();
         }
     }
 

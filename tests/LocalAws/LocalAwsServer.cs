@@ -227,7 +227,15 @@ public sealed partial class LocalAwsServer : IAsyncDisposable
 
             response.Add(new XElement(ns + "ResponseMetadata", new XElement(ns + "RequestId", requestId)));
             status = 200;
-            await WriteAsync(ctx, status, requestId, response).ConfigureAwait(false);
+            if (LocalAwsOptions.Matches(Options.Garbage, Options.Sync, action, count))
+            {
+                var whole = response.ToString(SaveOptions.None);
+                await WriteAsync(ctx, status, requestId, whole[..(whole.Length / 2)]).ConfigureAwait(false);
+            }
+            else
+            {
+                await WriteAsync(ctx, status, requestId, response).ConfigureAwait(false);
+            }
         }
         catch (AwsError e)
         {
@@ -407,9 +415,12 @@ public sealed partial class LocalAwsServer : IAsyncDisposable
         return ms.ToArray();
     }
 
-    private static async Task WriteAsync(HttpContext ctx, int status, string requestId, XElement xml)
+    private static Task WriteAsync(HttpContext ctx, int status, string requestId, XElement xml) =>
+        WriteAsync(ctx, status, requestId, xml.ToString(SaveOptions.None) + "\n");
+
+    private static async Task WriteAsync(HttpContext ctx, int status, string requestId, string body)
     {
-        var bytes = Encoding.UTF8.GetBytes(xml.ToString(SaveOptions.None) + "\n");
+        var bytes = Encoding.UTF8.GetBytes(body);
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = "text/xml";
         ctx.Response.Headers["x-amzn-RequestId"] = requestId;

@@ -4,7 +4,7 @@ using LocalAws;
 
 const string Usage = """
 Usage: LocalAws --port <n> [--root-access-key <id> --root-secret-key <secret>] [--account-id <12 digits>]
-                [--latency-ms <n>] [--delay <Action>:<ms>]... [--fail <Action>[:<nth>]]... [--drop <Action>[:<nth>]]... [--lose-answer <Action>[:<nth>]]...
+                [--latency-ms <n>] [--delay <Action>:<ms>]... [--fail <Action>[:<nth>]]... [--drop <Action>[:<nth>]]... [--lose-answer <Action>[:<nth>]]... [--garbage <Action>[:<nth>]]...
                 [--throttle-rps <n>] [--clock-offset <duration: 90s, 2h, -1h, 01:00:00>] [--key-propagation-ms <n>]
                 [--container-auth-token <token>]
 Serves IAM and STS (AWS Query protocol, SigV4) on http://127.0.0.1:<port>/ until stdin closes, SIGTERM or Ctrl+C.
@@ -71,6 +71,9 @@ try
                 break;
             case "--lose-answer":
                 options.LoseAnswer.Add(FaultRule.Parse(Value()));
+                break;
+            case "--garbage":
+                options.Garbage.Add(FaultRule.Parse(Value()));
                 break;
             case "--throttle-rps":
                 {

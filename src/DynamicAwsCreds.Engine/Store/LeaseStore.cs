@@ -290,21 +290,21 @@ public sealed class LeaseStore : IDisposable
         return c;
     }
 
-    private int Execute(string sql, params (string Name, object? Value)[] parameters)
+    private int Execute(string sql, params (string Name, object? Value)[] parameters) => Translated(() =>
     {
         using var c = Connect();
         using var cmd = Command(c, sql, parameters);
         return cmd.ExecuteNonQuery();
-    }
+    });
 
-    private object? Scalar(string sql, params (string Name, object? Value)[] parameters)
+    private object? Scalar(string sql, params (string Name, object? Value)[] parameters) => Translated(() =>
     {
         using var c = Connect();
         using var cmd = Command(c, sql, parameters);
         return cmd.ExecuteScalar();
-    }
+    });
 
-    private List<T> Query<T>(string sql, Func<SqliteDataReader, T> read, params (string Name, object? Value)[] parameters)
+    private List<T> Query<T>(string sql, Func<SqliteDataReader, T> read, params (string Name, object? Value)[] parameters) => Translated(() =>
     {
         using var c = Connect();
         using var cmd = Command(c, sql, parameters);
@@ -316,6 +316,27 @@ public sealed class LeaseStore : IDisposable
         }
 
         return list;
+    });
+
+    /// <summary>SQLite's failures once the store is open, as DynamicAwsCreds errors naming the store (SQLite's messages hold no values).</summary>
+    private T Translated<T>(Func<T> work)
+    {
+        try
+        {
+            return work();
+        }
+        catch (SqliteException ex)
+        {
+            throw ex.SqliteErrorCode switch
+            {
+                5 or 6 => new EngineException("StoreBusy", ErrorKind.ResourceBusy, Path,
+                    $"The store '{Path}' stayed locked by another process for 30 seconds ({ex.Message.TrimEnd('.')}). Try again.", ex),
+                11 or 26 => new EngineException("StoreCorrupt", ErrorKind.InvalidData, Path,
+                    $"The store '{Path}' is damaged ({ex.Message.TrimEnd('.')}). Nothing more was written; move it aside to start a new one.", ex),
+                _ => new EngineException("StoreUnavailable", ErrorKind.ResourceUnavailable, Path,
+                    $"The store '{Path}' cannot be used: {ex.Message.TrimEnd('.')}. Check the disk and the file's permissions.", ex),
+            };
+        }
     }
 
     private static SqliteCommand Command(SqliteConnection c, string sql, (string Name, object? Value)[] parameters)

@@ -103,6 +103,10 @@ public sealed class RevokeLeaseCommand : DynamicAwsCredsCmdlet
         {
             ThrowTerminatingError(ToErrorRecord(ex));
         }
+        catch (Exception ex) when (IsUnexpected(ex))
+        {
+            ThrowTerminatingError(ToErrorRecord(EngineException.Unexpected(ex)));
+        }
     }
 
     private void RevokeAll(string target, IReadOnlyList<LeaseRecord> leases)
