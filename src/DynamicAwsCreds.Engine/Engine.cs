@@ -50,7 +50,11 @@ public sealed class CredsEngine : IDisposable
 
     // ---- mounts ---------------------------------------------------------------------------
 
-    public MountInfo EnableMount(string type, string? path, string? description, TimeSpan? defaultLeaseTtl, TimeSpan? maxLeaseTtl)
+    /// <summary>Enable-SecretsEngine: the nesting check and the insert in one store transaction, so two overlapping mounts cannot both win.</summary>
+    public MountInfo EnableMount(string type, string? path, string? description, TimeSpan? defaultLeaseTtl, TimeSpan? maxLeaseTtl) =>
+        Store.Atomically(() => EnableMountInside(type, path, description, defaultLeaseTtl, maxLeaseTtl));
+
+    private MountInfo EnableMountInside(string type, string? path, string? description, TimeSpan? defaultLeaseTtl, TimeSpan? maxLeaseTtl)
     {
         var t = Mount.NormalizeType(type);
         var p = Mount.NormalizePath(path ?? Mount.DefaultPath);
@@ -81,19 +85,48 @@ public sealed class CredsEngine : IDisposable
     public async Task<RevokeSummary> DisableMountAsync(string? path, int throttleLimit, bool force, IOperationEvents? events, CancellationToken ct)
     {
         var mount = RequireMount(path);
+        // From here no issue can add a lease under the mount or activate one, so none outlives it.
+        Store.SetMountDisabling(mount.Path, true);
         // First, so no credential_process is handed a lease that the revokes below have not reached yet.
         Store.DeleteCachedCredentials(mount.Path);
-        var leases = Store.ListLeasesByPrefix(mount.Path + "/creds/");
+        var prefix = mount.Path + "/creds/";
+        var leases = Store.ListLeasesByPrefix(prefix);
         var summary = await RevokeLeasesAsync(leases, throttleLimit, force, events, ct).ConfigureAwait(false);
-        if (summary.Failed > 0)
+        var stillIssuing = await WaitForIssuesUnderAsync(prefix, events, ct).ConfigureAwait(false);
+        if (summary.Failed > 0 || stillIssuing > 0)
         {
-            throw new EngineException("DisableFailed", ErrorKind.InvalidOperation, mount.Path,
-                $"{summary.Failed} lease(s) under '{mount.Path}' could not be revoked, so the secrets engine stays enabled. Fix the cause and run Disable-SecretsEngine again, or add -Force to forget those leases.");
+            Store.SetMountDisabling(mount.Path, false);
+            throw new EngineException("DisableFailed", ErrorKind.InvalidOperation, mount.Path, summary.Failed > 0
+                ? $"{summary.Failed} lease(s) under '{mount.Path}' could not be revoked, so the secrets engine stays enabled. Fix the cause and run Disable-SecretsEngine again, or add -Force to forget those leases."
+                : $"{stillIssuing} issue(s) under '{mount.Path}' did not finish in time, so the secrets engine stays enabled. Run Disable-SecretsEngine again.");
         }
 
         Store.RemoveMount(mount.Path);
         ForgetClients(mount.Path);
         return summary;
+    }
+
+    /// <summary>How long Disable-SecretsEngine waits for issues already under way in the mount to roll back.</summary>
+    public static readonly TimeSpan DisableIssueWait = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Issues that wrote their intent before the mount was marked cannot activate any more and roll back; waits for
+    /// them (and cleans up after crashed ones). Returns how many are still pending.
+    /// </summary>
+    private async Task<int> WaitForIssuesUnderAsync(string prefix, IOperationEvents? events, CancellationToken ct)
+    {
+        var deadline = DateTimeOffset.UtcNow + DisableIssueWait;
+        while (true)
+        {
+            await RecoverAbandonedIntentsAsync(events, ct).ConfigureAwait(false);
+            var pending = Store.ListLeasesByPrefix(prefix, activeOnly: false).Count(l => l.State == LeaseState.Pending);
+            if (pending == 0 || DateTimeOffset.UtcNow >= deadline)
+            {
+                return pending;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), ct).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The mount's leases that would be revoked by disabling it.</summary>
@@ -130,7 +163,10 @@ public sealed class CredsEngine : IDisposable
 
     // ---- root config ----------------------------------------------------------------------
 
-    public RootConfigInfo SetRootConfig(string? path, RootConfigInput input)
+    /// <summary>Set-AwsRootConfig: changes only what is given, in one store transaction (another process's change is never lost).</summary>
+    public RootConfigInfo SetRootConfig(string? path, RootConfigInput input) => Store.Atomically(() => SetRootConfigInside(path, input));
+
+    private RootConfigInfo SetRootConfigInside(string? path, RootConfigInput input)
     {
         var mount = RequireMount(path);
         RootConfig.ValidateKeys(input.AccessKey, input.SecretKey);
@@ -249,7 +285,10 @@ public sealed class CredsEngine : IDisposable
 
     // ---- roles ----------------------------------------------------------------------------
 
-    public Role SetRole(string? path, string name, RoleInput input)
+    /// <summary>Set-AwsRole: creates the role or changes only what is given, in one store transaction.</summary>
+    public Role SetRole(string? path, string name, RoleInput input) => Store.Atomically(() => SetRoleInside(path, name, input));
+
+    private Role SetRoleInside(string? path, string name, RoleInput input)
     {
         var mount = RequireMount(path);
         RoleRules.ValidateName(name);

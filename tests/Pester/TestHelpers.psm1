@@ -127,4 +127,45 @@ function Clear-VaultUsers($Server) {
     }
 }
 
+<#
+.SYNOPSIS
+    Runs several scripts in fresh pwsh processes on one store, released at the same moment once every one has
+    loaded the module and opened the store. Returns one object per script: ExitCode, StdOut, StdErr.
+#>
+function Invoke-AtOnce {
+    param(
+        [Parameter(Mandatory)] [string] $StorePath,
+        [Parameter(Mandatory)] [string[]] $Scripts,
+        [int] $TimeoutSeconds = 240
+    )
+    $gate = Join-Path (Split-Path $StorePath) "gate-$([guid]::NewGuid().ToString('n'))"
+    New-Item -ItemType Directory -Path $gate -Force | Out-Null
+    $processes = foreach ($body in $Scripts) {
+        Start-FreshPwsh -StorePath $StorePath -Script @"
+Get-SecretsEngine | Out-Null
+New-Item -ItemType File -Path ('$gate/ready-' + `$PID) | Out-Null
+while (-not (Test-Path '$gate/go')) { Start-Sleep -Milliseconds 20 }
+$body
+"@
+    }
+    try {
+        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+        while (@(Get-ChildItem $gate -Filter 'ready-*').Count -lt $Scripts.Count -and -not ($processes | Where-Object HasExited) -and [DateTime]::UtcNow -lt $deadline) {
+            Start-Sleep -Milliseconds 100
+        }
+        New-Item -ItemType File -Path (Join-Path $gate 'go') | Out-Null
+        foreach ($p in $processes) {
+            $null = $p.WaitForExit([Math]::Max(1000, ($deadline - [DateTime]::UtcNow).TotalMilliseconds))
+            [pscustomobject]@{ ExitCode = if ($p.HasExited) { $p.ExitCode } else { -1 }; StdOut = $p.StdOut.Result; StdErr = $p.StdErr.Result }
+        }
+    }
+    finally {
+        foreach ($p in $processes) {
+            if (-not $p.HasExited) { $p.Kill() }
+            Remove-Item $p.ScriptFile -ErrorAction SilentlyContinue
+        }
+        Remove-Item $gate -Recurse -Force -ErrorAction SilentlyContinue
+    }
+}
+
 Export-ModuleMember -Function *

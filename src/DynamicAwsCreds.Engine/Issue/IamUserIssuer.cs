@@ -15,7 +15,10 @@ internal static class IamUserIssuer
         IamClient iam, LeaseStore store, Role role, LeaseRecord intent, IOperationEvents events, CancellationToken ct)
     {
         var userName = intent.UserName!;
-        store.InsertLease(intent);
+        if (!store.InsertLeaseUnderEnabledMount(intent))
+        {
+            throw StsIssuer.MountClosed(intent.Mount);
+        }
 
         var userCreated = false;
         try
@@ -40,8 +43,8 @@ internal static class IamUserIssuer
 
             if (!store.ActivateLease(intent.LeaseId, key.Result.AccessKeyId))
             {
-                throw new EngineException("StoreWriteFailed", ErrorKind.InvalidOperation, intent.LeaseId,
-                    $"The lease {intent.LeaseId} could not be recorded as active, so its credentials were not handed out.");
+                // Its mount is being disabled: this issue must not leave a lease behind it, so it rolls back.
+                throw StsIssuer.MountClosed(intent.Mount);
             }
 
             return new IssuedCredential(intent with { State = LeaseState.Active, AccessKeyId = key.Result.AccessKeyId, Owner = null },

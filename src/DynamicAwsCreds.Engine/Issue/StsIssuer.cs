@@ -66,9 +66,18 @@ internal static class StsIssuer
             AssumedRoleArn = role.CredentialType == CredentialTypes.AssumedRole ? credentials.PrincipalArn : null,
         };
         // The lease row is committed before the credentials are handed out.
-        store.InsertLease(active);
+        if (!store.InsertLeaseUnderEnabledMount(active))
+        {
+            throw MountClosed(lease.Mount);
+        }
+
         return new IssuedCredential(active, credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken);
     }
+
+    /// <summary>The mount was disabled (or is being disabled) while this issue ran.</summary>
+    internal static EngineException MountClosed(string mount) =>
+        new("MountDisabled", ErrorKind.InvalidOperation, mount,
+            $"The secrets engine at '{mount}' is being disabled (or was), so it issues no new credentials. If a Disable-SecretsEngine stopped half-way, run it again.");
 
     /// <summary>Vault's rule: -RoleArn must be one of the role's ARNs; with several and none given, the caller must choose.</summary>
     internal static string ChooseRoleArn(Role role, string? requested)

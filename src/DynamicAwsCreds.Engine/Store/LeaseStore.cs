@@ -101,6 +101,10 @@ public sealed class LeaseStore : IDisposable
     public IReadOnlyList<MountRecord> ListMounts() =>
         Query("SELECT path, type, description, default_lease_ttl_ms, max_lease_ttl_ms, created_at FROM mounts ORDER BY path;", ReadMount);
 
+    /// <summary>Marks a mount as being disabled (or no longer): while marked, it takes no new lease and activates no intent.</summary>
+    public bool SetMountDisabling(string path, bool disabling) =>
+        Execute("UPDATE mounts SET disabling = $d WHERE path = $path;", ("$path", path), ("$d", disabling ? 1 : 0)) == 1;
+
     /// <summary>Removes a mount with its root config, lease config and roles (not its leases).</summary>
     public bool RemoveMount(string path) =>
         Execute("DELETE FROM mounts WHERE path = $path;", ("$path", path)) == 1;
@@ -173,16 +177,34 @@ public sealed class LeaseStore : IDisposable
             INSERT INTO leases ({LeaseColumns})
             VALUES ($id, $mount, $role, $type, $state, $issue, $expire, $max, $renewal, $renewable, $user, $akid, $arn, $host, $pid, $start);
             """,
-            ("$id", l.LeaseId), ("$mount", l.Mount), ("$role", l.Role), ("$type", l.CredentialType), ("$state", l.State.ToString()),
-            ("$issue", Ms(l.IssueTime)), ("$expire", Ms(l.ExpireTime)), ("$max", Ms(l.MaxExpireTime)), ("$renewal", Ms(l.LastRenewalTime)),
-            ("$renewable", l.Renewable ? 1 : 0), ("$user", l.UserName), ("$akid", l.AccessKeyId), ("$arn", l.AssumedRoleArn),
-            ("$host", l.Owner?.Host), ("$pid", l.Owner?.ProcessId), ("$start", Ms(l.Owner?.ProcessStart)));
+            LeaseParameters(l));
 
-    /// <summary>Turns an intent into an active lease once AWS has everything; clears the owner.</summary>
+    private static (string, object?)[] LeaseParameters(LeaseRecord l) =>
+    [
+        ("$id", l.LeaseId), ("$mount", l.Mount), ("$role", l.Role), ("$type", l.CredentialType), ("$state", l.State.ToString()),
+        ("$issue", Ms(l.IssueTime)), ("$expire", Ms(l.ExpireTime)), ("$max", Ms(l.MaxExpireTime)), ("$renewal", Ms(l.LastRenewalTime)),
+        ("$renewable", l.Renewable ? 1 : 0), ("$user", l.UserName), ("$akid", l.AccessKeyId), ("$arn", l.AssumedRoleArn),
+        ("$host", l.Owner?.Host), ("$pid", l.Owner?.ProcessId), ("$start", Ms(l.Owner?.ProcessStart)),
+    ];
+
+    /// <summary>
+    /// Writes a new lease row (an intent, or an STS lease active at once) only while its mount is enabled and not
+    /// being disabled: the check and the insert are one statement, so no lease can slip in behind a disable.
+    /// </summary>
+    public bool InsertLeaseUnderEnabledMount(LeaseRecord l) =>
+        Execute($"""
+            INSERT INTO leases ({LeaseColumns})
+            SELECT $id, $mount, $role, $type, $state, $issue, $expire, $max, $renewal, $renewable, $user, $akid, $arn, $host, $pid, $start
+            WHERE EXISTS (SELECT 1 FROM mounts WHERE path = $mount AND disabling = 0);
+            """,
+            LeaseParameters(l)) == 1;
+
+    /// <summary>Turns an intent into an active lease once AWS has everything, clearing the owner; refused once its mount is being disabled or gone.</summary>
     public bool ActivateLease(string leaseId, string? accessKeyId) =>
         Execute("""
             UPDATE leases SET state = 'Active', access_key_id = $akid, owner_host = NULL, owner_pid = NULL, owner_start = NULL
-            WHERE lease_id = $id AND state = 'Pending';
+            WHERE lease_id = $id AND state = 'Pending'
+              AND EXISTS (SELECT 1 FROM mounts WHERE path = leases.mount AND disabling = 0);
             """,
             ("$id", leaseId), ("$akid", accessKeyId)) == 1;
 
@@ -278,6 +300,42 @@ public sealed class LeaseStore : IDisposable
     public void DeleteCachedCredentials(string mount, string? role = null) =>
         Execute("DELETE FROM credential_cache WHERE mount = $mount AND ($role IS NULL OR role = $role);", ("$mount", mount), ("$role", role));
 
+    // ---- atomic changes ---------------------------------------------------------------------
+
+    // The write transaction this thread is inside, if any: its statements use that connection.
+    [ThreadStatic]
+    private static (LeaseStore Store, SqliteConnection Connection, SqliteTransaction Transaction)? _current;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> (reads, then writes, through this store's methods, never an AWS call) in one
+    /// write transaction taken up front (BEGIN IMMEDIATE), so a read-then-write in another process cannot interleave.
+    /// Nested calls join the outer transaction.
+    /// </summary>
+    public T Atomically<T>(Func<T> work)
+    {
+        if (_current is { } outer && ReferenceEquals(outer.Store, this))
+        {
+            return work();
+        }
+
+        return Translated(() =>
+        {
+            using var c = Connect();
+            using var tx = c.BeginTransaction(deferred: false);
+            _current = (this, c, tx);
+            try
+            {
+                var result = work();
+                tx.Commit();
+                return result;
+            }
+            finally
+            {
+                _current = null;
+            }
+        });
+    }
+
     // ---- plumbing ---------------------------------------------------------------------------
 
     private SqliteConnection Connect()
@@ -290,32 +348,38 @@ public sealed class LeaseStore : IDisposable
         return c;
     }
 
-    private int Execute(string sql, params (string Name, object? Value)[] parameters) => Translated(() =>
-    {
-        using var c = Connect();
-        using var cmd = Command(c, sql, parameters);
-        return cmd.ExecuteNonQuery();
-    });
+    private int Execute(string sql, params (string Name, object? Value)[] parameters) =>
+        WithCommand(sql, parameters, cmd => cmd.ExecuteNonQuery());
 
-    private object? Scalar(string sql, params (string Name, object? Value)[] parameters) => Translated(() =>
-    {
-        using var c = Connect();
-        using var cmd = Command(c, sql, parameters);
-        return cmd.ExecuteScalar();
-    });
+    private object? Scalar(string sql, params (string Name, object? Value)[] parameters) =>
+        WithCommand(sql, parameters, cmd => cmd.ExecuteScalar());
 
-    private List<T> Query<T>(string sql, Func<SqliteDataReader, T> read, params (string Name, object? Value)[] parameters) => Translated(() =>
-    {
-        using var c = Connect();
-        using var cmd = Command(c, sql, parameters);
-        using var r = cmd.ExecuteReader();
-        var list = new List<T>();
-        while (r.Read())
+    private List<T> Query<T>(string sql, Func<SqliteDataReader, T> read, params (string Name, object? Value)[] parameters) =>
+        WithCommand(sql, parameters, cmd =>
         {
-            list.Add(read(r));
+            using var r = cmd.ExecuteReader();
+            var list = new List<T>();
+            while (r.Read())
+            {
+                list.Add(read(r));
+            }
+
+            return list;
+        });
+
+    /// <summary>One statement: inside this thread's <see cref="Atomically"/> transaction if there is one, else on a pooled connection of its own.</summary>
+    private T WithCommand<T>(string sql, (string Name, object? Value)[] parameters, Func<SqliteCommand, T> run) => Translated(() =>
+    {
+        if (_current is { } tx && ReferenceEquals(tx.Store, this))
+        {
+            using var inTx = Command(tx.Connection, sql, parameters);
+            inTx.Transaction = tx.Transaction;
+            return run(inTx);
         }
 
-        return list;
+        using var c = Connect();
+        using var cmd = Command(c, sql, parameters);
+        return run(cmd);
     });
 
     /// <summary>SQLite's failures once the store is open, as DynamicAwsCreds errors naming the store (SQLite's messages hold no values).</summary>

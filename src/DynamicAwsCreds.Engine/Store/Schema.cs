@@ -88,6 +88,10 @@ internal static class Schema
         ALTER TABLE credential_cache ADD COLUMN request_key TEXT;
         CREATE INDEX credential_cache_by_request ON credential_cache(request_key);
         """,
+        // 6: a mount being disabled takes no new leases, so none can outlive it.
+        """
+        ALTER TABLE mounts ADD COLUMN disabling INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;

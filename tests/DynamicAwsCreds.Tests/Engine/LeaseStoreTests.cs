@@ -65,6 +65,8 @@ public class LeaseStoreTests
     {
         using var temp = new TempStore();
         using var store = LeaseStore.Open(temp.StorePath);
+        // An intent activates only under an enabled mount.
+        Assert.True(store.TryAddMount(new MountRecord("aws", "aws", null, null, null, DateTimeOffset.UtcNow)));
         store.InsertLease(Lease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA", state: LeaseState.Pending));
         Assert.True(store.ActivateLease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA", "AKIDNEW"));
         var lease = store.GetLease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA")!;
@@ -231,5 +233,49 @@ public class LeaseStoreTests
         store.InsertLease(Lease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA"));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(temp.Folder));
         Assert.All(Directory.GetFiles(temp.Folder), f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
+    }
+
+    [Fact]
+    public void A_mount_being_disabled_takes_no_new_lease_and_activates_no_intent()
+    {
+        using var temp = new TempStore();
+        using var store = LeaseStore.Open(temp.StorePath);
+        Assert.True(store.TryAddMount(new MountRecord("aws", "aws", null, null, null, DateTimeOffset.UtcNow)));
+        Assert.True(store.InsertLeaseUnderEnabledMount(Lease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA", state: LeaseState.Pending)));
+        Assert.False(store.InsertLeaseUnderEnabledMount(Lease("other/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA", mount: "other")));
+
+        Assert.True(store.SetMountDisabling("aws", true));
+        Assert.False(store.InsertLeaseUnderEnabledMount(Lease("aws/creds/dev/BBBBBBBBBBBBBBBBBBBBBBBB")));
+        Assert.False(store.ActivateLease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA", "AKIDNEW"));
+        Assert.Equal(LeaseState.Pending, store.GetLease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA")!.State);
+        Assert.Null(store.GetLease("aws/creds/dev/BBBBBBBBBBBBBBBBBBBBBBBB"));
+
+        Assert.True(store.SetMountDisabling("aws", false));
+        Assert.True(store.ActivateLease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA", "AKIDNEW"));
+    }
+
+    [Fact]
+    public void Atomically_runs_a_read_then_write_as_one_transaction_and_rolls_back_on_failure()
+    {
+        using var temp = new TempStore();
+        using var store = LeaseStore.Open(temp.StorePath);
+        Assert.True(store.TryAddMount(new MountRecord("aws", "aws", null, null, null, DateTimeOffset.UtcNow)));
+        Assert.Throws<InvalidOperationException>(() => store.Atomically<bool>(() =>
+        {
+            store.PutLeaseConfig(new LeaseConfigRecord("aws", TimeSpan.FromHours(1), TimeSpan.FromHours(2)));
+            throw new InvalidOperationException("changed my mind");
+        }));
+        Assert.Null(store.GetLeaseConfig("aws"));
+
+        // Many threads each read, add one and write: none of the increments is lost.
+        store.PutLeaseConfig(new LeaseConfigRecord("aws", TimeSpan.Zero, TimeSpan.FromHours(1)));
+        Parallel.For(0, 40, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ =>
+            store.Atomically(() =>
+            {
+                var c = store.GetLeaseConfig("aws")!;
+                store.PutLeaseConfig(c with { Lease = c.Lease + TimeSpan.FromSeconds(1) });
+                return true;
+            }));
+        Assert.Equal(TimeSpan.FromSeconds(40), store.GetLeaseConfig("aws")!.Lease);
     }
 }
