@@ -112,17 +112,18 @@ function Invoke-Test {
     & $pwsh[0] $pwsh[1..($pwsh.Count - 1)] -NoLogo -NoProfile -NonInteractive -File $runner `
         -ModulePath $ModuleOut -LocalAwsDll (Get-LocalAwsDll) -ResultFile $pesterJson
     $pesterExit = $LASTEXITCODE
-    $pPassed = 0; $pFailed = 0
+    $pPassed = 0; $pFailed = 0; $pSkipped = 0
     if (Test-Path $pesterJson) {
         $p = Get-Content $pesterJson -Raw | ConvertFrom-Json
-        $pPassed = [int]$p.Passed; $pFailed = [int]$p.Failed
+        $pPassed = [int]$p.Passed; $pFailed = [int]$p.Failed; $pSkipped = [int]$p.Skipped
     }
     if ($pesterExit -ne 0 -and $pFailed -eq 0) { $pFailed = 1 }
-    Write-Host "Pester: $pPassed passed, $pFailed failed"
+    Write-Host "Pester: $pPassed passed, $pFailed failed, $pSkipped skipped"
 
     $passed = $xPassed + $pPassed
     $failed = $xFailed + $pFailed
-    Write-Host "$passed passed, $failed failed"
+    # Skipped: the real-AWS tests, without DYNAMICAWSCREDS_TEST_AWS_PROFILE.
+    Write-Host "$passed passed, $failed failed, $pSkipped skipped"
     if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
 }
 

@@ -28,6 +28,6 @@ $config.Output.Verbosity = 'Normal'
 $config.Should.ErrorAction = 'Stop'
 $result = Invoke-Pester -Configuration $config
 
-[pscustomobject]@{ Passed = $result.PassedCount; Failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount } |
+[pscustomobject]@{ Passed = $result.PassedCount; Failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount; Skipped = $result.SkippedCount } |
     ConvertTo-Json | Set-Content -Path $ResultFile
 if ($result.Result -ne 'Passed') { exit 1 }
