@@ -164,7 +164,7 @@ switch ($Part) {
         }
         finally { $engine.Dispose() }
 
-        Say "store-share: the store calls of one issue (GetMount x2, GetRole, GetRootConfig, GetLeaseConfig, InsertLease, ActivateLease), $Runs runs"
+        Say "store-share: the store calls of one issue (GetMount x2, GetRole, GetRootConfig, ListPendingLeases, GetLeaseConfig, InsertLeaseUnderEnabledMount, MarkUserCreated, ActivateLease), $Runs runs"
         $storeType = Get-EngineType 'DynamicAwsCreds.Engine.Store.LeaseStore'
         $recordType = Get-EngineType 'DynamicAwsCreds.Engine.Store.LeaseRecord'
         $stateType = Get-EngineType 'DynamicAwsCreds.Engine.Store.LeaseState'
@@ -182,21 +182,23 @@ switch ($Part) {
                 $intent = [Activator]::CreateInstance($recordType, [object[]]@(
                         $leaseId, 'aws', $role, 'iam_user', [Enum]::Parse($stateType, 'Pending'),
                         $now, $now.AddHours(768), $now.AddHours(768), $null, $true, "vault-bench-store-$nonce", $null, $null, $owner))
-                $t = [double[]]::new(7)
+                $t = [double[]]::new(9)
                 $sw = [Diagnostics.Stopwatch]::StartNew()
                 $null = $store.GetMount('aws'); $t[0] = $sw.Elapsed.TotalMilliseconds
                 $null = $store.GetMount('aws'); $t[1] = $sw.Elapsed.TotalMilliseconds
                 $null = $store.GetRole('aws', $role); $t[2] = $sw.Elapsed.TotalMilliseconds
                 $null = $store.GetRootConfig('aws'); $t[3] = $sw.Elapsed.TotalMilliseconds
-                $null = $store.GetLeaseConfig('aws'); $t[4] = $sw.Elapsed.TotalMilliseconds
-                $store.InsertLease($intent); $t[5] = $sw.Elapsed.TotalMilliseconds
-                $null = $store.ActivateLease($leaseId, 'AKIABENCHSTORE00000'); $t[6] = $sw.Elapsed.TotalMilliseconds
+                $null = $store.ListPendingLeases(); $t[4] = $sw.Elapsed.TotalMilliseconds
+                $null = $store.GetLeaseConfig('aws'); $t[5] = $sw.Elapsed.TotalMilliseconds
+                $null = $store.InsertLeaseUnderEnabledMount($intent); $t[6] = $sw.Elapsed.TotalMilliseconds
+                $null = $store.MarkUserCreated($leaseId); $t[7] = $sw.Elapsed.TotalMilliseconds
+                $null = $store.ActivateLease($leaseId, 'AKIABENCHSTORE00000'); $t[8] = $sw.Elapsed.TotalMilliseconds
                 $sw.Stop()
                 $null = $store.DeleteLease($leaseId)
                 if ($i -ge $WarmUp) {
-                    $storeMs.Add($t[6])
-                    $names = 'GetMount', 'GetMount2', 'GetRole', 'GetRootConfig', 'GetLeaseConfig', 'InsertLease', 'ActivateLease'
-                    for ($k = 0; $k -lt 7; $k++) {
+                    $storeMs.Add($t[8])
+                    $names = 'GetMount', 'GetMount2', 'GetRole', 'GetRootConfig', 'ListPendingLeases', 'GetLeaseConfig', 'InsertLeaseUnderEnabledMount', 'MarkUserCreated', 'ActivateLease'
+                    for ($k = 0; $k -lt 9; $k++) {
                         if (-not $pieces.ContainsKey($names[$k])) { $pieces[$names[$k]] = [Collections.Generic.List[double]]::new() }
                         $pieces[$names[$k]].Add($t[$k] - ($k -eq 0 ? 0 : $t[$k - 1]))
                     }
@@ -252,7 +254,7 @@ switch ($Part) {
             revoke_samples_ms = @($directRevoke | Sort-Object | ForEach-Object { [Math]::Round($_, 1) })
         }
         $result.store_share = [ordered]@{ runs = $storeMs.Count; median_ms = Get-Median $storeMs; pieces = [ordered]@{} }
-        foreach ($k in 'GetMount', 'GetMount2', 'GetRole', 'GetRootConfig', 'GetLeaseConfig', 'InsertLease', 'ActivateLease') {
+        foreach ($k in 'GetMount', 'GetMount2', 'GetRole', 'GetRootConfig', 'ListPendingLeases', 'GetLeaseConfig', 'InsertLeaseUnderEnabledMount', 'MarkUserCreated', 'ActivateLease') {
             $result.store_share.pieces[$k] = [Math]::Round((Get-Median $pieces[$k]), 3)
         }
         $result.revoke_prefix = [ordered]@{ runs = 1; median_ms = $p16.Ms; leases = $PrefixLeases; revoked = $p16.Result.Revoked; failed = $p16.Result.Failed; throttle = 16 }

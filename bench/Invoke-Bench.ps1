@@ -16,7 +16,8 @@
       store-lookup              Get-Lease -Prefix matching 10 leases among 100 000 written straight into the store
                                 with SQLite. Floor 0; ratio = median / 5 ms.
       store-share               The store's part of one issue: the store calls an issue makes (GetMount x2, GetRole,
-                                GetRootConfig, GetLeaseConfig, InsertLease, ActivateLease), replayed through the
+                                GetRootConfig, ListPendingLeases, GetLeaseConfig, InsertLeaseUnderEnabledMount,
+                                MarkUserCreated, ActivateLease), replayed through the
                                 module's own LeaseStore on the same store. Floor 0; ratio = median / 2 ms.
       cold-start                A new pwsh running Import-Module + Get-Lease against a new pwsh running Get-Date.
                                 Floor: the Get-Date median; ratio = module / Get-Date.
