@@ -234,7 +234,14 @@ internal static class Authorization
                 default:
                     {
                         // No resource type: only Resource "*" covers it; AccessDenied names the kind's root, as AWS's message does.
-                        var kind = c.Action.StartsWith("List", StringComparison.Ordinal) && c.Action.EndsWith('s') ? c.Action[4..^1].ToLowerInvariant() : null;
+                        var kind = c.Action switch
+                        {
+                            "ListUsers" => "user",
+                            "ListGroups" => "group",
+                            "ListRoles" => "role",
+                            "ListPolicies" => "policy",
+                            _ => null,
+                        };
                         return ("*", kind is null ? "*" : $"arn:aws:iam::{c.Account}:{kind}/");
                     }
             }

@@ -63,7 +63,7 @@ public sealed partial class LocalAwsServer : IAsyncDisposable
             }
             catch (AwsError e)
             {
-                throw new ArgumentException($"The root policy is not a valid IAM policy: {e.Message}", nameof(options));
+                throw new ArgumentException($"The root policy is not a valid IAM policy: {e.Message}");
             }
         }
 

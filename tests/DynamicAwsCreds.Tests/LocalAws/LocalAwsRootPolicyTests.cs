@@ -49,6 +49,7 @@ public sealed class LocalAwsRootPolicyTests
 
         // ListUsers has no resource type: only Resource "*" grants it; AWS's message names the user root.
         Denied(await aws.Root.IamAsync("ListUsers"), "iam:ListUsers", "arn:aws:iam::123456789012:user/");
+        Denied(await aws.Root.IamAsync("ListPolicies"), "iam:ListPolicies", "arn:aws:iam::123456789012:policy/");
 
         // GetUser without a name is on the caller.
         Denied(await aws.Root.IamAsync("GetUser"), "iam:GetUser", Root);
