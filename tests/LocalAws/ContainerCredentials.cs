@@ -200,7 +200,11 @@ public sealed partial class LocalAwsServer
         }
     }
 
-    /// <summary>Creates <see cref="DefaultContainerRoleName"/>: trusted by the account, AdministratorAccess attached. Holds the state lock.</summary>
+    /// <summary>
+    /// Creates <see cref="DefaultContainerRoleName"/>: AdministratorAccess attached, trusted by name by the user the
+    /// endpoint assumes it as, so (as a task role is assumed by the container runtime, not by any IAM user) the root
+    /// key's own policy (--root-policy) does not decide whether the endpoint answers. Holds the state lock.
+    /// </summary>
     private RoleEntity CreateContainerRole(DateTime now)
     {
         var role = new RoleEntity
@@ -209,7 +213,7 @@ public sealed partial class LocalAwsServer
             Path = "/",
             Id = IamState.NewId("AROA", 17),
             Created = new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc),
-            TrustPolicy = $$"""{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::{{State.AccountId}}:root"},"Action":"sts:AssumeRole"}]}""",
+            TrustPolicy = $$"""{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::{{State.AccountId}}:user/{{IamState.RootUserName}}"},"Action":"sts:AssumeRole"}]}""",
             Description = "LocalAws container role: the identity behind the container credentials endpoint.",
         };
         role.AttachedPolicies.Add("arn:aws:iam::aws:policy/AdministratorAccess");

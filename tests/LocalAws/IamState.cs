@@ -36,7 +36,7 @@ public sealed class IamState
             Id = NewId("AIDA", 17),
             Created = DateTime.UtcNow.Add(options.ClockOffset),
         };
-        root.AttachedPolicies.Add("arn:aws:iam::aws:policy/AdministratorAccess");
+        root.AttachedPolicies.Add(options.RootPolicy is null ? "arn:aws:iam::aws:policy/AdministratorAccess" : AddRootPolicy(options.RootPolicy, root.Created));
         var rootKey = new AccessKeyEntity
         {
             Id = options.RootAccessKeyId,
@@ -49,6 +49,9 @@ public sealed class IamState
         UsersByName.Add(root.Name, root);
         KeysById.Add(rootKey.Id, rootKey);
     }
+
+    /// <summary>Name of the customer managed policy that holds <see cref="LocalAwsOptions.RootPolicy"/>.</summary>
+    public const string RootPolicyName = "localaws-root-policy";
 
     /// <summary>The 12-digit account id.</summary>
     public string AccountId { get; }
@@ -210,6 +213,22 @@ public sealed class IamState
         {
             return KeysById.TryGetValue(accessKeyId, out var k) ? new IamAccessKeyInfo(k.Id, k.User.Name, k.Status, k.Created) : null;
         }
+    }
+
+    private string AddRootPolicy(string document, DateTime created)
+    {
+        var arn = $"arn:aws:iam::{AccountId}:policy/{RootPolicyName}";
+        PoliciesByArn.Add(arn, new ManagedPolicyEntity
+        {
+            Name = RootPolicyName,
+            Path = "/",
+            Arn = arn,
+            Id = NewId("ANPA", 17),
+            Document = document,
+            Created = created,
+            Description = "The root identity's policy (--root-policy).",
+        });
+        return arn;
     }
 
     internal void Record(LocalAwsRequestRecord record)

@@ -47,6 +47,13 @@ public sealed class LocalAwsOptions
 
     public string AccountId { get; set; } = "123456789012";
 
+    /// <summary>
+    /// The root identity's IAM policy document (JSON), evaluated as AWS evaluates identity policies: LocalAws attaches it
+    /// to <c>localaws-root</c> as the customer managed policy <c>localaws-root-policy</c> instead of AdministratorAccess.
+    /// ACCOUNT-ID is not substituted. Null (the default): the root identity has AdministratorAccess.
+    /// </summary>
+    public string? RootPolicy { get; set; }
+
     /// <summary>Milliseconds added to every call.</summary>
     public int LatencyMs { get; set; }
 

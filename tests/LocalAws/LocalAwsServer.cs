@@ -55,6 +55,18 @@ public sealed partial class LocalAwsServer : IAsyncDisposable
     public static async Task<LocalAwsServer> StartAsync(LocalAwsOptions options, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.RootPolicy is { } rootPolicy)
+        {
+            try
+            {
+                PolicyEvaluator.Validate(rootPolicy);
+            }
+            catch (AwsError e)
+            {
+                throw new ArgumentException($"The root policy is not a valid IAM policy: {e.Message}");
+            }
+        }
+
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = typeof(LocalAwsServer).Assembly.GetName().Name });
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrelCore();
@@ -203,7 +215,7 @@ public sealed partial class LocalAwsServer : IAsyncDisposable
 
             var now = DateTime.UtcNow + Options.ClockOffset;
             var context = new IamContext(State, parameters, caller, session, now, Options, service, action);
-            Authorize(context);
+            Authorization.Authorize(context);
             XElement? result;
             lock (State.Gate)
             {
@@ -347,42 +359,6 @@ public sealed partial class LocalAwsServer : IAsyncDisposable
         }
 
         return (user, session);
-    }
-
-    private static void Authorize(IamContext c)
-    {
-        var permission = c.Service + ":" + c.Action;
-        if (c.Service == "sts")
-        {
-            switch (c.Action)
-            {
-                case "GetFederationToken" or "GetSessionToken" when c.Session is not null:
-                    throw new AwsError(403, "AccessDenied", $"Cannot call {c.Action} with session credentials");
-
-                // AWS: no permission is needed for GetSessionToken, and policies cannot control it.
-                case "GetSessionToken":
-                    return;
-
-                // Deviation from AWS, on purpose: AWS never lets a policy deny sts:GetCallerIdentity (it needs no
-                // permission at all). LocalAws still needs no Allow for it, but applies an explicit Deny (such as the
-                // module's aws:CurrentTime expiry guard) so tests can observe that an expired key stops working.
-                case "GetCallerIdentity":
-                    Access.Demand(c, permission, onlyExplicitDeny: true);
-                    return;
-
-                // Decided by the handler: the role's trust policy and, unless it names the caller, the caller's policies.
-                case "AssumeRole":
-                    return;
-            }
-
-            // Credentials from GetSessionToken may call only AssumeRole and GetCallerIdentity of STS; a federated user only GetCallerIdentity.
-            if (c.Session?.Kind is SessionKind.FederatedUser or SessionKind.SessionToken)
-            {
-                throw new AwsError(403, "AccessDenied", $"User: {c.CallerArn} is not authorized to perform: {permission} on resource: {c.ResourceArn()}");
-            }
-        }
-
-        Access.Demand(c, permission);
     }
 
     private void Throttle()

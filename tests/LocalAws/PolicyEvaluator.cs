@@ -12,41 +12,50 @@ internal enum Decision
     ExplicitDeny,
 }
 
+/// <summary>What one request is authorised as: the action (service:Action), the resource ARN it acts on ("*" for actions without a resource type) and its condition keys.</summary>
+internal sealed record AuthorizationRequest(string Action, string Resource, ConditionContext Context);
+
 /// <summary>
-/// A deliberately small identity-policy evaluator: Effect, Action/NotAction (with * and ? wildcards,
-/// case-insensitive), Resource treated as "*", and the Date* condition operators on aws:CurrentTime.
-/// A condition on any other key or with any other operator makes its statement not apply.
+/// An identity-policy evaluator as the IAM User Guide's policy evaluation logic describes it, for one policy type at a
+/// time: a statement applies when its Action/NotAction (* and ? wildcards, case-insensitive), its Resource/NotResource
+/// (ARN wildcards and policy variables, case-sensitive) and all its conditions (<see cref="PolicyConditions"/>) match.
+/// An explicit Deny wins, else an Allow allows, else the request is implicitly denied. A condition LocalAws cannot
+/// decide (a key or operator it does not model) never lets an Allow grant, and lets a Deny apply: never kinder than AWS.
 /// </summary>
 internal static class PolicyEvaluator
 {
-    private sealed record Statement(bool Allow, string[] Actions, bool NotAction, (string Op, string Key, string[] Values)[] Conditions);
+    private sealed record Statement(bool Allow, string[] Actions, bool NotAction, string[] Resources, bool NotResource, (string Op, string Key, string[] Values)[] Conditions);
 
     private static readonly ConcurrentDictionary<string, Statement[]> Cache = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, Regex> Patterns = new(StringComparer.Ordinal);
 
-    public static Decision Evaluate(IEnumerable<string> documents, string action, DateTime now)
+    public static Decision Evaluate(IEnumerable<string> documents, AuthorizationRequest request)
     {
         var allowed = false;
         foreach (var doc in documents)
         {
             foreach (var st in Parse(doc))
             {
-                if (!ActionMatches(st, action) || !ConditionsHold(st, now))
+                if (!ActionMatches(st, request.Action))
                 {
                     continue;
                 }
 
-                if (!st.Allow)
+                var applies = And(ResourceMatches(st, request), PolicyConditions.All(st.Conditions, request.Context));
+                if (!st.Allow && applies != Truth.False)
                 {
                     return Decision.ExplicitDeny;
                 }
 
-                allowed = true;
+                allowed |= st.Allow && applies == Truth.True;
             }
         }
 
         return allowed ? Decision.Allow : Decision.ImplicitDeny;
     }
+
+    private static Truth And(Truth a, Truth b) =>
+        a == Truth.False || b == Truth.False ? Truth.False : a == Truth.Unknown || b == Truth.Unknown ? Truth.Unknown : Truth.True;
 
     private static bool ActionMatches(Statement st, string action)
     {
@@ -54,57 +63,43 @@ internal static class PolicyEvaluator
         return st.NotAction ? !any : any;
     }
 
+    private static Truth ResourceMatches(Statement st, AuthorizationRequest request)
+    {
+        var any = Truth.False;
+        foreach (var element in st.Resources)
+        {
+            if (element == "*")
+            {
+                any = Truth.True;
+                break;
+            }
+
+            var pattern = PolicyPattern.Parse(element, request.Context, wildcards: true);
+            if (pattern.Truth == Truth.Unknown)
+            {
+                any = Truth.Unknown;
+            }
+            else if (pattern.Match(request.Resource, ignoreCase: false, arn: true))
+            {
+                any = Truth.True;
+                break;
+            }
+        }
+
+        return !st.NotResource ? any : any switch
+        {
+            Truth.True => Truth.False,
+            Truth.False => Truth.True,
+            _ => Truth.Unknown,
+        };
+    }
+
     private static Regex Wildcard(string pattern) => Patterns.GetOrAdd(pattern, p =>
         new Regex("^" + Regex.Escape(p).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$",
             RegexOptions.IgnoreCase | RegexOptions.CultureInvariant));
 
-    private static readonly ConcurrentDictionary<string, Regex> CaseSensitivePatterns = new(StringComparer.Ordinal);
-
-    /// <summary>* and ? wildcard match, as for actions (case-insensitive) or StringLike conditions (case-sensitive).</summary>
-    internal static bool WildcardMatch(string pattern, string value, bool ignoreCase = true) =>
-        (ignoreCase
-            ? Wildcard(pattern)
-            : CaseSensitivePatterns.GetOrAdd(pattern, p => new Regex(
-                "^" + Regex.Escape(p).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$",
-                RegexOptions.CultureInvariant | RegexOptions.Singleline))).IsMatch(value);
-
-    private static bool ConditionsHold(Statement st, DateTime now)
-    {
-        foreach (var (op, key, values) in st.Conditions)
-        {
-            if (!string.Equals(key, "aws:CurrentTime", StringComparison.OrdinalIgnoreCase))
-            {
-                return false;
-            }
-
-            var holds = false;
-            foreach (var v in values)
-            {
-                if (!TryParseDate(v, out var t))
-                {
-                    continue;
-                }
-
-                holds |= op.ToLowerInvariant() switch
-                {
-                    "dategreaterthan" => now > t,
-                    "dategreaterthanequals" => now >= t,
-                    "datelessthan" => now < t,
-                    "datelessthanequals" => now <= t,
-                    "dateequals" => now == t,
-                    "datenotequals" => now != t,
-                    _ => false,
-                };
-            }
-
-            if (!holds)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    /// <summary>An action pattern (* and ? wildcards, case-insensitive) against a service:Action name.</summary>
+    internal static bool ActionMatch(string pattern, string action) => Wildcard(pattern).IsMatch(action);
 
     internal static bool TryParseDate(string text, out DateTime utc)
     {
@@ -140,6 +135,7 @@ internal static class PolicyEvaluator
                     actions = s.GetProperty("NotAction");
                 }
 
+                var notResource = !s.TryGetProperty("Resource", out var resources) && s.TryGetProperty("NotResource", out resources);
                 var conditions = new List<(string, string, string[])>();
                 if (s.TryGetProperty("Condition", out var cond))
                 {
@@ -152,7 +148,8 @@ internal static class PolicyEvaluator
                     }
                 }
 
-                list.Add(new Statement(allow, Strings(actions), notAction, [.. conditions]));
+                list.Add(new Statement(allow, Strings(actions), notAction,
+                    resources.ValueKind == JsonValueKind.Undefined ? [] : Strings(resources), notResource, [.. conditions]));
             }
 
             return [.. list];

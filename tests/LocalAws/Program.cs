@@ -6,11 +6,12 @@ const string Usage = """
 Usage: LocalAws --port <n> [--root-access-key <id> --root-secret-key <secret>] [--account-id <12 digits>]
                 [--latency-ms <n>] [--delay <Action>:<ms>]... [--fail <Action>[:<nth>]]... [--drop <Action>[:<nth>]]... [--lose-answer <Action>[:<nth>]]... [--garbage <Action>[:<nth>]]...
                 [--throttle-rps <n>] [--clock-offset <duration: 90s, 2h, -1h, 01:00:00>] [--key-propagation-ms <n>]
-                [--container-auth-token <token>]
+                [--container-auth-token <token>] [--root-policy <file>]
 Serves IAM and STS (AWS Query protocol, SigV4) on http://127.0.0.1:<port>/ until stdin closes, SIGTERM or Ctrl+C.
 Also serves the ECS/EKS container credentials endpoint: GET http://127.0.0.1:<port>/container-credentials/[<role>]
 returns AssumeRole credentials (1 h) for the role (default localaws-container-role, AdministratorAccess, created on
 first use); set AWS_CONTAINER_CREDENTIALS_FULL_URI to it (and AWS_CONTAINER_AUTHORIZATION_TOKEN to --container-auth-token).
+--root-policy <file>: the root key's IAM policy (JSON), evaluated as AWS does, instead of AdministratorAccess.
 """;
 
 var options = new LocalAwsOptions();
@@ -93,6 +94,21 @@ try
             case "--container-auth-token":
                 options.ContainerAuthorizationToken = Value();
                 break;
+            case "--root-policy":
+                {
+                    var file = Value();
+                    try
+                    {
+                        options.RootPolicy = File.ReadAllText(file);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        throw new FormatException($"--root-policy: cannot read '{file}': {e.Message}");
+                    }
+
+                    break;
+                }
+
             case "-h" or "--help" or "-?":
                 Console.Out.Write(Usage);
                 return 0;
@@ -123,6 +139,11 @@ catch (IOException e)
 {
     Console.Error.WriteLine($"LocalAws: cannot listen on 127.0.0.1:{options.Port}: {e.Message}");
     return 1;
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine("LocalAws: " + e.Message);
+    return 2;
 }
 
 await using (server)

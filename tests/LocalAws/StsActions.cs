@@ -163,9 +163,10 @@ internal static partial class StsActions
     private static void Trust(IamContext c, RoleEntity role, string action, TrustCaller caller, AwsError denied)
     {
         var trust = TrustPolicy.Evaluate(role.TrustPolicy, action, caller, c.Now);
+        var demand = new Demand(action, role.Arn(c.Account), role.Arn(c.Account));
         if (trust is TrustDecision.NotAllowed or TrustDecision.ExplicitDeny
-            || Access.Refusal(c, action, onlyExplicitDeny: true) is not null
-            || (trust == TrustDecision.AllowedAccount && Access.Refusal(c, action) is not null))
+            || Access.Refusal(c, demand, onlyExplicitDeny: true) is not null
+            || (trust == TrustDecision.AllowedAccount && Access.Refusal(c, demand) is not null))
         {
             throw denied;
         }

@@ -195,7 +195,7 @@ internal static class TrustPolicy
         var result = TrustDecision.NotAllowed;
         foreach (var st in Parse(document))
         {
-            var any = st.Actions.Any(p => PolicyEvaluator.WildcardMatch(p, action));
+            var any = st.Actions.Any(p => PolicyEvaluator.ActionMatch(p, action));
             if ((st.NotAction ? any : !any) || !ConditionsHold(st, caller.Context, now))
             {
                 continue;
@@ -250,67 +250,12 @@ internal static class TrustPolicy
         return result;
     }
 
+    /// <summary>The statement's conditions on the keys STS sets; one LocalAws cannot decide makes the statement not apply (a Deny included).</summary>
     private static bool ConditionsHold(Statement st, IReadOnlyDictionary<string, string> context, DateTime now)
     {
-        foreach (var (rawOp, key, values) in st.Conditions)
-        {
-            var op = rawOp;
-            var ifExists = op.EndsWith("IfExists", StringComparison.OrdinalIgnoreCase);
-            if (ifExists)
-            {
-                op = op[..^"IfExists".Length];
-            }
-
-            string? actual;
-            if (string.Equals(key, "aws:CurrentTime", StringComparison.OrdinalIgnoreCase))
-            {
-                actual = now.ToString("o", System.Globalization.CultureInfo.InvariantCulture);
-            }
-            else
-            {
-                actual = context.TryGetValue(key, out var a) ? a : null;
-            }
-
-            var negated = op.ToLowerInvariant() is "stringnotequals" or "stringnotequalsignorecase" or "stringnotlike" or "arnnotequals" or "arnnotlike";
-            if (actual is null)
-            {
-                if (ifExists || negated)
-                {
-                    continue;
-                }
-
-                return false;
-            }
-
-            bool? holds = op.ToLowerInvariant() switch
-            {
-                "stringequals" or "arnequals" => values.Any(v => string.Equals(v, actual, StringComparison.Ordinal)),
-                "stringnotequals" or "arnnotequals" => !values.Any(v => string.Equals(v, actual, StringComparison.Ordinal)),
-                "stringequalsignorecase" => values.Any(v => string.Equals(v, actual, StringComparison.OrdinalIgnoreCase)),
-                "stringnotequalsignorecase" => !values.Any(v => string.Equals(v, actual, StringComparison.OrdinalIgnoreCase)),
-                "stringlike" or "arnlike" => values.Any(v => PolicyEvaluator.WildcardMatch(v, actual, ignoreCase: false)),
-                "stringnotlike" or "arnnotlike" => !values.Any(v => PolicyEvaluator.WildcardMatch(v, actual, ignoreCase: false)),
-                "bool" => values.Any(v => string.Equals(v, actual, StringComparison.OrdinalIgnoreCase)),
-                "dategreaterthan" or "dategreaterthanequals" or "datelessthan" or "datelessthanequals" or "dateequals" or "datenotequals"
-                    => PolicyEvaluator.TryParseDate(actual, out var t) && values.Any(v => PolicyEvaluator.TryParseDate(v, out var x) && op.ToLowerInvariant() switch
-                    {
-                        "dategreaterthan" => t > x,
-                        "dategreaterthanequals" => t >= x,
-                        "datelessthan" => t < x,
-                        "datelessthanequals" => t <= x,
-                        "dateequals" => t == x,
-                        _ => t != x,
-                    }),
-                _ => null,
-            };
-
-            if (holds != true)
-            {
-                return false;
-            }
-        }
-
-        return true;
+        var values = context.ToDictionary(kv => kv.Key, kv => new[] { kv.Value }, StringComparer.OrdinalIgnoreCase);
+        values["aws:CurrentTime"] = [ConditionContext.Time(now)];
+        return PolicyConditions.All(st.Conditions, new ConditionContext(values, _ => true)) == Truth.True;
     }
 
     private static Statement[] Parse(string doc) => Cache.GetOrAdd(doc, d =>
