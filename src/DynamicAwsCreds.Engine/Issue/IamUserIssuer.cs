@@ -43,8 +43,11 @@ internal static class IamUserIssuer
 
             if (!store.ActivateLease(intent.LeaseId, key.Result.AccessKeyId))
             {
-                // Its mount is being disabled: this issue must not leave a lease behind it, so it rolls back.
-                throw StsIssuer.MountClosed(intent.Mount);
+                // Its mount is being disabled (this issue must not leave a lease behind it), or the row is gone: roll back.
+                throw store.MountTakesLeases(intent.Mount)
+                    ? new EngineException("StoreWriteFailed", ErrorKind.InvalidOperation, intent.LeaseId,
+                        $"The lease {intent.LeaseId} could not be recorded as active, so its credentials were not handed out.")
+                    : StsIssuer.MountClosed(intent.Mount);
             }
 
             return new IssuedCredential(intent with { State = LeaseState.Active, AccessKeyId = key.Result.AccessKeyId, Owner = null },

@@ -101,6 +101,10 @@ public sealed class LeaseStore : IDisposable
     public IReadOnlyList<MountRecord> ListMounts() =>
         Query("SELECT path, type, description, default_lease_ttl_ms, max_lease_ttl_ms, created_at FROM mounts ORDER BY path;", ReadMount);
 
+    /// <summary>True while the mount is enabled and not being disabled.</summary>
+    public bool MountTakesLeases(string path) =>
+        Convert.ToInt64(Scalar("SELECT COUNT(*) FROM mounts WHERE path = $path AND disabling = 0;", ("$path", path))) > 0;
+
     /// <summary>Marks a mount as being disabled (or no longer): while marked, it takes no new lease and activates no intent.</summary>
     public bool SetMountDisabling(string path, bool disabling) =>
         Execute("UPDATE mounts SET disabling = $d WHERE path = $path;", ("$path", path), ("$d", disabling ? 1 : 0)) == 1;
