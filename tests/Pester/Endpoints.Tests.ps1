@@ -103,6 +103,8 @@ Describe 'Endpoints and partitions' {
         $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
         $err.TargetObject | Should -Be 'arn:aws:iam::aws:policy/ReadOnlyAccess'
         Get-AwsRole | Should -BeNullOrEmpty
+        (Get-Failure { Set-AwsRole dev -PolicyArn arn:aws:iam::aws:policy/ReadOnlyAccess -WhatIf }).FullyQualifiedErrorId |
+            Should -BeLike 'DynamicAwsCreds.PartitionMismatch,*'
 
         Set-AwsRole dev -PolicyArn arn:aws-cn:iam::aws:policy/ReadOnlyAccess -PassThru | Select-Object -ExpandProperty PolicyArns |
             Should -Be 'arn:aws-cn:iam::aws:policy/ReadOnlyAccess'
