@@ -185,7 +185,7 @@ public sealed class CredsEngine : IDisposable
             existing = existing is null ? null : existing with { AccessKey = null, SecretKeyCiphertext = null };
         }
 
-        var record = new RootConfigRecord(
+        var record = RootConfig.ApplyEndpointSettings(new RootConfigRecord(
             mount.Path,
             input.AccessKey ?? existing?.AccessKey,
             input.SecretKey is { } secret ? _secrets.Seal(secret, SecretContext(mount.Path)) : existing?.SecretKeyCiphertext,
@@ -193,7 +193,7 @@ public sealed class CredsEngine : IDisposable
             Blank(iamEndpoint ?? existing?.IamEndpoint),
             Blank(stsEndpoint ?? existing?.StsEndpoint),
             input.MaxRetries ?? existing?.MaxRetries,
-            Blank(input.UsernameTemplate ?? existing?.UsernameTemplate));
+            Blank(input.UsernameTemplate ?? existing?.UsernameTemplate)), existing, input);
         Store.PutRootConfig(record);
         ForgetClients(mount.Path);
         // Cached credentials came from the old account, keys or endpoints.
@@ -273,11 +273,39 @@ public sealed class CredsEngine : IDisposable
 
     public LeaseConfigRecord? GetLeaseConfig(string? path) => Store.GetLeaseConfig(RequireMount(path).Path);
 
-    private static RootConfigInfo ToInfo(RootConfigRecord r) => new(
-        r.Mount, r.AccessKey, r.SecretKeyCiphertext is not null,
-        r.AccessKey is null ? "DefaultChain" : "RootConfig",
-        RootConfig.ResolveRegion(r.Region), r.IamEndpoint, r.StsEndpoint,
-        r.MaxRetries is null or -1 ? RootConfig.DefaultMaxRetries : r.MaxRetries.Value, r.UsernameTemplate);
+    private static RootConfigInfo ToInfo(RootConfigRecord r)
+    {
+        var endpoints = MountEndpoints.Resolve(r);
+        string? problem = null;
+        try
+        {
+            CheckStoredEndpoints(endpoints, r);
+        }
+        catch (EngineException ex)
+        {
+            problem = ex.Message;
+        }
+
+        return new RootConfigInfo(
+            r.Mount, r.AccessKey, r.SecretKeyCiphertext is not null,
+            r.AccessKey is null ? "DefaultChain" : "RootConfig",
+            endpoints.Region, r.IamEndpoint, r.StsEndpoint,
+            r.MaxRetries is null or -1 ? RootConfig.DefaultMaxRetries : r.MaxRetries.Value, r.UsernameTemplate)
+        {
+            StsRegion = r.StsRegion,
+            StsFallbackEndpoints = r.StsFallbackEndpoints,
+            StsFallbackRegions = r.StsFallbackRegions,
+            Endpoints = endpoints,
+            EndpointProblem = problem,
+        };
+    }
+
+    /// <summary>Stored endpoints are used only if they pass today's rules (a row from an older version may not).</summary>
+    private static void CheckStoredEndpoints(MountEndpoints endpoints, RootConfigRecord? config) =>
+        EndpointRules.Check(endpoints, _ => config?.EndpointsVetted == true, config?.Mount ?? Mount.DefaultPath, stored: true);
+
+    /// <summary>The region the mount calls AWS in (its partition decides which ARNs its roles may name).</summary>
+    private string MountRegion(string mount) => RootConfig.ResolveRegion(Store.GetRootConfig(mount)?.Region);
 
     private static string SecretContext(string mount) => "root_config:" + mount;
 
@@ -294,6 +322,7 @@ public sealed class CredsEngine : IDisposable
         RoleRules.ValidateName(name);
         var existing = LoadRole(mount.Path, name);
         var role = RoleRules.Apply(mount.Path, name, existing, input, _clock());
+        RoleRules.CheckPartition(role, MountRegion(mount.Path), ErrorKind.InvalidArgument);
         Store.PutRole(new RoleRecord(mount.Path, name, role.ToJson(), role.UpdatedAt));
         Store.DeleteCachedCredentials(mount.Path, name);
         return role;
@@ -345,6 +374,8 @@ public sealed class CredsEngine : IDisposable
     {
         var mount = RequireMount(path);
         var role = GetRole(mount.Path, roleName);
+        // The mount's region may have moved to another partition since the role was set.
+        RoleRules.CheckPartition(role, MountRegion(mount.Path), ErrorKind.InvalidOperation);
         if (ttl is { } requested)
         {
             Durations.Validate(requested, "Ttl");
@@ -460,16 +491,10 @@ public sealed class CredsEngine : IDisposable
     {
         var mount = RequireMount(path ?? issued.Lease.Mount);
         var config = Store.GetRootConfig(mount.Path);
-        var region = RootConfig.ResolveRegion(config?.Region);
-        var probe = new StsQueryClient(new QueryClient(Http, new AwsClientOptions
-        {
-            Endpoint = config?.StsEndpoint is { } stsUrl ? new Uri(stsUrl) : AwsClientOptions.DefaultStsEndpoint(region),
-            Region = region,
-            Service = "sts",
-            Version = "2011-06-15",
-            MaxRetries = 0,
-            OnCall = ReportCall,
-        }, _ => ValueTask.FromResult(new AwsCredentials(issued.AccessKeyId, issued.SecretAccessKey, issued.SessionToken))));
+        var endpoints = MountEndpoints.Resolve(config);
+        CheckStoredEndpoints(endpoints, config);
+        var probe = StsClient(endpoints, maxRetries: 0,
+            _ => ValueTask.FromResult(new AwsCredentials(issued.AccessKeyId, issued.SecretAccessKey, issued.SessionToken)));
 
         var deadline = DateTimeOffset.UtcNow + timeout;
         var delay = TimeSpan.FromMilliseconds(250);
@@ -821,51 +846,58 @@ public sealed class CredsEngine : IDisposable
 
     // ---- AWS clients ----------------------------------------------------------------------
 
-    private sealed record MountClients(IamClient Iam, StsQueryClient Sts, AwsCredentialSource Credentials);
+    private sealed record MountClients(IamClient Iam, StsQueryClient Sts, AwsCredentialSource Credentials, long? Generation);
 
-    /// <summary>The mount's clients, made once from its root config (and made again after it changes).</summary>
+    /// <summary>
+    /// The mount's clients, made from its root config and made again once the config's generation changes, so a
+    /// new key or endpoint set by any process (Set-AwsRootConfig, Update-AwsRootCredential) is used by the next call.
+    /// </summary>
     private MountClients Clients(string mount)
     {
+        var generation = Store.GetRootConfigGeneration(mount);
         lock (_clients)
         {
-            if (_clients.TryGetValue(mount, out var cached))
+            if (_clients.TryGetValue(mount, out var cached) && cached.Generation == generation)
             {
                 return cached;
             }
         }
 
         var config = Store.GetRootConfig(mount);
-        var region = RootConfig.ResolveRegion(config?.Region);
+        var endpoints = MountEndpoints.Resolve(config);
+        CheckStoredEndpoints(endpoints, config);
         var source = config?.AccessKey is { } ak && config.SecretKeyCiphertext is { } blob
             ? AwsCredentialSource.Static(new AwsCredentials(ak, _secrets.Open(blob, SecretContext(mount))))
             : AwsCredentialSource.DefaultChain();
         var retries = config?.MaxRetries is null or -1 ? RootConfig.DefaultMaxRetries : config.MaxRetries.Value;
 
-        var iamQuery = new QueryClient(Http, new AwsClientOptions
-        {
-            Endpoint = config?.IamEndpoint is { } iamUrl ? new Uri(iamUrl) : AwsClientOptions.DefaultIamEndpoint,
-            Region = "us-east-1",
-            Service = "iam",
-            Version = "2010-05-08",
-            MaxRetries = retries,
-            OnCall = ReportCall,
-        }, source.GetAsync);
-        var stsQuery = new QueryClient(Http, new AwsClientOptions
-        {
-            Endpoint = config?.StsEndpoint is { } stsUrl ? new Uri(stsUrl) : AwsClientOptions.DefaultStsEndpoint(region),
-            Region = region,
-            Service = "sts",
-            Version = "2011-06-15",
-            MaxRetries = retries,
-            OnCall = ReportCall,
-        }, source.GetAsync);
-
-        var clients = new MountClients(new IamClient(iamQuery), new StsQueryClient(stsQuery), source);
+        var iamQuery = new QueryClient(Http, ClientOptions(endpoints.Iam, "2010-05-08", retries, retryUnreachable: true), source.GetAsync);
+        var clients = new MountClients(new IamClient(iamQuery), StsClient(endpoints, retries, source.GetAsync), source, config?.Generation);
         lock (_clients)
         {
-            return _clients.TryAdd(mount, clients) ? clients : _clients[mount];
+            _clients[mount] = clients;
+            return clients;
         }
     }
+
+    /// <summary>STS over the mount's endpoints in order: the next is tried when one is unreachable (an AWS error answer is final).</summary>
+    private static StsQueryClient StsClient(MountEndpoints endpoints, int maxRetries, Func<CancellationToken, ValueTask<AwsCredentials>> credentials)
+    {
+        // Before a fallback, an unreachable endpoint is left at once rather than retried.
+        var queries = endpoints.Sts.Select((e, i) => new QueryClient(Http, ClientOptions(e, "2011-06-15", maxRetries, retryUnreachable: i == endpoints.Sts.Count - 1), credentials));
+        return new StsQueryClient(queries.ToList(), message => CurrentEvents.Value?.Verbose(message));
+    }
+
+    private static AwsClientOptions ClientOptions(ServiceEndpoint endpoint, string version, int maxRetries, bool retryUnreachable) => new()
+    {
+        Endpoint = endpoint.Url,
+        Region = endpoint.SigningRegion,
+        Service = endpoint.Service,
+        Version = version,
+        MaxRetries = maxRetries,
+        RetryUnreachable = retryUnreachable,
+        OnCall = ReportCall,
+    };
 
     private void ForgetClients(string mount)
     {

@@ -5,7 +5,7 @@ public sealed class AwsClientOptions
     /// <summary>e.g. https://iam.amazonaws.com/ or http://127.0.0.1:4599/</summary>
     public required Uri Endpoint { get; init; }
 
-    /// <summary>The signing region; IAM in partition aws always signs with us-east-1.</summary>
+    /// <summary>The signing region; IAM signs with its partition's region (us-east-1 in partition aws).</summary>
     public required string Region { get; init; }
 
     /// <summary>The signing service name: "iam" or "sts".</summary>
@@ -17,6 +17,9 @@ public sealed class AwsClientOptions
     /// <summary>Retries after the first attempt.</summary>
     public int MaxRetries { get; init; } = 3;
 
+    /// <summary>False: no answer at all (connection refused, reset, timeout) is not retried here, as another endpoint is tried next.</summary>
+    public bool RetryUnreachable { get; init; } = true;
+
     public TimeSpan BaseDelay { get; init; } = TimeSpan.FromMilliseconds(100);
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(20);
 
@@ -25,8 +28,4 @@ public sealed class AwsClientOptions
 
     /// <summary>Called after each attempt (for -Verbose lines).</summary>
     public Action<AwsCallRecord>? OnCall { get; init; }
-
-    public static Uri DefaultIamEndpoint { get; } = new("https://iam.amazonaws.com/");
-
-    public static Uri DefaultStsEndpoint(string region) => new($"https://sts.{region}.amazonaws.com/");
 }

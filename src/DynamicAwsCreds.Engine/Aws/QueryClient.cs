@@ -69,7 +69,7 @@ public sealed class QueryClient
             {
                 Report(action, target, null, e is OperationCanceledException ? "Timeout" : e.GetType().Name, started, attempt);
                 uncertain = true;
-                if (attempt > _options.MaxRetries)
+                if (attempt > _options.MaxRetries || !_options.RetryUnreachable)
                     throw new AwsTransportException(_options.Service, action, attempt,
                         e is OperationCanceledException ? new TimeoutException($"No answer within {_options.Timeout}.", e) : e);
                 await DelayAsync(attempt, ct).ConfigureAwait(false);

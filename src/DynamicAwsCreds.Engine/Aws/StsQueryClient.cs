@@ -3,16 +3,49 @@ using System.Xml.Linq;
 
 namespace DynamicAwsCreds.Engine.Aws;
 
-/// <summary>STS over the Query protocol (API version 2011-06-15).</summary>
+/// <summary>
+/// STS over the Query protocol (API version 2011-06-15), at one endpoint or several (Vault's sts_fallback_endpoints):
+/// each call goes to the first, and to the next only when one gives no answer at all. Sending a call again elsewhere
+/// is safe for STS: a lost answer at most leaves unused temporary credentials behind.
+/// </summary>
 public sealed class StsQueryClient
 {
-    private readonly QueryClient _query;
+    private readonly IReadOnlyList<QueryClient> _endpoints;
+    private readonly Action<string>? _onFallback;
 
-    public StsQueryClient(QueryClient query) => _query = query;
+    public StsQueryClient(QueryClient query)
+        : this([query])
+    {
+    }
+
+    /// <param name="endpoints">In the order they are tried.</param>
+    /// <param name="onFallback">Told, in a line without secrets, each time a call moves on to the next endpoint.</param>
+    public StsQueryClient(IReadOnlyList<QueryClient> endpoints, Action<string>? onFallback = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(endpoints.Count);
+        _endpoints = endpoints;
+        _onFallback = onFallback;
+    }
+
+    private async Task<XElement> CallAsync(string action, IReadOnlyList<KeyValuePair<string, string>> parameters, CancellationToken ct)
+    {
+        for (var i = 0; ; i++)
+        {
+            try
+            {
+                return await _endpoints[i].CallAsync(action, parameters, ct).ConfigureAwait(false);
+            }
+            catch (AwsTransportException ex) when (i + 1 < _endpoints.Count)
+            {
+                var next = _endpoints[i + 1].Options;
+                _onFallback?.Invoke($"STS {action}: no answer from {_endpoints[i].Options.Endpoint} ({ex.InnerException?.GetType().Name ?? "no answer"}); trying the fallback {next.Endpoint} ({next.Region}).");
+            }
+        }
+    }
 
     public async Task<CallerIdentity> GetCallerIdentityAsync(CancellationToken ct = default)
     {
-        var result = await _query.CallAsync("GetCallerIdentity", [], ct).ConfigureAwait(false);
+        var result = await CallAsync("GetCallerIdentity", [], ct).ConfigureAwait(false);
         return new CallerIdentity(result.Required("Account"), result.Required("Arn"), result.Required("UserId"));
     }
 
@@ -20,7 +53,7 @@ public sealed class StsQueryClient
     {
         var parameters = QueryParameters.Of(("RoleArn", roleArn), ("RoleSessionName", roleSessionName), ("ExternalId", externalId));
         AddCommon(parameters, request);
-        var result = await _query.CallAsync("AssumeRole", parameters, ct).ConfigureAwait(false);
+        var result = await CallAsync("AssumeRole", parameters, ct).ConfigureAwait(false);
         return ToCredentials(result, result.Child("AssumedRoleUser")?.ChildValue("Arn"));
     }
 
@@ -28,7 +61,7 @@ public sealed class StsQueryClient
     {
         var parameters = QueryParameters.Of(("Name", name));
         AddCommon(parameters, request);
-        var result = await _query.CallAsync("GetFederationToken", parameters, ct).ConfigureAwait(false);
+        var result = await CallAsync("GetFederationToken", parameters, ct).ConfigureAwait(false);
         return ToCredentials(result, result.Child("FederatedUser")?.ChildValue("Arn"));
     }
 
@@ -36,7 +69,7 @@ public sealed class StsQueryClient
     {
         var parameters = QueryParameters.Of(
             ("DurationSeconds", Seconds(duration)), ("SerialNumber", serialNumber), ("TokenCode", tokenCode));
-        var result = await _query.CallAsync("GetSessionToken", parameters, ct).ConfigureAwait(false);
+        var result = await CallAsync("GetSessionToken", parameters, ct).ConfigureAwait(false);
         return ToCredentials(result, null);
     }
 

@@ -251,6 +251,27 @@ public static partial class RoleRules
         }
     }
 
+    /// <summary>
+    /// Every ARN of the role (policy, role, permissions boundary, MFA device) must be of the partition the mount calls
+    /// AWS in, decided by its region: <c>arn:aws-cn:</c> on a cn- region, <c>arn:aws-us-gov:</c> on us-gov-, else <c>arn:aws:</c>.
+    /// </summary>
+    public static void CheckPartition(Role role, string region, ErrorKind kind)
+    {
+        var partition = Partition.ForRegion(region);
+        var arns = role.PolicyArns.Select(a => (Arn: (string?)a, Field: "PolicyArn"))
+            .Concat(role.RoleArns.Select(a => (Arn: (string?)a, Field: "RoleArn")))
+            .Append((role.PermissionsBoundaryArn, "PermissionsBoundaryArn"))
+            .Append((role.MfaSerialNumber, "MfaSerialNumber"));
+        foreach (var (arn, field) in arns)
+        {
+            if (arn is not null && arn.StartsWith("arn:", StringComparison.Ordinal) && !partition.Owns(arn))
+            {
+                throw new EngineException("PartitionMismatch", kind, arn,
+                    $"'{arn}' ({field} of role '{role.Name}') is not an ARN of partition {partition.Name}, where the secrets engine at '{role.Mount}' calls AWS (region {region}). Use arn:{partition.Name}:… ARNs with Set-AwsRole, or change the mount's region with Set-AwsRootConfig -Region.");
+            }
+        }
+    }
+
     public static string ValidatePolicyArn(string? arn, string field)
     {
         var a = arn?.Trim() ?? string.Empty;

@@ -1,3 +1,5 @@
+using DynamicAwsCreds.Engine.Store;
+
 namespace DynamicAwsCreds.Engine.Config;
 
 /// <summary>What Set-AwsRootConfig was given; null means "keep what is stored".</summary>
@@ -10,6 +12,18 @@ public sealed record RootConfigInput
     public string? StsEndpoint { get; init; }
     public int? MaxRetries { get; init; }
     public string? UsernameTemplate { get; init; }
+
+    /// <summary>Vault's sts_region: the region STS calls are signed for (and whose endpoint is the default); "" restores the region.</summary>
+    public string? StsRegion { get; init; }
+
+    /// <summary>Vault's sts_fallback_endpoints, tried in order when the one before is unreachable; empty clears them.</summary>
+    public IReadOnlyList<string>? StsFallbackEndpoints { get; init; }
+
+    /// <summary>Vault's sts_fallback_regions: one per fallback endpoint, the region it is signed for.</summary>
+    public IReadOnlyList<string>? StsFallbackRegions { get; init; }
+
+    /// <summary>The user accepts endpoints given now on hosts outside AWS's domains.</summary>
+    public bool AllowCustomEndpoint { get; init; }
 
     /// <summary>Forget the stored keys and use the AWS SDK's default chain.</summary>
     public bool ClearKeys { get; init; }
@@ -27,11 +41,72 @@ public sealed record RootConfigInfo(
     string? IamEndpoint,
     string? StsEndpoint,
     int MaxRetries,
-    string? UsernameTemplate);
+    string? UsernameTemplate)
+{
+    public string? StsRegion { get; init; }
+    public IReadOnlyList<string> StsFallbackEndpoints { get; init; } = [];
+    public IReadOnlyList<string> StsFallbackRegions { get; init; } = [];
+
+    /// <summary>The partition of the effective region, and the endpoints calls go to, defaults included.</summary>
+    public required MountEndpoints Endpoints { get; init; }
+
+    /// <summary>Why the stored endpoints would be refused when used (written by an older version), else null.</summary>
+    public string? EndpointProblem { get; init; }
+}
 
 public static class RootConfig
 {
     public const int DefaultMaxRetries = 3;
+
+    /// <summary>
+    /// Set-AwsRootConfig's STS settings and endpoint rules on top of <paramref name="record"/> (already merged from the
+    /// input and <paramref name="existing"/>): Vault's sts_region and fallback lists (of equal length, as Vault requires),
+    /// every STS region in the partition of the mount's region, and every endpoint safe (<see cref="EndpointRules"/>):
+    /// a custom host given now needs -AllowCustomEndpoint; one stored before keeps the consent it was stored with.
+    /// </summary>
+    public static RootConfigRecord ApplyEndpointSettings(RootConfigRecord record, RootConfigRecord? existing, RootConfigInput input)
+    {
+        var stsRegion = ValidateRegion(input.StsRegion, "StsRegion");
+        var fallbackEndpoints = input.StsFallbackEndpoints is null ? null : SplitList(input.StsFallbackEndpoints).Select(e => ValidateEndpoint(e, "StsFallbackEndpoint")!).ToArray();
+        var fallbackRegions = input.StsFallbackRegions is null ? null : SplitList(input.StsFallbackRegions).Select(r => ValidateRegion(r, "StsFallbackRegion")!).ToArray();
+        var result = record with
+        {
+            StsRegion = stsRegion is null ? existing?.StsRegion : stsRegion.Length == 0 ? null : stsRegion,
+            StsFallbackEndpoints = fallbackEndpoints ?? existing?.StsFallbackEndpoints ?? [],
+            StsFallbackRegions = fallbackRegions ?? existing?.StsFallbackRegions ?? [],
+            EndpointsVetted = true,
+        };
+
+        if (result.StsFallbackEndpoints.Count != result.StsFallbackRegions.Count)
+        {
+            throw new EngineException("InvalidStsFallback", ErrorKind.InvalidArgument, string.Join(",", fallbackRegions ?? fallbackEndpoints ?? []),
+                $"There are {result.StsFallbackEndpoints.Count} STS fallback endpoint(s) but {result.StsFallbackRegions.Count} fallback region(s); give one region per endpoint, in the same order (-StsFallbackEndpoint and -StsFallbackRegion together).");
+        }
+
+        var endpoints = MountEndpoints.Resolve(result);
+        foreach (var sts in endpoints.Sts)
+        {
+            if (Partition.ForRegion(sts.SigningRegion) != endpoints.Partition)
+            {
+                throw new EngineException("PartitionMismatch", ErrorKind.InvalidArgument, sts.SigningRegion,
+                    $"STS region '{sts.SigningRegion}' is in partition {Partition.ForRegion(sts.SigningRegion)}, but the mount's region {endpoints.Region} is in {endpoints.Partition}; credentials never work across partitions. Use regions of one partition, or change -Region too.");
+            }
+        }
+
+        EndpointRules.Check(endpoints, e => input.AllowCustomEndpoint || (!IsGiven(e, input) && existing?.EndpointsVetted == true), record.Mount, stored: false);
+        return result;
+    }
+
+    private static bool IsGiven(ServiceEndpoint endpoint, RootConfigInput input) => endpoint.Field switch
+    {
+        "IamEndpoint" => !string.IsNullOrEmpty(input.IamEndpoint),
+        "StsEndpoint" => !string.IsNullOrEmpty(input.StsEndpoint),
+        _ => input.StsFallbackEndpoints is not null,
+    };
+
+    /// <summary>As Vault's comma-separated lists: "a,b" and ["a", "b"] are the same; blanks are dropped, so "" clears.</summary>
+    private static IEnumerable<string> SplitList(IEnumerable<string> values) =>
+        values.SelectMany(v => (v ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>Region: the parameter, else AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1.</summary>
     public static string ResolveRegion(string? configured)
@@ -69,7 +144,7 @@ public static class RootConfig
         return uri.GetLeftPart(UriPartial.Path);
     }
 
-    public static string? ValidateRegion(string? region)
+    public static string? ValidateRegion(string? region, string field = "Region")
     {
         if (region is null)
         {
@@ -79,7 +154,7 @@ public static class RootConfig
         if (region.Length > 0 && !System.Text.RegularExpressions.Regex.IsMatch(region, "^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}\\z"))
         {
             throw new EngineException("InvalidRegion", ErrorKind.InvalidArgument, region,
-                $"'{region}' is not an AWS region name (for example us-east-1 or eu-west-2).");
+                $"'{region}' is not an AWS region name ({field}; for example us-east-1, us-gov-west-1 or cn-north-1).");
         }
 
         return region;

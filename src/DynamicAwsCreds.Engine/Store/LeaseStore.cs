@@ -118,22 +118,50 @@ public sealed class LeaseStore : IDisposable
 
     // ---- root and lease config --------------------------------------------------------------
 
+    /// <summary>Writes the root config with a new <see cref="RootConfigRecord.Generation"/>.</summary>
     public void PutRootConfig(RootConfigRecord c) =>
         Execute("""
-            INSERT INTO root_config (mount, access_key, secret_key, region, iam_endpoint, sts_endpoint, max_retries, username_template)
-            VALUES ($mount, $ak, $sk, $region, $iam, $sts, $retries, $template)
+            INSERT INTO root_config (mount, access_key, secret_key, region, iam_endpoint, sts_endpoint, max_retries, username_template,
+                sts_region, sts_fallback_endpoints, sts_fallback_regions, endpoints_vetted, generation)
+            VALUES ($mount, $ak, $sk, $region, $iam, $sts, $retries, $template, $stsRegion, $fallbackEndpoints, $fallbackRegions, $vetted, $generation)
             ON CONFLICT (mount) DO UPDATE SET access_key = excluded.access_key, secret_key = excluded.secret_key,
                 region = excluded.region, iam_endpoint = excluded.iam_endpoint, sts_endpoint = excluded.sts_endpoint,
-                max_retries = excluded.max_retries, username_template = excluded.username_template;
+                max_retries = excluded.max_retries, username_template = excluded.username_template,
+                sts_region = excluded.sts_region, sts_fallback_endpoints = excluded.sts_fallback_endpoints,
+                sts_fallback_regions = excluded.sts_fallback_regions, endpoints_vetted = excluded.endpoints_vetted,
+                generation = excluded.generation;
             """,
             ("$mount", c.Mount), ("$ak", c.AccessKey), ("$sk", c.SecretKeyCiphertext), ("$region", c.Region),
-            ("$iam", c.IamEndpoint), ("$sts", c.StsEndpoint), ("$retries", c.MaxRetries), ("$template", c.UsernameTemplate));
+            ("$iam", c.IamEndpoint), ("$sts", c.StsEndpoint), ("$retries", c.MaxRetries), ("$template", c.UsernameTemplate),
+            ("$stsRegion", c.StsRegion), ("$fallbackEndpoints", JsonList(c.StsFallbackEndpoints)), ("$fallbackRegions", JsonList(c.StsFallbackRegions)),
+            ("$vetted", c.EndpointsVetted ? 1 : 0), ("$generation", Random.Shared.NextInt64(1, long.MaxValue)));
 
     public RootConfigRecord? GetRootConfig(string mount) =>
-        Query("SELECT mount, access_key, secret_key, region, iam_endpoint, sts_endpoint, max_retries, username_template FROM root_config WHERE mount = $mount;",
+        Query("""
+            SELECT mount, access_key, secret_key, region, iam_endpoint, sts_endpoint, max_retries, username_template,
+                sts_region, sts_fallback_endpoints, sts_fallback_regions, endpoints_vetted, generation
+            FROM root_config WHERE mount = $mount;
+            """,
             r => new RootConfigRecord(r.GetString(0), NullableString(r, 1), r.IsDBNull(2) ? null : (byte[])r.GetValue(2),
-                NullableString(r, 3), NullableString(r, 4), NullableString(r, 5), r.IsDBNull(6) ? null : r.GetInt32(6), NullableString(r, 7)),
+                NullableString(r, 3), NullableString(r, 4), NullableString(r, 5), r.IsDBNull(6) ? null : r.GetInt32(6), NullableString(r, 7))
+            {
+                StsRegion = NullableString(r, 8),
+                StsFallbackEndpoints = ReadJsonList(r, 9),
+                StsFallbackRegions = ReadJsonList(r, 10),
+                EndpointsVetted = r.GetInt64(11) != 0,
+                Generation = r.GetInt64(12),
+            },
             ("$mount", mount)).FirstOrDefault();
+
+    /// <summary>The root config's generation, null when the mount has none: one primary-key read, for change detection.</summary>
+    public long? GetRootConfigGeneration(string mount) =>
+        Scalar("SELECT generation FROM root_config WHERE mount = $mount;", ("$mount", mount)) is long g ? g : null;
+
+    private static string? JsonList(IReadOnlyList<string> values) =>
+        values.Count == 0 ? null : System.Text.Json.JsonSerializer.Serialize(values);
+
+    private static IReadOnlyList<string> ReadJsonList(SqliteDataReader r, int ordinal) =>
+        r.IsDBNull(ordinal) ? [] : System.Text.Json.JsonSerializer.Deserialize<string[]>(r.GetString(ordinal)) ?? [];
 
     public void PutLeaseConfig(LeaseConfigRecord c) =>
         Execute("""

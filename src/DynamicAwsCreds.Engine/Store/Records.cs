@@ -17,7 +17,22 @@ public sealed record RootConfigRecord(
     string? IamEndpoint,
     string? StsEndpoint,
     int? MaxRetries,
-    string? UsernameTemplate);
+    string? UsernameTemplate)
+{
+    /// <summary>Vault's sts_region: the region STS is signed for, when not the mount's region.</summary>
+    public string? StsRegion { get; init; }
+
+    /// <summary>Vault's sts_fallback_endpoints and sts_fallback_regions: pairs tried in order after the STS endpoint.</summary>
+    public IReadOnlyList<string> StsFallbackEndpoints { get; init; } = [];
+
+    public IReadOnlyList<string> StsFallbackRegions { get; init; } = [];
+
+    /// <summary>Written under the safe-endpoint rules: any custom host in it was allowed with -AllowCustomEndpoint.</summary>
+    public bool EndpointsVetted { get; init; }
+
+    /// <summary>A fresh random value on every write, by any process: engines compare it to notice changes.</summary>
+    public long Generation { get; init; }
+}
 
 public sealed record LeaseConfigRecord(string Mount, TimeSpan Lease, TimeSpan LeaseMax);
 

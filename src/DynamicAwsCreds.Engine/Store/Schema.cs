@@ -88,7 +88,17 @@ internal static class Schema
         ALTER TABLE credential_cache ADD COLUMN request_key TEXT;
         CREATE INDEX credential_cache_by_request ON credential_cache(request_key);
         """,
-        // 6: a mount being disabled takes no new leases, so none can outlive it.
+        // 6: Vault's STS region and fallbacks; whether the endpoints passed the safe-endpoint rules when written (rows
+        // from before did not, so their custom hosts are not used until confirmed); and a generation that every write
+        // renews, which engines in other processes compare (a primary-key read) to notice a changed root config.
+        """
+        ALTER TABLE root_config ADD COLUMN sts_region TEXT;
+        ALTER TABLE root_config ADD COLUMN sts_fallback_endpoints TEXT;
+        ALTER TABLE root_config ADD COLUMN sts_fallback_regions TEXT;
+        ALTER TABLE root_config ADD COLUMN endpoints_vetted INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE root_config ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+        """,
+        // 7: a mount being disabled takes no new leases, so none can outlive it.
         """
         ALTER TABLE mounts ADD COLUMN disabling INTEGER NOT NULL DEFAULT 0;
         """,

@@ -11,5 +11,14 @@ public sealed class GetAwsRootConfigCommand : DynamicAwsCredsCmdlet
     [ArgumentCompleter(typeof(MountPathCompleter))]
     public string Path { get; set; } = "aws";
 
-    protected override void Process() => WriteObject(new AwsRootConfig(Engine.GetRootConfig(Path)));
+    protected override void Process()
+    {
+        var config = Engine.GetRootConfig(Path);
+        if (config.EndpointProblem is { } problem)
+        {
+            WriteWarning(problem);
+        }
+
+        WriteObject(new AwsRootConfig(config));
+    }
 }

@@ -101,7 +101,8 @@ public sealed class SetAwsRoleCommand : DynamicAwsCredsCmdlet
         if (!ShouldProcess(Name, "Set AWS role"))
         {
             // Still validate, so -WhatIf reports bad input as a real run would.
-            RoleRules.Apply(Path, Name, null, input, DateTimeOffset.UtcNow);
+            var preview = RoleRules.Apply(Path, Name, null, input, DateTimeOffset.UtcNow);
+            RoleRules.CheckPartition(preview, Engine.GetRootConfig(Path).Region, ErrorKind.InvalidArgument);
             return;
         }
 

@@ -40,6 +40,25 @@ public sealed class SetAwsRootConfigCommand : DynamicAwsCredsCmdlet
     [Alias("sts_endpoint")]
     public string? StsEndpoint { get; set; }
 
+    /// <summary>Vault's sts_region: the region STS calls are signed for, when not -Region.</summary>
+    [Parameter]
+    [Alias("sts_region")]
+    public string? StsRegion { get; set; }
+
+    /// <summary>Vault's sts_fallback_endpoints: tried in order when the STS endpoint before gives no answer.</summary>
+    [Parameter]
+    [Alias("sts_fallback_endpoints")]
+    public string[]? StsFallbackEndpoint { get; set; }
+
+    /// <summary>Vault's sts_fallback_regions: one per fallback endpoint.</summary>
+    [Parameter]
+    [Alias("sts_fallback_regions")]
+    public string[]? StsFallbackRegion { get; set; }
+
+    /// <summary>Accept endpoints on hosts outside AWS's domains; they receive requests signed with the root key.</summary>
+    [Parameter]
+    public SwitchParameter AllowCustomEndpoint { get; set; }
+
     [Parameter]
     [Alias("max_retries")]
     public int? MaxRetries { get; set; }
@@ -63,6 +82,10 @@ public sealed class SetAwsRootConfigCommand : DynamicAwsCredsCmdlet
             Region = Region,
             IamEndpoint = IamEndpoint,
             StsEndpoint = StsEndpoint,
+            StsRegion = StsRegion,
+            StsFallbackEndpoints = StsFallbackEndpoint,
+            StsFallbackRegions = StsFallbackRegion,
+            AllowCustomEndpoint = AllowCustomEndpoint,
             MaxRetries = MaxRetries,
             UsernameTemplate = UsernameTemplate,
             ClearKeys = UseDefaultCredentialChain,
@@ -73,6 +96,14 @@ public sealed class SetAwsRootConfigCommand : DynamicAwsCredsCmdlet
         }
 
         var result = Engine.SetRootConfig(Path, input);
+        if (AllowCustomEndpoint)
+        {
+            foreach (var host in result.Endpoints.All.Where(e => e.Host == EndpointHost.Custom).GroupBy(e => e.Url.Host, StringComparer.OrdinalIgnoreCase))
+            {
+                WriteWarning($"'{host.Key}' ({string.Join(", ", host.Select(e => e.Field).Distinct())}) is outside AWS's domains: it will receive every request the '{result.Path}' mount signs with its root key. Be sure you trust it.");
+            }
+        }
+
         if (PassThru)
         {
             WriteObject(new AwsRootConfig(result));

@@ -47,6 +47,12 @@ public sealed class AwsRootConfig
         StsEndpoint = c.StsEndpoint;
         MaxRetries = c.MaxRetries;
         UsernameTemplate = c.UsernameTemplate;
+        StsRegion = c.StsRegion;
+        StsFallbackEndpoints = [.. c.StsFallbackEndpoints];
+        StsFallbackRegions = [.. c.StsFallbackRegions];
+        Partition = c.Endpoints.Partition.Name;
+        EffectiveIamEndpoint = new AwsEndpoint(c.Endpoints.Iam);
+        EffectiveStsEndpoints = [.. c.Endpoints.Sts.Select(e => new AwsEndpoint(e))];
     }
 
     public string Path { get; }
@@ -58,6 +64,21 @@ public sealed class AwsRootConfig
     public string? StsEndpoint { get; }
     public int MaxRetries { get; }
     public string? UsernameTemplate { get; }
+
+    /// <summary>Vault's sts_region as stored (null: the region).</summary>
+    public string? StsRegion { get; }
+
+    public string[] StsFallbackEndpoints { get; }
+    public string[] StsFallbackRegions { get; }
+
+    /// <summary>The AWS partition of the region: aws, aws-us-gov or aws-cn.</summary>
+    public string Partition { get; }
+
+    /// <summary>Where IAM calls go and the region they are signed for, defaults included.</summary>
+    public AwsEndpoint EffectiveIamEndpoint { get; }
+
+    /// <summary>Where STS calls go, in the order tried (the STS endpoint, then each fallback), with their signing regions.</summary>
+    public AwsEndpoint[] EffectiveStsEndpoints { get; }
 
     public override string ToString() => $"{Path} ({CredentialSource})";
 }
