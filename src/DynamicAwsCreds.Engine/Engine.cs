@@ -357,11 +357,14 @@ public sealed class CredsEngine : IDisposable
             LeaseIds.New(mount.Path, role.Name), mount.Path, role.Name, role.CredentialType, LeaseState.Pending,
             now, now + leaseTtl, now + maxTtl, null, Renewable: true, userName, null, null, CurrentOwner.Value);
 
-        return await WithEvents(events, () => Translate(() => IamUserIssuer.IssueAsync(clients.Iam, Store, role, intent, events ?? NoOperationEvents.Instance, ct), role.Name)).ConfigureAwait(false);
+        return await WithEvents(events, () => Translate(() => IamUserIssuer.IssueAsync(clients.Iam, Store, role, intent, events ?? NoOperationEvents.Instance, ct, PropagationBudget), role.Name)).ConfigureAwait(false);
     }
 
     /// <summary>How long a request waits for another process issuing the same credentials for the cache.</summary>
     public TimeSpan CacheLockTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long issue and revoke wait for IAM to show a user (or what was attached to it) made moments ago.</summary>
+    public TimeSpan PropagationBudget { get; set; } = IamPropagation.DefaultBudget;
 
     /// <summary>
     /// For credential_process: the cached credentials of this exact request (mount, role, its definition, type,
@@ -581,7 +584,7 @@ public sealed class CredsEngine : IDisposable
         try
         {
             var clients = Clients(lease.Mount);
-            var result = await Translate(() => Revoker.DeleteUserAsync(clients.Iam, lease.UserName, ct), lease.UserName).ConfigureAwait(false);
+            var result = await Translate(() => Revoker.DeleteUserAsync(clients.Iam, lease.UserName, ct, propagationBudget: PropagationBudget), lease.UserName).ConfigureAwait(false);
             Store.DeleteLease(lease.LeaseId);
             return new RevokeOutcome(lease.LeaseId, result == UserCleanup.Deleted ? RevokeStatus.Revoked : RevokeStatus.AlreadyGone, lease.UserName, null);
         }
@@ -696,7 +699,7 @@ public sealed class CredsEngine : IDisposable
             {
                 var clients = Clients(intent.Mount);
                 var outcome = await WithEvents(events, () => Translate(
-                    () => IntentCleanup.CleanUpAsync(clients.Iam, Store, intent, userCreated: false, ct), intent.UserName!)).ConfigureAwait(false);
+                    () => IntentCleanup.CleanUpAsync(clients.Iam, Store, intent, userCreated: false, ct, PropagationBudget), intent.UserName!)).ConfigureAwait(false);
                 switch (outcome)
                 {
                     case IntentOutcome.UserDeleted:
@@ -771,7 +774,7 @@ public sealed class CredsEngine : IDisposable
                     : $"IAM user '{userName}' carries no DynamicAwsCreds ownership marker (a real Vault's user, one made by hand, or one issued before markers existed), so nothing proves this module made it and it was left untouched. Delete it with AWS's own tools if you are sure.");
             }
 
-            var result = await Revoker.DeleteUserAsync(clients.Iam, userName, ct).ConfigureAwait(false);
+            var result = await Revoker.DeleteUserAsync(clients.Iam, userName, ct, propagationBudget: PropagationBudget).ConfigureAwait(false);
             return new RevokeOutcome(userName, result == UserCleanup.Deleted ? RevokeStatus.Revoked : RevokeStatus.AlreadyGone, userName, null);
         }, userName)).ConfigureAwait(false);
     }
