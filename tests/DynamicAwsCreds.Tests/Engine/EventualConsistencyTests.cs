@@ -10,8 +10,8 @@ using Xunit;
 namespace DynamicAwsCreds.Tests.Engine;
 
 /// <summary>
-/// Issue and revoke against a LocalAws as eventually consistent as IAM: every new user, policy, membership and key
-/// reaches other calls after a random 0–2 s, and a new key is refused for 2 s.
+/// Issue, revoke and the wait for a new key against a LocalAws as eventually consistent as IAM: every new user,
+/// policy, membership and key reaches other calls after a random 0–2 s, and a new key is refused for 2 s.
 /// </summary>
 public sealed class EventualConsistencyTests : EngineTestBase
 {
@@ -152,5 +152,78 @@ public sealed class EventualConsistencyTests : EngineTestBase
         // One round of Lists said so: a user nobody has found is not waited for.
         Assert.Equal(listsBefore + 1, Server.State.CountRequests("ListAccessKeys"));
         Assert.Empty(Engine.ListLeases(null));
+    }
+
+    [Fact]
+    public async Task A_new_key_is_refused_at_first_and_handed_out_at_once_without_a_wait()
+    {
+        var issued = await Engine.IssueUsableCredentialAsync(null, "dev", null, new StsOptions(), usableWithin: null, null, CancellationToken.None);
+
+        Assert.Equal("InvalidClientTokenId", (await Signer(issued).StsAsync("GetCallerIdentity")).ErrorCode);
+    }
+
+    [Fact]
+    public async Task With_a_wait_the_new_key_is_handed_out_only_once_AWS_accepts_it()
+    {
+        var issued = await Engine.IssueUsableCredentialAsync(null, "dev", null, new StsOptions(), TimeSpan.FromSeconds(30), null, CancellationToken.None);
+
+        var me = await Signer(issued).StsAsync("GetCallerIdentity");
+        Assert.True(me.Status == System.Net.HttpStatusCode.OK, me.Body);
+        Assert.EndsWith("user/" + issued.Lease.UserName, me.Value("Arn"));
+        Assert.Contains(Server.State.Requests, r => r.AccessKeyId == issued.AccessKeyId && r.ErrorCode == "InvalidClientTokenId");
+    }
+
+    [Fact]
+    public async Task A_key_not_accepted_in_time_is_revoked_and_nothing_is_handed_out()
+    {
+        Server.Options.KeyPropagationMs = 60_000;
+
+        var ex = await Assert.ThrowsAsync<EngineException>(() =>
+            Engine.IssueUsableCredentialAsync(null, "dev", null, new StsOptions(), TimeSpan.FromSeconds(1), null, CancellationToken.None));
+
+        Assert.Equal("CredentialNotUsable", ex.Reason);
+        Assert.Contains("revoked", ex.Message);
+        AssertNothingLeft();
+    }
+
+    [Fact]
+    public async Task A_wait_stopped_by_Ctrl_C_revokes_what_it_never_handed_out()
+    {
+        Server.Options.KeyPropagationMs = 60_000;
+        using var stop = new CancellationTokenSource();
+        var issuing = Engine.IssueUsableCredentialAsync(null, "dev", null, new StsOptions(), TimeSpan.FromSeconds(30), null, stop.Token);
+        while (!Server.State.Requests.Any(r => r.Action == "GetCallerIdentity"))
+        {
+            await Task.Delay(50);
+        }
+
+        await stop.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => issuing);
+        AssertNothingLeft();
+    }
+
+    [Fact]
+    public async Task The_wait_for_a_new_key_makes_no_call_for_STS_credentials()
+    {
+        var issued = await Engine.IssueCredentialAsync(null, "fed", null, null, CancellationToken.None);
+        var before = Server.State.CountRequests("GetCallerIdentity");
+
+        await Engine.WaitUntilNewKeyUsableAsync(issued, TimeSpan.FromSeconds(30), null, CancellationToken.None);
+
+        Assert.Equal(before, Server.State.CountRequests("GetCallerIdentity"));
+    }
+
+    [Fact]
+    public async Task The_cache_keeps_a_new_key_only_once_AWS_accepts_it_so_a_hit_needs_no_wait()
+    {
+        var first = await Engine.GetOrIssueCachedCredentialAsync(null, "dev", null, new StsOptions(), TimeSpan.FromSeconds(30), null, CancellationToken.None);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await Signer(first).StsAsync("GetCallerIdentity")).Status);
+        var probes = Server.State.CountRequests("GetCallerIdentity");
+
+        var hit = await Engine.GetOrIssueCachedCredentialAsync(null, "dev", null, new StsOptions(), TimeSpan.FromSeconds(30), null, CancellationToken.None);
+
+        Assert.Equal(first.AccessKeyId, hit.AccessKeyId);
+        Assert.Equal(probes, Server.State.CountRequests("GetCallerIdentity"));
     }
 }
