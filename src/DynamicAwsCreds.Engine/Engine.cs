@@ -427,11 +427,14 @@ public sealed class CredsEngine : IDisposable
             LeaseIds.New(mount.Path, role.Name), mount.Path, role.Name, role.CredentialType, LeaseState.Pending,
             now, now + leaseTtl, now + maxTtl, null, Renewable: true, userName, null, null, CurrentOwner.Value);
 
-        return await WithEvents(events, () => Translate(() => IamUserIssuer.IssueAsync(clients.Iam, Store, role, intent, events ?? NoOperationEvents.Instance, ct), role.Name)).ConfigureAwait(false);
+        return await WithEvents(events, () => Translate(() => IamUserIssuer.IssueAsync(clients.Iam, Store, role, intent, events ?? NoOperationEvents.Instance, ct, PropagationBudget), role.Name)).ConfigureAwait(false);
     }
 
     /// <summary>How long a request waits for another process issuing the same credentials for the cache.</summary>
     public TimeSpan CacheLockTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long issue and revoke wait for IAM to show a user (or what was attached to it) made moments ago.</summary>
+    public TimeSpan PropagationBudget { get; set; } = IamPropagation.DefaultBudget;
 
     /// <summary>
     /// For credential_process: the cached credentials of this exact request (mount, role, its definition, type,
@@ -439,8 +442,16 @@ public sealed class CredsEngine : IDisposable
     /// new lease whose secrets are cached, sealed like the root secret. Processes making the same request
     /// at once take turns on a lock file and look again after taking it, so only one of them issues.
     /// </summary>
+    public Task<IssuedCredential> GetOrIssueCachedCredentialAsync(
+        string? path, string roleName, TimeSpan? ttl, StsOptions sts, IOperationEvents? events, CancellationToken ct) =>
+        GetOrIssueCachedCredentialAsync(path, roleName, ttl, sts, usableWithin: null, events, ct);
+
+    /// <summary>
+    /// As above; with <paramref name="usableWithin"/>, new iam_user credentials are cached only once AWS accepts
+    /// their key (<see cref="WaitUntilNewKeyUsableAsync"/>), so a cache hit needs no wait.
+    /// </summary>
     public async Task<IssuedCredential> GetOrIssueCachedCredentialAsync(
-        string? path, string roleName, TimeSpan? ttl, StsOptions sts, IOperationEvents? events, CancellationToken ct)
+        string? path, string roleName, TimeSpan? ttl, StsOptions sts, TimeSpan? usableWithin, IOperationEvents? events, CancellationToken ct)
     {
         var (mount, role) = ValidateRequest(path, roleName, ttl, sts);
         var key = CredentialCache.RequestKey(mount.Path, role, ttl, sts);
@@ -457,7 +468,7 @@ public sealed class CredsEngine : IDisposable
             return issuedMeanwhile;
         }
 
-        var issued = await IssueAsync(mount, role, ttl, sts, events, ct).ConfigureAwait(false);
+        var issued = await UsableOrRevokedAsync(await IssueAsync(mount, role, ttl, sts, events, ct).ConfigureAwait(false), usableWithin, events, ct).ConfigureAwait(false);
         var sealedSecrets = _secrets.Seal(System.Text.Json.JsonSerializer.Serialize(new CachedSecrets(issued.SecretAccessKey, issued.SessionToken)), CacheContext(issued.Lease.LeaseId));
         Store.PutCachedCredential(issued.Lease.LeaseId, mount.Path, role.Name, key, sealedSecrets);
         return issued;
@@ -482,6 +493,58 @@ public sealed class CredsEngine : IDisposable
     private sealed record CachedSecrets(string SecretAccessKey, string? SessionToken);
 
     private static string CacheContext(string leaseId) => "credential_cache:" + leaseId;
+
+    /// <summary>
+    /// Issues, and with <paramref name="usableWithin"/> waits until AWS accepts a new iam_user key
+    /// (<see cref="WaitUntilNewKeyUsableAsync"/>) before handing the credentials out.
+    /// </summary>
+    public async Task<IssuedCredential> IssueUsableCredentialAsync(
+        string? path, string roleName, TimeSpan? ttl, StsOptions sts, TimeSpan? usableWithin, IOperationEvents? events, CancellationToken ct)
+    {
+        var (mount, role) = ValidateRequest(path, roleName, ttl, sts);
+        var issued = await IssueAsync(mount, role, ttl, sts, events, ct).ConfigureAwait(false);
+        return await UsableOrRevokedAsync(issued, usableWithin, events, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// For a new iam_user key, <see cref="WaitUntilUsableAsync"/>: IAM keys take seconds to work everywhere. STS
+    /// credentials work at once, so for them this returns at once.
+    /// </summary>
+    public async Task WaitUntilNewKeyUsableAsync(IssuedCredential issued, TimeSpan timeout, IOperationEvents? events, CancellationToken ct)
+    {
+        if (issued.Lease.CredentialType == CredentialTypes.IamUser)
+        {
+            await WaitUntilUsableAsync(issued.Lease.Mount, issued, timeout, events, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits for the new key; when AWS does not accept it in time (or the wait is stopped), revokes it, since nothing was handed out.</summary>
+    private async Task<IssuedCredential> UsableOrRevokedAsync(IssuedCredential issued, TimeSpan? usableWithin, IOperationEvents? events, CancellationToken ct)
+    {
+        if (usableWithin is not { } timeout)
+        {
+            return issued;
+        }
+
+        try
+        {
+            await WaitUntilNewKeyUsableAsync(issued, timeout, events, ct).ConfigureAwait(false);
+            return issued;
+        }
+        catch (Exception ex)
+        {
+            // Not the caller's token: a stopped wait must still revoke.
+            var revoke = await RevokeOneAsync(issued.Lease, force: false, events ?? NoOperationEvents.Instance, CancellationToken.None).ConfigureAwait(false);
+            if (ex is EngineException { Reason: "CredentialNotUsable" } notUsable)
+            {
+                throw new EngineException(notUsable.Reason, notUsable.Kind, issued.Lease.LeaseId, revoke.Error is null
+                    ? $"AWS did not accept the new key of lease {issued.Lease.LeaseId} within {Durations.Format(timeout)}, so the lease was revoked and nothing was handed out. Try again with a longer -Timeout, or with -NoWait to take the key at once."
+                    : $"AWS did not accept the new key of lease {issued.Lease.LeaseId} within {Durations.Format(timeout)}, so nothing was handed out; revoking the lease failed too ({revoke.Error.Message}).", notUsable);
+            }
+
+            throw;
+        }
+    }
 
     /// <summary>
     /// Polls sts:GetCallerIdentity with the new credentials until AWS accepts them: a new IAM access key
@@ -510,7 +573,8 @@ public sealed class CredsEngine : IDisposable
                 catch (Exception ex) when (ex is AwsServiceException or AwsTransportException && DateTimeOffset.UtcNow + delay < deadline)
                 {
                     await Task.Delay(delay, ct).ConfigureAwait(false);
-                    delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 2000));
+                    // A new key is usually accepted within seconds: looking twice a second finds it soon after (the call is free).
+                    delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 500));
                 }
                 catch (Exception ex) when (ex is AwsServiceException or AwsTransportException)
                 {
@@ -645,7 +709,7 @@ public sealed class CredsEngine : IDisposable
         try
         {
             var clients = Clients(lease.Mount);
-            var result = await Translate(() => Revoker.DeleteUserAsync(clients.Iam, lease.UserName, ct), lease.UserName).ConfigureAwait(false);
+            var result = await Translate(() => Revoker.DeleteUserAsync(clients.Iam, lease.UserName, ct, propagationBudget: PropagationBudget), lease.UserName).ConfigureAwait(false);
             Store.DeleteLease(lease.LeaseId);
             return new RevokeOutcome(lease.LeaseId, result == UserCleanup.Deleted ? RevokeStatus.Revoked : RevokeStatus.AlreadyGone, lease.UserName, null);
         }
@@ -760,7 +824,7 @@ public sealed class CredsEngine : IDisposable
             {
                 var clients = Clients(intent.Mount);
                 var outcome = await WithEvents(events, () => Translate(
-                    () => IntentCleanup.CleanUpAsync(clients.Iam, Store, intent, userCreated: false, ct), intent.UserName!)).ConfigureAwait(false);
+                    () => IntentCleanup.CleanUpAsync(clients.Iam, Store, intent, userCreated: false, ct, PropagationBudget), intent.UserName!)).ConfigureAwait(false);
                 switch (outcome)
                 {
                     case IntentOutcome.UserDeleted:
@@ -835,7 +899,7 @@ public sealed class CredsEngine : IDisposable
                     : $"IAM user '{userName}' carries no DynamicAwsCreds ownership marker (a real Vault's user, one made by hand, or one issued before markers existed), so nothing proves this module made it and it was left untouched. Delete it with AWS's own tools if you are sure.");
             }
 
-            var result = await Revoker.DeleteUserAsync(clients.Iam, userName, ct).ConfigureAwait(false);
+            var result = await Revoker.DeleteUserAsync(clients.Iam, userName, ct, propagationBudget: PropagationBudget).ConfigureAwait(false);
             return new RevokeOutcome(userName, result == UserCleanup.Deleted ? RevokeStatus.Revoked : RevokeStatus.AlreadyGone, userName, null);
         }, userName)).ConfigureAwait(false);
     }

@@ -42,7 +42,7 @@ public abstract class CredentialRequestCmdlet : DynamicAwsCredsCmdlet
     [Parameter]
     public SwitchParameter WaitUntilUsable { get; set; }
 
-    /// <summary>How long -WaitUntilUsable waits (default 30s).</summary>
+    /// <summary>How long the wait for AWS to accept the new key lasts (default 30s).</summary>
     [Parameter]
     [DurationTransform]
     public Duration? Timeout { get; set; }
@@ -69,6 +69,10 @@ public abstract class CredentialRequestCmdlet : DynamicAwsCredsCmdlet
             Run((events, ct) => Engine.WaitUntilUsableAsync(Path, issued, _timeout, events, ct), "Waiting for AWS to accept the new key");
         }
     }
+
+    /// <summary>Polls until AWS accepts a new iam_user key (STS credentials need no wait); DynamicAwsCreds.CredentialNotUsable on timeout.</summary>
+    internal void WaitForNewKey(IssuedCredential issued) =>
+        Run((events, ct) => Engine.WaitUntilNewKeyUsableAsync(issued, _timeout, events, ct), "Waiting for AWS to accept the new key");
 
     private TimeSpan _timeout = TimeSpan.FromSeconds(30);
 }

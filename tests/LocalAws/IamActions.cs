@@ -26,13 +26,13 @@ internal static partial class IamActions
         ["TagUser"] = TagUser,
         ["UntagUser"] = UntagUser,
         ["ListUserTags"] = ListUserTags,
-        ["AttachUserPolicy"] = c => Attach(c, c.User(c.Name("UserName", "userName", 128)).AttachedPolicies),
-        ["DetachUserPolicy"] = c => Detach(c, c.User(c.Name("UserName", "userName", 128)).AttachedPolicies),
-        ["ListAttachedUserPolicies"] = c => ListAttached(c, c.User(c.Name("UserName", "userName", 128)).AttachedPolicies),
+        ["AttachUserPolicy"] = AttachUserPolicy,
+        ["DetachUserPolicy"] = DetachUserPolicy,
+        ["ListAttachedUserPolicies"] = ListAttachedUserPolicies,
         ["PutUserPolicy"] = PutUserPolicy,
         ["GetUserPolicy"] = GetUserPolicy,
         ["DeleteUserPolicy"] = DeleteUserPolicy,
-        ["ListUserPolicies"] = c => ListInline(c, c.User(c.Name("UserName", "userName", 128)).InlinePolicies),
+        ["ListUserPolicies"] = ListUserPolicies,
         ["CreateGroup"] = CreateGroup,
         ["GetGroup"] = GetGroup,
         ["ListGroups"] = ListGroups,
@@ -46,7 +46,7 @@ internal static partial class IamActions
         ["PutGroupPolicy"] = PutGroupPolicy,
         ["GetGroupPolicy"] = GetGroupPolicy,
         ["DeleteGroupPolicy"] = DeleteGroupPolicy,
-        ["ListGroupPolicies"] = c => ListInline(c, c.Group(c.Name("GroupName", "groupName", 128)).InlinePolicies),
+        ["ListGroupPolicies"] = c => ListInline(c, c.Group(c.Name("GroupName", "groupName", 128)).InlinePolicies.Keys),
         ["CreateRole"] = CreateRole,
         ["GetRole"] = GetRole,
         ["ListRoles"] = ListRoles,
@@ -59,7 +59,7 @@ internal static partial class IamActions
         ["PutRolePolicy"] = PutRolePolicy,
         ["GetRolePolicy"] = GetRolePolicy,
         ["DeleteRolePolicy"] = DeleteRolePolicy,
-        ["ListRolePolicies"] = c => ListInline(c, c.Role(c.Name("RoleName", "roleName", 64)).InlinePolicies),
+        ["ListRolePolicies"] = c => ListInline(c, c.Role(c.Name("RoleName", "roleName", 64)).InlinePolicies.Keys),
         ["CreateAccessKey"] = CreateAccessKey,
         ["ListAccessKeys"] = ListAccessKeys,
         ["UpdateAccessKey"] = UpdateAccessKey,
@@ -130,7 +130,7 @@ internal static partial class IamActions
             throw AwsError.AlreadyExists($"User with name {name} already exists.");
         }
 
-        var user = new UserEntity { Name = name, Path = path, Id = IamState.NewId("AIDA", 17), Created = c.Now, Boundary = boundary };
+        var user = new UserEntity { Name = name, Path = path, Id = IamState.NewId("AIDA", 17), Created = c.Now, Boundary = boundary, VisibleAt = Consistency.VisibleAt(c.Options) };
         user.Tags.AddRange(tags);
         c.State.UsersByName.Add(name, user);
         return Result(c, Named(UserXml(c, user, full: true), "User"));
@@ -141,7 +141,7 @@ internal static partial class IamActions
     private static XElement ListUsers(IamContext c)
     {
         var prefix = c.PathPrefix();
-        var (page, tail) = c.Paginate(Ordered(c.State.UsersByName.Values.Where(u => u.Path.StartsWith(prefix, StringComparison.Ordinal)), u => u.Name), u => u.Name);
+        var (page, tail) = c.Paginate(Ordered(c.State.UsersByName.Values.Where(u => u.IsVisible && u.Path.StartsWith(prefix, StringComparison.Ordinal)), u => u.Name), u => u.Name);
         return Result(c, X("Users", page.Select(u => UserXml(c, u, full: false))), tail);
     }
 
@@ -223,7 +223,7 @@ internal static partial class IamActions
     private static ManagedPolicyEntity AttachablePolicy(IamContext c, string arn) =>
         c.State.PoliciesByArn.TryGetValue(arn, out var p) ? p : throw AwsError.NoSuchEntity($"Policy {arn} does not exist or is not attachable.");
 
-    private static XElement? Attach(IamContext c, List<string> attached, string quota = "PoliciesPerUser")
+    private static XElement? Attach(IamContext c, List<string> attached, string quota = "PoliciesPerUser", Action<string>? added = null)
     {
         var arn = c.PolicyArnParam();
         AttachablePolicy(c, arn);
@@ -235,15 +235,16 @@ internal static partial class IamActions
             }
 
             attached.Add(arn);
+            added?.Invoke(arn);
         }
 
         return null;
     }
 
-    private static XElement? Detach(IamContext c, List<string> attached)
+    private static XElement? Detach(IamContext c, List<string> attached, Func<string, bool>? seen = null)
     {
         var arn = c.PolicyArnParam();
-        if (!attached.Remove(arn))
+        if ((seen is not null && !seen(arn)) || !attached.Remove(arn))
         {
             throw AwsError.NoSuchEntity($"Policy {arn} was not found.");
         }
@@ -251,7 +252,28 @@ internal static partial class IamActions
         return null;
     }
 
-    private static XElement ListAttached(IamContext c, List<string> attached)
+    private static XElement? AttachUserPolicy(IamContext c)
+    {
+        var user = c.User(c.Name("UserName", "userName", 128));
+        return Attach(c, user.AttachedPolicies, added: arn => user.MarkPending(Consistency.Attachment(arn), Consistency.VisibleAt(c.Options)));
+    }
+
+    private static XElement? DetachUserPolicy(IamContext c)
+    {
+        var user = c.User(c.Name("UserName", "userName", 128));
+        var change = Consistency.Attachment(c.PolicyArnParam());
+        Detach(c, user.AttachedPolicies, _ => user.Sees(change));
+        user.Pending.Remove(change);
+        return null;
+    }
+
+    private static XElement ListAttachedUserPolicies(IamContext c)
+    {
+        var user = c.User(c.Name("UserName", "userName", 128));
+        return ListAttached(c, user.AttachedPolicies.Where(arn => user.Sees(Consistency.Attachment(arn))));
+    }
+
+    private static XElement ListAttached(IamContext c, IEnumerable<string> attached)
     {
         var prefix = c.PathPrefix();
         var items = attached
@@ -281,7 +303,20 @@ internal static partial class IamActions
     private static XElement? PutUserPolicy(IamContext c)
     {
         var user = c.User(c.Name("UserName", "userName", 128));
-        return PutInline(c, user.InlinePolicies, MaxUserInlineBytes, $"Maximum policy size of {MaxUserInlineBytes} bytes exceeded for user {user.Name}");
+        var policyName = c.Name("PolicyName", "policyName", 128);
+        var before = user.SeenInline(policyName);
+        PutInline(c, user.InlinePolicies, MaxUserInlineBytes, $"Maximum policy size of {MaxUserInlineBytes} bytes exceeded for user {user.Name}");
+        user.MarkPending(Consistency.Inline(policyName), Consistency.VisibleAt(c.Options));
+        if (before is null)
+        {
+            user.InlineBefore.Remove(policyName);
+        }
+        else
+        {
+            user.InlineBefore[policyName] = before;
+        }
+
+        return null;
     }
 
     private static XElement? PutGroupPolicy(IamContext c)
@@ -294,10 +329,7 @@ internal static partial class IamActions
     {
         var user = c.User(c.Name("UserName", "userName", 128));
         var policyName = c.Name("PolicyName", "policyName", 128);
-        if (!user.InlinePolicies.TryGetValue(policyName, out var doc))
-        {
-            throw AwsError.NoSuchEntity($"The user policy with name {policyName} cannot be found.");
-        }
+        var doc = user.SeenInline(policyName) ?? throw AwsError.NoSuchEntity($"The user policy with name {policyName} cannot be found.");
 
         return Result(c, X("UserName", user.Name), X("PolicyName", policyName), X("PolicyDocument", Uri.EscapeDataString(doc)));
     }
@@ -318,7 +350,15 @@ internal static partial class IamActions
     {
         var user = c.User(c.Name("UserName", "userName", 128));
         var policyName = c.Name("PolicyName", "policyName", 128);
-        return user.InlinePolicies.Remove(policyName) ? null : throw AwsError.NoSuchEntity($"The user policy with name {policyName} cannot be found.");
+        if (user.SeenInline(policyName) is null)
+        {
+            throw AwsError.NoSuchEntity($"The user policy with name {policyName} cannot be found.");
+        }
+
+        user.InlinePolicies.Remove(policyName);
+        user.Pending.Remove(Consistency.Inline(policyName));
+        user.InlineBefore.Remove(policyName);
+        return null;
     }
 
     private static XElement? DeleteGroupPolicy(IamContext c)
@@ -328,9 +368,15 @@ internal static partial class IamActions
         return group.InlinePolicies.Remove(policyName) ? null : throw AwsError.NoSuchEntity($"The group policy with name {policyName} cannot be found.");
     }
 
-    private static XElement ListInline(IamContext c, SortedDictionary<string, string> policies)
+    private static XElement ListUserPolicies(IamContext c)
     {
-        var (page, tail) = c.Paginate(Ordered(policies.Keys, k => k), k => k);
+        var user = c.User(c.Name("UserName", "userName", 128));
+        return ListInline(c, user.InlinePolicies.Keys.Where(name => user.SeenInline(name) is not null));
+    }
+
+    private static XElement ListInline(IamContext c, IEnumerable<string> policyNames)
+    {
+        var (page, tail) = c.Paginate(Ordered(policyNames, k => k), k => k);
         return Result(c, X("PolicyNames", page.Select(n => X("member", n))), tail);
     }
 
@@ -356,7 +402,8 @@ internal static partial class IamActions
     private static XElement GetGroup(IamContext c)
     {
         var group = c.Group(c.Name("GroupName", "groupName", 128));
-        var (page, tail) = c.Paginate(Ordered(group.Members, u => u.Name), u => u.Name);
+        var members = group.Members.Where(u => u.IsVisible && u.Sees(Consistency.Membership(group)));
+        var (page, tail) = c.Paginate(Ordered(members, u => u.Name), u => u.Name);
         return Result(c, Named(GroupXml(c, group), "Group"), X("Users", page.Select(u => UserXml(c, u, full: false))), tail);
     }
 
@@ -402,6 +449,7 @@ internal static partial class IamActions
 
             user.Groups.Add(group);
             group.Members.Add(user);
+            user.MarkPending(Consistency.Membership(group), Consistency.VisibleAt(c.Options));
         }
 
         return null;
@@ -411,19 +459,20 @@ internal static partial class IamActions
     {
         var group = c.Group(c.Name("GroupName", "groupName", 128));
         var user = c.User(c.Name("UserName", "userName", 128));
-        if (!user.Groups.Remove(group))
+        if (!user.Sees(Consistency.Membership(group)) || !user.Groups.Remove(group))
         {
             throw AwsError.NoSuchEntity($"The user with name {user.Name} cannot be found in group {group.Name}.");
         }
 
         group.Members.Remove(user);
+        user.Pending.Remove(Consistency.Membership(group));
         return null;
     }
 
     private static XElement ListGroupsForUser(IamContext c)
     {
         var user = c.User(c.Name("UserName", "userName", 128));
-        var (page, tail) = c.Paginate(Ordered(user.Groups, g => g.Name), g => g.Name);
+        var (page, tail) = c.Paginate(Ordered(user.Groups.Where(g => user.Sees(Consistency.Membership(g))), g => g.Name), g => g.Name);
         return Result(c, X("Groups", page.Select(g => GroupXml(c, g))), tail);
     }
 
@@ -574,7 +623,7 @@ internal static partial class IamActions
     // ---- access keys ---------------------------------------------------------------------------
 
     private static AccessKeyEntity Key(IamContext c, UserEntity user, string id) =>
-        user.AccessKeys.FirstOrDefault(k => k.Id == id) ?? throw AwsError.NoSuchEntity($"The Access Key with id {id} cannot be found.");
+        user.AccessKeys.FirstOrDefault(k => k.Id == id && Consistency.IsVisible(k.VisibleAt)) ?? throw AwsError.NoSuchEntity($"The Access Key with id {id} cannot be found.");
 
     private static XElement CreateAccessKey(IamContext c)
     {
@@ -591,7 +640,10 @@ internal static partial class IamActions
         }
         while (c.State.KeysById.ContainsKey(id));
 
-        var key = new AccessKeyEntity { Id = id, Secret = IamState.NewSecret(40), User = user, Created = c.Now, CreatedTick = Environment.TickCount64 };
+        var key = new AccessKeyEntity
+        {
+            Id = id, Secret = IamState.NewSecret(40), User = user, Created = c.Now, CreatedTick = Environment.TickCount64, VisibleAt = Consistency.VisibleAt(c.Options),
+        };
         user.AccessKeys.Add(key);
         c.State.KeysById.Add(id, key);
         return Result(c, X("AccessKey",
@@ -605,7 +657,7 @@ internal static partial class IamActions
     private static XElement ListAccessKeys(IamContext c)
     {
         var user = c.UserOrCaller();
-        var (page, tail) = c.Paginate(user.AccessKeys, k => k.Id);
+        var (page, tail) = c.Paginate(user.AccessKeys.Where(k => Consistency.IsVisible(k.VisibleAt)), k => k.Id);
         return Result(c,
             X("UserName", user.Name),
             X("AccessKeyMetadata", page.Select(k => X("member", X("UserName", user.Name), X("AccessKeyId", k.Id), X("Status", k.Status), X("CreateDate", Date(k.Created))))),

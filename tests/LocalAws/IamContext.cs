@@ -168,8 +168,9 @@ internal sealed partial class IamContext(IamState state, Dictionary<string, stri
         return v is not null && bool.TryParse(v, out var b) && b;
     }
 
+    /// <summary>The user by name, as other calls see it: NoSuchEntity also while a new user has not reached them (<see cref="Consistency"/>).</summary>
     public UserEntity User(string name) =>
-        State.UsersByName.TryGetValue(name, out var u) ? u : throw AwsError.NoSuchEntity($"The user with name {name} cannot be found.");
+        State.UsersByName.TryGetValue(name, out var u) && u.IsVisible ? u : throw AwsError.NoSuchEntity($"The user with name {name} cannot be found.");
 
     /// <summary>The UserName parameter's user or, without one, the caller (as AWS infers it from the signing key).</summary>
     public UserEntity UserOrCaller()

@@ -20,6 +20,38 @@ internal sealed class UserEntity
     public List<ServiceCredentialEntity> ServiceCredentials { get; } = [];
     public bool Deleted { get; set; }
 
+    /// <summary>When other calls first see the user (<see cref="Consistency"/>); 0: at once.</summary>
+    public long VisibleAt { get; set; }
+
+    /// <summary>Changes to the user other calls do not see yet (keys from <see cref="Consistency"/>) → when they will.</summary>
+    public Dictionary<string, long> Pending { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>An inline policy's document before a rewrite other calls do not see yet: what they still read.</summary>
+    public Dictionary<string, string> InlineBefore { get; } = new(StringComparer.Ordinal);
+
+    public bool IsVisible => Consistency.IsVisible(VisibleAt);
+
+    /// <summary>True when other calls see this change (or it was never pending).</summary>
+    public bool Sees(string change) => !Pending.TryGetValue(change, out var at) || Consistency.IsVisible(at);
+
+    public void MarkPending(string change, long visibleAt)
+    {
+        if (visibleAt == 0)
+        {
+            Pending.Remove(change);
+        }
+        else
+        {
+            Pending[change] = visibleAt;
+        }
+    }
+
+    /// <summary>The inline policy as other calls read it: the document, its previous one while a rewrite is pending, or null.</summary>
+    public string? SeenInline(string policyName) =>
+        !InlinePolicies.TryGetValue(policyName, out var doc) ? null
+        : Sees(Consistency.Inline(policyName)) ? doc
+        : InlineBefore.GetValueOrDefault(policyName);
+
     public string Arn(string account) => $"arn:aws:iam::{account}:user{Path}{Name}";
 }
 
@@ -44,6 +76,9 @@ internal sealed class AccessKeyEntity
     public required DateTime Created { get; init; }
     public required long CreatedTick { get; init; }
     public string Status { get; set; } = "Active";
+
+    /// <summary>When other calls (ListAccessKeys, DeleteAccessKey) first see the key (<see cref="Consistency"/>); 0: at once.</summary>
+    public long VisibleAt { get; init; }
 }
 
 internal sealed class ManagedPolicyEntity

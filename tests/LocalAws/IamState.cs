@@ -3,7 +3,8 @@ using System.Security.Cryptography;
 namespace LocalAws;
 
 /// <summary>
-/// The account's IAM state. Every member is thread-safe: readers get copies taken under one lock.
+/// The account's IAM state. Every member is thread-safe: readers get copies taken under one lock. They show what is
+/// committed, including what --consistency-delay-ms still hides from IAM calls.
 /// </summary>
 public sealed class IamState
 {

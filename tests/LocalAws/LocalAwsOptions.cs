@@ -29,7 +29,7 @@ public sealed record FaultRule(string Action, int? Nth = null)
 
 /// <summary>
 /// Settings of a <see cref="LocalAwsServer"/>. The fault knobs (latency, delays, faults, throttle, clock
-/// offset, key propagation) are read on every request and may be changed while the server runs; while it
+/// offset, key propagation, consistency delay) are read on every request and may be changed while the server runs; while it
 /// runs, change the collections through <see cref="SetDelay"/>, <see cref="AddFail"/>, <see cref="AddDrop"/>
 /// and <see cref="ClearFaults"/> (they lock), or mutate them directly only before starting it.
 /// </summary>
@@ -80,6 +80,12 @@ public sealed class LocalAwsOptions
 
     /// <summary>A newly created access key is refused with InvalidClientTokenId for this long.</summary>
     public int KeyPropagationMs { get; set; }
+
+    /// <summary>
+    /// Eventual consistency: a new IAM user, and a managed or inline policy, group membership or access key added to a
+    /// user, is seen by later calls only after its own random 0..n milliseconds (see <see cref="Consistency"/>).
+    /// </summary>
+    public int ConsistencyDelayMs { get; set; }
 
     /// <summary>
     /// When set, GET /container-credentials/… (the ECS/EKS container credentials endpoint) requires exactly this value

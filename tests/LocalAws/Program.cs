@@ -6,12 +6,22 @@ const string Usage = """
 Usage: LocalAws --port <n> [--root-access-key <id> --root-secret-key <secret>] [--account-id <12 digits>]
                 [--latency-ms <n>] [--delay <Action>:<ms>]... [--fail <Action>[:<nth>]]... [--drop <Action>[:<nth>]]... [--lose-answer <Action>[:<nth>]]... [--garbage <Action>[:<nth>]]...
                 [--throttle-rps <n>] [--clock-offset <duration: 90s, 2h, -1h, 01:00:00>] [--key-propagation-ms <n>]
-                [--container-auth-token <token>] [--root-policy <file>]
+                [--consistency-delay-ms <n>] [--container-auth-token <token>] [--root-policy <file>]
 Serves IAM and STS (AWS Query protocol, SigV4) on http://127.0.0.1:<port>/ until stdin closes, SIGTERM or Ctrl+C.
 Also serves the ECS/EKS container credentials endpoint: GET http://127.0.0.1:<port>/container-credentials/[<role>]
 returns AssumeRole credentials (1 h) for the role (default localaws-container-role, AdministratorAccess, created on
 first use); set AWS_CONTAINER_CREDENTIALS_FULL_URI to it (and AWS_CONTAINER_AUTHORIZATION_TOKEN to --container-auth-token).
---root-policy <file>: the root key's IAM policy (JSON), evaluated as AWS does, instead of AdministratorAccess.
+
+  --root-policy <file>        The root key's IAM policy (JSON), evaluated as AWS does, instead of AdministratorAccess.
+  --lose-answer <Action>[:n]  The call is carried out, then the connection is closed without an answer.
+  --garbage <Action>[:n]      The call is carried out and answered 200 with half of its XML (not the documented shape).
+  --key-propagation-ms <n>    A new access key is refused (InvalidClientTokenId 403) for n ms after CreateAccessKey.
+  --consistency-delay-ms <n>  IAM's eventual consistency: a new user, and a managed or inline policy, group membership
+                              or access key added to a user, reaches later calls only after its own random 0..n ms.
+                              Until then calls naming it answer NoSuchEntity 404, Lists leave it out and GetUserPolicy
+                              returns the policy's previous document; IAM's checks on what is committed (a name in
+                              use, DeleteConflict, quotas) count it at once. Deletions are seen at once. Signing in
+                              with a new key is governed by --key-propagation-ms alone.
 """;
 
 var options = new LocalAwsOptions();
@@ -90,6 +100,9 @@ try
                 break;
             case "--key-propagation-ms":
                 options.KeyPropagationMs = Int(Value());
+                break;
+            case "--consistency-delay-ms":
+                options.ConsistencyDelayMs = Int(Value());
                 break;
             case "--container-auth-token":
                 options.ContainerAuthorizationToken = Value();

@@ -2,8 +2,9 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-TestModulePath) -Force
-    # A slow CreateUser keeps the first issuer inside its lock while the other processes arrive.
-    $script:server = Start-TestLocalAws -ArgumentList '--delay', 'CreateUser:1500'
+    # A slow CreateUser keeps the first issuer inside its lock while the other processes arrive; IAM's eventual
+    # consistency and key propagation keep it there longer (a new key is cached only once AWS accepts it).
+    $script:server = Start-TestLocalAws -EventuallyConsistent -ArgumentList '--delay', 'CreateUser:1500'
 }
 AfterAll {
     Stop-LocalAws $script:server

@@ -112,7 +112,7 @@ Get-AwsRole | Out-Null
 }
 
 Describe 'Several processes on one store' {
-    BeforeAll { $script:server = Start-TestLocalAws }
+    BeforeAll { $script:server = Start-TestLocalAws -EventuallyConsistent }
     AfterAll { Stop-LocalAws $script:server }
     BeforeEach { Initialize-Store $script:server }
     AfterEach { Remove-TestStore $script:store }

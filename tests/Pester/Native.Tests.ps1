@@ -1,9 +1,11 @@
 # PowerShell-native: binding into Set-AWSCredential, export formats and credential_process,
 # ephemeral scopes, waiting for a key to propagate, completion, verbose lines without secrets.
+# LocalAws is as eventually consistent as IAM: new users, policies and keys reach other calls after up to 2 s,
+# and a new key is refused for 2 s.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-TestModulePath) -Force
-    $script:server = Start-TestLocalAws
+    $script:server = Start-TestLocalAws -EventuallyConsistent
     $script:store = New-TestStore
     $env:DYNAMICAWSCREDS_STORE = $script:store
     Enable-SecretsEngine aws | Out-Null
@@ -132,6 +134,17 @@ Describe 'Export-AwsCredential' {
         $result.StdErr | Should -Not -Match ([regex]::Escape($script:server.RootSecretKey))
     }
 
+    It 'prints a new key only once AWS accepts it, or at once with -NoWait' {
+        $ready = Export-AwsCredential -Role dev | ConvertFrom-Json
+        $me = Invoke-LocalIam -Server $script:server -Service sts -Action GetCallerIdentity -AccessKey $ready.AccessKeyId -SecretKey $ready.SecretAccessKey
+        $me.GetCallerIdentityResponse.GetCallerIdentityResult.Arn | Should -BeLike '*:user/vault-*'
+
+        $early = Export-AwsCredential -Role dev -NoWait | ConvertFrom-Json
+        { Invoke-LocalIam -Server $script:server -Service sts -Action GetCallerIdentity -AccessKey $early.AccessKeyId -SecretKey $early.SecretAccessKey } |
+            Should -Throw -ErrorId 'LocalAws.InvalidClientTokenId*'
+        Revoke-Lease -Prefix aws/creds/dev | Out-Null
+    }
+
     It 'issues nothing under -WhatIf' {
         Export-AwsCredential -Role dev -WhatIf | Should -BeNullOrEmpty
         Get-Lease -Role dev | Should -BeNullOrEmpty
@@ -185,6 +198,25 @@ Describe 'Invoke-WithAwsCredential' {
         Remove-Variable dacAfterFirst, dacRanOn -Scope Global
     }
 
+    It 'starts the block once AWS accepts the new key, or at once with -NoWait' {
+        $probe = {
+            try {
+                $me = Invoke-LocalIam -Server $script:server -Service sts -Action GetCallerIdentity -AccessKey $env:AWS_ACCESS_KEY_ID -SecretKey $env:AWS_SECRET_ACCESS_KEY
+                $me.GetCallerIdentityResponse.GetCallerIdentityResult.Arn
+            }
+            catch { $_.Exception.Data['Code'] }
+        }
+        Invoke-WithAwsCredential dev $probe | Should -BeLike '*:user/vault-*'
+        Invoke-WithAwsCredential dev $probe -NoWait | Should -Be 'InvalidClientTokenId'
+        Get-Lease -Role dev | Should -BeNullOrEmpty
+        Get-VaultUserNames $script:server | Should -BeNullOrEmpty
+    }
+
+    It 'refuses -NoWait with -WaitUntilUsable, issuing nothing' {
+        { Invoke-WithAwsCredential dev { 'ran' } -NoWait -WaitUntilUsable } | Should -Throw -ErrorId 'DynamicAwsCreds.ConflictingParameters*'
+        Get-Lease -Role dev | Should -BeNullOrEmpty
+    }
+
     It 'passes -ArgumentList to the block' {
         Invoke-WithAwsCredential dev { param($a, $b) "$a-$b" } -ArgumentList x, y | Should -Be 'x-y'
     }
@@ -198,30 +230,21 @@ Describe 'Invoke-WithAwsCredential' {
         Get-VaultUserNames $script:server | Should -HaveCount 1
         $ps.Stop()
         $ps.Dispose()
-        Get-VaultUserNames $script:server | Should -BeNullOrEmpty
+        # Stop() can return while the command's clean-up still runs: the revoke waits for IAM to list the new key.
+        Wait-Until -Because 'the stopped command revokes its lease' { -not (Get-VaultUserNames $script:server) -and -not (Get-Lease -Role dev) }
         Get-Lease -Role dev | Should -BeNullOrEmpty
         $env:AWS_ACCESS_KEY_ID | Should -Be 'outer-value'
     }
 }
 
 Describe 'Waiting for a new key to work' {
-    BeforeAll {
-        $script:slow = Start-TestLocalAws -ArgumentList '--key-propagation-ms', '2500'
-        Set-AwsRootConfig -Path aws -IamEndpoint $script:slow.Endpoint -StsEndpoint $script:slow.Endpoint
-    }
-    AfterAll {
-        Revoke-Lease -Prefix aws/ -Force | Out-Null
-        Set-AwsRootConfig -IamEndpoint $script:server.Endpoint -StsEndpoint $script:server.Endpoint
-        Stop-LocalAws $script:slow
-    }
-
     It 'returns only once AWS accepts the key with -WaitUntilUsable' {
         $cred = Get-AwsCredential dev
-        { Invoke-LocalIam -Server $script:slow -Service sts -Action GetCallerIdentity -AccessKey $cred.AccessKey -SecretKey $cred.SecretKey } |
+        { Invoke-LocalIam -Server $script:server -Service sts -Action GetCallerIdentity -AccessKey $cred.AccessKey -SecretKey $cred.SecretKey } |
             Should -Throw -ExpectedMessage '*InvalidClientTokenId*'
 
         $ready = Get-AwsCredential dev -WaitUntilUsable -Timeout 20s
-        $me = Invoke-LocalIam -Server $script:slow -Service sts -Action GetCallerIdentity -AccessKey $ready.AccessKey -SecretKey $ready.SecretKey
+        $me = Invoke-LocalIam -Server $script:server -Service sts -Action GetCallerIdentity -AccessKey $ready.AccessKey -SecretKey $ready.SecretKey
         $me.GetCallerIdentityResponse.GetCallerIdentityResult.Arn | Should -BeLike "*user/$($ready.UserName)"
     }
 }

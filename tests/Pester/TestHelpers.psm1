@@ -14,8 +14,35 @@ function Remove-TestStore([string] $StorePath) {
     if (Test-Path $folder) { Remove-Item $folder -Recurse -Force -ErrorAction SilentlyContinue }
 }
 
-function Start-TestLocalAws([string[]] $ArgumentList = @()) {
+<#
+.SYNOPSIS
+    Starts LocalAws for a test file. -EventuallyConsistent makes it as eventually consistent as IAM: every new user,
+    policy, group membership and access key reaches other calls after a random 0-2 s, and a new key is refused for 2 s.
+#>
+function Start-TestLocalAws([string[]] $ArgumentList = @(), [switch] $EventuallyConsistent) {
+    if ($EventuallyConsistent) { $ArgumentList = @('--consistency-delay-ms', '2000', '--key-propagation-ms', '2000') + $ArgumentList }
     Start-LocalAws -LocalAwsDll $env:DYNAMICAWSCREDS_TEST_LOCALAWS -ArgumentList $ArgumentList
+}
+
+<#
+.SYNOPSIS
+    Runs -Condition until it returns true (an error counts as false), as a check on eventually consistent IAM must;
+    throws after -TimeoutSeconds with -Because and the last error.
+#>
+function Wait-Until {
+    param(
+        [Parameter(Mandatory, Position = 0)] [scriptblock] $Condition,
+        [Parameter(Mandatory)] [string] $Because,
+        [int] $TimeoutSeconds = 15
+    )
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    $last = $null
+    while ($true) {
+        try { if (& $Condition) { return } }
+        catch { $last = $_ }
+        if ([DateTime]::UtcNow -ge $deadline) { throw "Not so after $TimeoutSeconds s: $Because. $last" }
+        Start-Sleep -Milliseconds 100
+    }
 }
 
 <#

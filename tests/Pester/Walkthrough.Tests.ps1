@@ -1,10 +1,11 @@
-# The Vault tutorial, step for step, against LocalAws; IAM state is checked through LocalAws's own IAM API.
+# The Vault tutorial, step for step, against LocalAws as eventually consistent as IAM (new users, policies and keys
+# reach other calls after up to 2 s; a new key is refused for 2 s); IAM state is checked through LocalAws's own IAM API.
 BeforeDiscovery { }
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-TestModulePath) -Force
-    $script:server = Start-TestLocalAws
+    $script:server = Start-TestLocalAws -EventuallyConsistent
     $script:readOnly = 'arn:aws:iam::aws:policy/ReadOnlyAccess'
 
     function Get-VaultUsers {
@@ -35,7 +36,7 @@ Describe 'The Vault AWS walkthrough' {
     }
 
     It 'issues a vault-* IAM user with ReadOnlyAccess and a working access key' {
-        $cred = Get-AwsCredential developer-access
+        $cred = Get-AwsCredential developer-access -WaitUntilUsable
 
         $cred.LeaseId | Should -Match '^aws/creds/developer-access/[A-Za-z0-9]{24}$'
         $cred.LeaseDuration | Should -Be ([timespan]::FromHours(768))
@@ -50,10 +51,14 @@ Describe 'The Vault AWS walkthrough' {
 
         $user = Invoke-LocalIam -Server $script:server -Action GetUser -Parameters @{ UserName = $cred.UserName }
         $user.GetUserResponse.GetUserResult.User.UserName | Should -Be $cred.UserName
-        $attached = Invoke-LocalIam -Server $script:server -Action ListAttachedUserPolicies -Parameters @{ UserName = $cred.UserName }
-        @($attached.ListAttachedUserPoliciesResponse.ListAttachedUserPoliciesResult.AttachedPolicies.member.PolicyArn) | Should -Contain $script:readOnly
-        $keys = Invoke-LocalIam -Server $script:server -Action ListAccessKeys -Parameters @{ UserName = $cred.UserName }
-        @($keys.ListAccessKeysResponse.ListAccessKeysResult.AccessKeyMetadata.member.AccessKeyId) | Should -Be @($cred.AccessKey)
+        Wait-Until -Because 'ListAttachedUserPolicies shows ReadOnlyAccess' {
+            $attached = Invoke-LocalIam -Server $script:server -Action ListAttachedUserPolicies -Parameters @{ UserName = $cred.UserName }
+            @($attached.ListAttachedUserPoliciesResponse.ListAttachedUserPoliciesResult.AttachedPolicies.member.PolicyArn) -contains $script:readOnly
+        }
+        Wait-Until -Because 'ListAccessKeys shows the new key' {
+            $keys = Invoke-LocalIam -Server $script:server -Action ListAccessKeys -Parameters @{ UserName = $cred.UserName }
+            (@($keys.ListAccessKeysResponse.ListAccessKeysResult.AccessKeyMetadata.member | Where-Object { $_ }).AccessKeyId -join ',') -eq $cred.AccessKey
+        }
 
         $me = Invoke-LocalIam -Server $script:server -Service sts -Action GetCallerIdentity -AccessKey $cred.AccessKey -SecretKey $cred.SecretKey
         $me.GetCallerIdentityResponse.GetCallerIdentityResult.Arn | Should -BeLike "*:user/$($cred.UserName)"
@@ -99,9 +104,10 @@ Describe 'The Vault AWS walkthrough' {
 
     It 'is idempotent: a user already gone counts as revoked' {
         $cred = Get-AwsCredential developer-access
-        Invoke-LocalIam -Server $script:server -Action DeleteAccessKey -Parameters @{ UserName = $cred.UserName; AccessKeyId = $cred.AccessKey } | Out-Null
-        Invoke-LocalIam -Server $script:server -Action DeleteUserPolicy -Parameters @{ UserName = $cred.UserName; PolicyName = 'DynamicAwsCreds-ExpiryGuard' } | Out-Null
-        Invoke-LocalIam -Server $script:server -Action DetachUserPolicy -Parameters @{ UserName = $cred.UserName; PolicyArn = $script:readOnly } | Out-Null
+        # Deleting by hand, as in IAM: each call succeeds once what it removes has reached it.
+        Wait-Until -Because 'the key can be deleted' { Invoke-LocalIam -Server $script:server -Action DeleteAccessKey -Parameters @{ UserName = $cred.UserName; AccessKeyId = $cred.AccessKey } }
+        Wait-Until -Because 'the expiry guard can be deleted' { Invoke-LocalIam -Server $script:server -Action DeleteUserPolicy -Parameters @{ UserName = $cred.UserName; PolicyName = 'DynamicAwsCreds-ExpiryGuard' } }
+        Wait-Until -Because 'the policy can be detached' { Invoke-LocalIam -Server $script:server -Action DetachUserPolicy -Parameters @{ UserName = $cred.UserName; PolicyArn = $script:readOnly } }
         Invoke-LocalIam -Server $script:server -Action DeleteUser -Parameters @{ UserName = $cred.UserName } | Out-Null
         (Revoke-Lease $cred.LeaseId).Revoked | Should -Be 1
         Get-Lease | Should -BeNullOrEmpty
@@ -175,7 +181,7 @@ Describe 'A failure half-way through issuing' {
         @{ Action = 'CreateAccessKey' }
         @{ Action = 'AttachUserPolicy' }
     ) {
-        $faulty = Start-TestLocalAws -ArgumentList '--fail', "$($Action):1"
+        $faulty = Start-TestLocalAws -EventuallyConsistent -ArgumentList '--fail', "$($Action):1"
         try {
             Enable-SecretsEngine aws | Out-Null
             Set-AwsRole developer-access -PolicyArn $script:readOnly

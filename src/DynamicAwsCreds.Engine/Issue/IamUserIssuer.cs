@@ -8,11 +8,12 @@ namespace DynamicAwsCreds.Engine.Issue;
 /// <summary>
 /// Issues an iam_user credential: intent row, CreateUser, then every attachment and the access key at
 /// once, then the lease row is made active. Any failure rolls back through <see cref="Revoker"/>.
+/// The calls after CreateUser retry NoSuchEntity while the new user propagates through IAM (<see cref="NewUserCalls"/>).
 /// </summary>
 internal static class IamUserIssuer
 {
     public static async Task<IssuedCredential> IssueAsync(
-        IamClient iam, LeaseStore store, Role role, LeaseRecord intent, IOperationEvents events, CancellationToken ct)
+        IamClient iam, LeaseStore store, Role role, LeaseRecord intent, IOperationEvents events, CancellationToken ct, TimeSpan? propagationBudget = null)
     {
         var userName = intent.UserName!;
         if (!store.InsertLeaseUnderEnabledMount(intent))
@@ -27,17 +28,18 @@ internal static class IamUserIssuer
             userCreated = true;
             store.MarkUserCreated(intent.LeaseId);
 
+            var calls = new NewUserCalls(userName, new IamPropagation(propagationBudget));
             var attachments = new List<Task>();
-            attachments.AddRange(role.PolicyArns.Select(arn => iam.AttachUserPolicyAsync(userName, arn, ct)));
+            attachments.AddRange(role.PolicyArns.Select(arn => calls.RunAsync(() => iam.AttachUserPolicyAsync(userName, arn, ct), ct)));
             if (role.PolicyDocument is not null)
             {
-                attachments.Add(iam.PutUserPolicyAsync(userName, role.Name, role.PolicyDocument, ct));
+                attachments.Add(calls.RunAsync(() => iam.PutUserPolicyAsync(userName, role.Name, role.PolicyDocument, ct), ct));
             }
 
             var marker = new OwnershipMarker(store.StoreId, intent.LeaseId, intent.ExpireTime);
-            attachments.Add(iam.PutUserPolicyAsync(userName, ExpiryGuard.PolicyName, ExpiryGuard.Document(marker), ct));
-            attachments.AddRange(role.IamGroups.Select(g => iam.AddUserToGroupAsync(userName, g, ct)));
-            var key = iam.CreateAccessKeyAsync(userName, ct);
+            attachments.Add(calls.RunAsync(() => iam.PutUserPolicyAsync(userName, ExpiryGuard.PolicyName, ExpiryGuard.Document(marker), ct), ct));
+            attachments.AddRange(role.IamGroups.Select(g => calls.RunAsync(() => iam.AddUserToGroupAsync(userName, g, ct), ct)));
+            var key = calls.RunAsync(() => iam.CreateAccessKeyAsync(userName, ct), ct);
             attachments.Add(key);
             await TaskGroup.WhenAllThenFirstError(attachments).ConfigureAwait(false);
 
@@ -62,7 +64,7 @@ internal static class IamUserIssuer
         }
         catch (Exception)
         {
-            await RollBackAsync(iam, store, intent, userCreated, events).ConfigureAwait(false);
+            await RollBackAsync(iam, store, intent, userCreated, events, propagationBudget).ConfigureAwait(false);
             throw;
         }
     }
@@ -96,13 +98,13 @@ internal static class IamUserIssuer
     /// Removes what the failed issue made, if this store provably made it; on success the intent goes too. If the
     /// cleanup itself fails the intent stays, so a later sweep still knows the user may exist.
     /// </summary>
-    private static async Task RollBackAsync(IamClient iam, LeaseStore store, LeaseRecord intent, bool userCreated, IOperationEvents events)
+    private static async Task RollBackAsync(IamClient iam, LeaseStore store, LeaseRecord intent, bool userCreated, IOperationEvents events, TimeSpan? propagationBudget)
     {
         try
         {
             // Not the caller's token: a Ctrl+C during issue must still remove what was made.
             using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            if (await IntentCleanup.CleanUpAsync(iam, store, intent, userCreated, cts.Token).ConfigureAwait(false) == IntentOutcome.UserNotProven)
+            if (await IntentCleanup.CleanUpAsync(iam, store, intent, userCreated, cts.Token, propagationBudget).ConfigureAwait(false) == IntentOutcome.UserNotProven)
             {
                 events.Warning($"IAM user '{intent.UserName}' exists, but AWS never confirmed that this issue created it, so it was left alone. It has no policies or keys from this module; delete it by hand if it is yours.");
             }

@@ -23,7 +23,9 @@ public enum IntentOutcome
 /// </summary>
 internal static class IntentCleanup
 {
-    public static async Task<IntentOutcome> CleanUpAsync(IamClient iam, LeaseStore store, LeaseRecord intent, bool userCreated, CancellationToken ct)
+    /// <param name="userCreated">CreateUser answered for this intent moments ago, in this process: the user exists even if IAM does not show it yet.</param>
+    public static async Task<IntentOutcome> CleanUpAsync(
+        IamClient iam, LeaseStore store, LeaseRecord intent, bool userCreated, CancellationToken ct, TimeSpan? propagationBudget = null)
     {
         var userName = intent.UserName!;
         var provenOurs = userCreated || store.WasUserCreated(intent.LeaseId)
@@ -31,7 +33,7 @@ internal static class IntentCleanup
                && marker.StoreId == store.StoreId && marker.LeaseId == intent.LeaseId;
         if (provenOurs)
         {
-            var result = await Revoker.DeleteUserAsync(iam, userName, ct).ConfigureAwait(false);
+            var result = await Revoker.DeleteUserAsync(iam, userName, ct, justCreated: userCreated, propagationBudget).ConfigureAwait(false);
             store.DeleteLease(intent.LeaseId);
             return result == UserCleanup.Deleted ? IntentOutcome.UserDeleted : IntentOutcome.NothingMade;
         }

@@ -13,6 +13,10 @@ public enum UserCleanup
 /// rolling back a half-made user both come here, so whatever issuing can create, this removes.
 /// Three round trips: every List at once, every removal at once, then DeleteUser; only when IAM
 /// answers DeleteConflict does it go after the kinds issuing never creates.
+/// IAM is eventually consistent, so a round that found the user and then met NoSuchEntity, or that still met
+/// DeleteConflict, is tried again within <see cref="IamPropagation"/>'s budget: the next round's Lists tell a user
+/// that is really gone (NoSuchEntity from all of them: already gone, as ever) from one that has not reached every
+/// IAM server yet, and an attachment made moments ago shows up in them.
 /// </summary>
 public static class Revoker
 {
@@ -33,40 +37,80 @@ public static class Revoker
         return throttleLimit;
     }
 
-    public static async Task<UserCleanup> DeleteUserAsync(IamClient iam, string userName, CancellationToken ct)
+    /// <param name="justCreated">
+    /// CreateUser answered for this user moments ago (the rollback of a failed issue): NoSuchEntity then means IAM
+    /// does not show the user yet, so it is waited for within the budget rather than taken as "already gone".
+    /// </param>
+    public static async Task<UserCleanup> DeleteUserAsync(
+        IamClient iam, string userName, CancellationToken ct, bool justCreated = false, TimeSpan? propagationBudget = null)
     {
-        try
+        var propagation = new IamPropagation(propagationBudget);
+        for (var retry = 0; ; retry++)
         {
-            await RemoveIssuedAttachmentsAsync(iam, userName, ct).ConfigureAwait(false);
+            var round = new Round();
+            TimeSpan wait;
             try
             {
-                await iam.DeleteUserAsync(userName, ct).ConfigureAwait(false);
+                await DeleteOnceAsync(iam, userName, round, ct).ConfigureAwait(false);
+                return UserCleanup.Deleted;
             }
-            catch (AwsServiceException ex) when (ex.Code == "DeleteConflict")
+            catch (AwsServiceException ex) when (ex.IsNoSuchEntity)
             {
-                // Something issuing never makes was added by hand (or appeared meanwhile): remove every kind, then delete.
-                await RemoveIssuedAttachmentsAsync(iam, userName, ct).ConfigureAwait(false);
-                await RemoveOtherAttachmentsAsync(iam, userName, ct).ConfigureAwait(false);
-                await iam.DeleteUserAsync(userName, ct).ConfigureAwait(false);
+                // The user itself is missing (a List or DeleteUser said so). Gone, so revoking is idempotent, unless
+                // this round had just found it or CreateUser has just made it: then look again.
+                if (!(round.FoundUser || justCreated) || propagation.NextWait(retry) is not { } next)
+                {
+                    return UserCleanup.AlreadyGone;
+                }
+
+                wait = next;
+            }
+            catch (AwsServiceException ex) when (ex.Code == "DeleteConflict" && propagation.NextWait(retry) is { } next)
+            {
+                // Something attached moments ago is not in the Lists yet.
+                wait = next;
             }
 
-            return UserCleanup.Deleted;
+            await Task.Delay(wait, ct).ConfigureAwait(false);
         }
-        catch (AwsServiceException ex) when (ex.IsNoSuchEntity)
+    }
+
+    private sealed class Round
+    {
+        public bool FoundUser { get; set; }
+    }
+
+    private static async Task DeleteOnceAsync(IamClient iam, string userName, Round round, CancellationToken ct)
+    {
+        await RemoveIssuedAttachmentsAsync(iam, userName, round, ct).ConfigureAwait(false);
+        try
         {
-            // The user itself is gone (a List or DeleteUser said so): revoking is idempotent.
-            return UserCleanup.AlreadyGone;
+            await iam.DeleteUserAsync(userName, ct).ConfigureAwait(false);
+        }
+        catch (AwsServiceException ex) when (ex.Code == "DeleteConflict")
+        {
+            // Something issuing never makes was added by hand (or appeared meanwhile): remove every kind, then delete.
+            await RemoveIssuedAttachmentsAsync(iam, userName, round, ct).ConfigureAwait(false);
+            await RemoveOtherAttachmentsAsync(iam, userName, ct).ConfigureAwait(false);
+            await iam.DeleteUserAsync(userName, ct).ConfigureAwait(false);
         }
     }
 
     /// <summary>What issuing can attach — groups, inline and managed policies, access keys — listed at once, removed at once.</summary>
-    private static async Task RemoveIssuedAttachmentsAsync(IamClient iam, string userName, CancellationToken ct)
+    private static async Task RemoveIssuedAttachmentsAsync(IamClient iam, string userName, Round round, CancellationToken ct)
     {
         var groups = iam.ListGroupsForUserAsync(userName, ct);
         var inline = iam.ListUserPoliciesAsync(userName, ct);
         var attached = iam.ListAttachedUserPoliciesAsync(userName, ct);
         var keys = iam.ListAccessKeysAsync(userName, ct);
-        await TaskGroup.WhenAllThenFirstError([groups, inline, attached, keys]).ConfigureAwait(false);
+        try
+        {
+            await TaskGroup.WhenAllThenFirstError([groups, inline, attached, keys]).ConfigureAwait(false);
+        }
+        finally
+        {
+            round.FoundUser |= groups.IsCompletedSuccessfully || inline.IsCompletedSuccessfully || attached.IsCompletedSuccessfully || keys.IsCompletedSuccessfully;
+        }
 
         var removals = new List<Task>();
         removals.AddRange(groups.Result.Select(g => Gone(iam.RemoveUserFromGroupAsync(userName, g, ct))));

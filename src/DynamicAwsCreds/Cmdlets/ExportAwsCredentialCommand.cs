@@ -11,6 +11,7 @@ namespace DynamicAwsCreds.Cmdlets;
 /// shell exports, PowerShell assignments, or a ~/.aws/credentials section. Takes issued credentials from
 /// the pipeline, or issues for -Role; with -Cache, reuses the cached credentials (sealed at rest) of the same
 /// request while more than min(15 minutes, half the lease) remains, so a credential_process does not make a user per call.
+/// New IAM keys it issues are handed out (and cached) only once AWS accepts them, unless -NoWait.
 /// </summary>
 [Cmdlet(VerbsData.Export, "AwsCredential", DefaultParameterSetName = "Role", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(string))]
@@ -52,6 +53,15 @@ public sealed class ExportAwsCredentialCommand : DynamicAwsCredsCmdlet
     [Parameter(ParameterSetName = "Role")]
     public SwitchParameter Cache { get; set; }
 
+    /// <summary>Hand out a new IAM key as soon as it exists, without waiting for AWS to accept it.</summary>
+    [Parameter(ParameterSetName = "Role")]
+    public SwitchParameter NoWait { get; set; }
+
+    /// <summary>How long to wait for AWS to accept a new IAM key (default 30s).</summary>
+    [Parameter(ParameterSetName = "Role")]
+    [DurationTransform]
+    public Duration? Timeout { get; set; }
+
     [Parameter(Position = 1)]
     [ArgumentCompleter(typeof(ExportFormatCompleter))]
     public string Format { get; set; } = "CredentialProcess";
@@ -71,6 +81,8 @@ public sealed class ExportAwsCredentialCommand : DynamicAwsCredsCmdlet
         else
         {
             var ttl = Ttl?.Resolve(nameof(Ttl));
+            var timeout = Timeout?.Resolve(nameof(Timeout)) ?? TimeSpan.FromSeconds(30);
+            TimeSpan? usableWithin = NoWait ? null : timeout;
             if (!ShouldProcess(Role, Cache ? "Reuse the role's cached AWS credentials, or issue and cache new ones" : "Issue AWS credentials"))
             {
                 return;
@@ -78,8 +90,8 @@ public sealed class ExportAwsCredentialCommand : DynamicAwsCredsCmdlet
 
             var sts = new StsOptions(RoleArn, RoleSessionName, MfaCode);
             var issued = Run((events, ct) => Cache
-                ? Engine.GetOrIssueCachedCredentialAsync(Path, Role, ttl, sts, events, ct)
-                : Engine.IssueCredentialAsync(Path, Role, ttl, sts, events, ct), "Issuing AWS credentials");
+                ? Engine.GetOrIssueCachedCredentialAsync(Path, Role, ttl, sts, usableWithin, events, ct)
+                : Engine.IssueUsableCredentialAsync(Path, Role, ttl, sts, usableWithin, events, ct), "Issuing AWS credentials");
             credential = new AwsCredentialLease(issued);
         }
 

@@ -4,9 +4,10 @@ using DynamicAwsCreds.Engine;
 namespace DynamicAwsCreds.Cmdlets;
 
 /// <summary>
-/// Invoke-WithAwsCredential: issues credentials for a role, sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
-/// AWS_SESSION_TOKEN only while the script block runs, then restores the environment and revokes the lease —
-/// on success, on an error inside the block, and when the pipeline is stopped (Ctrl+C, Select-Object -First).
+/// Invoke-WithAwsCredential: issues credentials for a role, waits until AWS accepts a new IAM key (unless -NoWait),
+/// sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN only while the script block runs, then
+/// restores the environment and revokes the lease — on success, on an error inside the block, on a wait that
+/// times out, and when the pipeline is stopped (Ctrl+C, Select-Object -First).
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "WithAwsCredential", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(object))]
@@ -20,8 +21,18 @@ public sealed class InvokeWithAwsCredentialCommand : CredentialRequestCmdlet
     [Parameter]
     public object[] ArgumentList { get; set; } = [];
 
+    /// <summary>Run the block as soon as the credentials exist, without waiting for AWS to accept a new IAM key.</summary>
+    [Parameter]
+    public SwitchParameter NoWait { get; set; }
+
     protected override void Process()
     {
+        if (NoWait && WaitUntilUsable)
+        {
+            throw new EngineException("ConflictingParameters", ErrorKind.InvalidArgument, "NoWait",
+                "-NoWait and -WaitUntilUsable contradict each other: Invoke-WithAwsCredential waits by default, so drop -WaitUntilUsable, or drop -NoWait to wait.");
+        }
+
         if (IssueRequested("Issue AWS credentials, run the script block with them, then revoke them") is not { } issued)
         {
             return;
@@ -30,7 +41,15 @@ public sealed class InvokeWithAwsCredentialCommand : CredentialRequestCmdlet
         var saved = Variables.ToDictionary(v => v, Environment.GetEnvironmentVariable);
         try
         {
-            WaitIfRequested(issued);
+            if (WaitUntilUsable)
+            {
+                WaitIfRequested(issued);
+            }
+            else if (!NoWait)
+            {
+                WaitForNewKey(issued);
+            }
+
             Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", issued.AccessKeyId);
             Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", issued.SecretAccessKey);
             Environment.SetEnvironmentVariable("AWS_SESSION_TOKEN", issued.SessionToken);

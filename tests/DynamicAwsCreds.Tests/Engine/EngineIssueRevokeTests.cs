@@ -72,10 +72,7 @@ public sealed class EngineIssueRevokeTests : EngineTestBase
         var ex = await Assert.ThrowsAsync<EngineException>(() => Issue());
         Assert.Equal("AwsUnavailable", ex.Reason);
         Assert.Equal("ServiceFailure", ex.AwsCode);
-        Assert.Empty(VaultUsers);
-        Assert.Empty(Engine.ListLeases(null));
-        using var store = LeaseStore.Open(Temp.StorePath);
-        Assert.Empty(store.ListPendingLeases());
+        AssertNothingLeft();
     }
 
     [Fact]

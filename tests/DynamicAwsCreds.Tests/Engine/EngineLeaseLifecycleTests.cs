@@ -69,7 +69,10 @@ public sealed class EngineLeaseLifecycleTests : EngineTestBase
     [Fact]
     public async Task The_expiry_guard_stops_the_key_once_the_lease_has_ended()
     {
+        // As in AWS, a new key is refused for a while: wait until it works, as a caller of issued keys must.
+        Server.Options.KeyPropagationMs = 2000;
         var issued = await Issue();
+        await Engine.WaitUntilNewKeyUsableAsync(issued, TimeSpan.FromSeconds(30), null, CancellationToken.None);
         var user = Root.WithKey(issued.AccessKeyId, issued.SecretAccessKey);
         Assert.Equal(System.Net.HttpStatusCode.OK, (await user.StsAsync("GetCallerIdentity")).Status);
         Assert.Equal(System.Net.HttpStatusCode.OK, (await user.IamAsync("ListUsers")).Status);

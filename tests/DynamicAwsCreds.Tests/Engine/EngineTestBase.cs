@@ -1,5 +1,6 @@
 using DynamicAwsCreds.Engine;
 using DynamicAwsCreds.Engine.Config;
+using DynamicAwsCreds.Engine.Store;
 using DynamicAwsCreds.Tests.LocalAws;
 using global::LocalAws;
 using Xunit;
@@ -70,6 +71,15 @@ public abstract class EngineTestBase : IAsyncLifetime
     }
 
     protected IEnumerable<IamUserInfo> VaultUsers => Server.State.Users.Where(u => u.UserName.StartsWith("vault-", StringComparison.Ordinal));
+
+    /// <summary>Nothing of an issue is left: no vault-* user in IAM, no lease and no intent in the store.</summary>
+    protected void AssertNothingLeft()
+    {
+        Assert.Empty(VaultUsers);
+        Assert.Empty(Engine.ListLeases(null));
+        using var store = LeaseStore.Open(Temp.StorePath);
+        Assert.Empty(store.ListPendingLeases());
+    }
 
     protected void CreateGroup(string name) => RootCall("CreateGroup", ("GroupName", name));
 
