@@ -20,7 +20,10 @@ function Remove-TestStore([string] $StorePath) {
     policy, group membership and access key reaches other calls after a random 0-2 s, and a new key is refused for 2 s.
 #>
 function Start-TestLocalAws([string[]] $ArgumentList = @(), [switch] $EventuallyConsistent) {
-    if ($EventuallyConsistent) { $ArgumentList = @('--consistency-delay-ms', '2000', '--key-propagation-ms', '2000') + $ArgumentList }
+    # DYNAMICAWSCREDS_TEST_STRICT=1 runs every test file against an eventually consistent LocalAws.
+    if ($EventuallyConsistent -or $env:DYNAMICAWSCREDS_TEST_STRICT -eq '1') {
+        $ArgumentList = @('--consistency-delay-ms', '2000', '--key-propagation-ms', '2000') + $ArgumentList
+    }
     Start-LocalAws -LocalAwsDll $env:DYNAMICAWSCREDS_TEST_LOCALAWS -ArgumentList $ArgumentList
 }
 
