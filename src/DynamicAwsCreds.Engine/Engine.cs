@@ -234,6 +234,29 @@ public sealed class CredsEngine : IDisposable
                 { AwsCode = ex.AwsCode };
             }
 
+            // Nothing switches to the new key before AWS accepts it: a key just made is refused for a few seconds.
+            var endpoints = MountEndpoints.Resolve(config);
+            try
+            {
+                await WaitForKeyAsync(endpoints, new AwsCredentials(fresh.AccessKeyId, fresh.SecretAccessKey), RootKeyPropagationTimeout, (ex, code) =>
+                    new EngineException("RootKeyNotUsable", ErrorKind.OperationTimeout, fresh.AccessKeyId,
+                        $"AWS did not accept the new root key {fresh.AccessKeyId} within {Durations.Format(RootKeyPropagationTimeout)} ({code}), so the root config keeps the old key and the new one was deleted. Try again later.", ex), ct)
+                    .ConfigureAwait(false);
+            }
+            catch (EngineException)
+            {
+                try
+                {
+                    await clients.Iam.DeleteAccessKeyAsync(fresh.AccessKeyId, user.UserName, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is AwsServiceException or AwsTransportException)
+                {
+                    CurrentEvents.Value?.Warning($"The unused new key {fresh.AccessKeyId} could not be deleted ({(ex as AwsServiceException)?.Code ?? "no answer"}). Delete it in IAM by hand.");
+                }
+
+                throw;
+            }
+
             var oldKey = config.AccessKey;
             Store.PutRootConfig(config with { AccessKey = fresh.AccessKeyId, SecretKeyCiphertext = _secrets.Seal(fresh.SecretAccessKey, SecretContext(mount.Path)) });
             ForgetClients(mount.Path);
@@ -556,34 +579,44 @@ public sealed class CredsEngine : IDisposable
         var config = Store.GetRootConfig(mount.Path);
         var endpoints = MountEndpoints.Resolve(config);
         CheckStoredEndpoints(endpoints, config);
-        var probe = StsClient(endpoints, maxRetries: 0,
-            _ => ValueTask.FromResult(new AwsCredentials(issued.AccessKeyId, issued.SecretAccessKey, issued.SessionToken)));
+        var credentials = new AwsCredentials(issued.AccessKeyId, issued.SecretAccessKey, issued.SessionToken);
+        await WithEvents(events, () => WaitForKeyAsync(endpoints, credentials, timeout, (ex, code) =>
+            new EngineException("CredentialNotUsable", ErrorKind.OperationTimeout, issued.Lease.LeaseId,
+                $"AWS did not accept the new credentials within {Durations.Format(timeout)} ({code}). The lease {issued.Lease.LeaseId} is kept; try them again shortly or revoke it.", ex), ct)).ConfigureAwait(false);
+    }
 
+    /// <summary>
+    /// Polls sts:GetCallerIdentity (which needs no permission) with <paramref name="credentials"/> until AWS accepts
+    /// them: a new access key takes seconds to work everywhere.
+    /// </summary>
+    private async Task<bool> WaitForKeyAsync(
+        MountEndpoints endpoints, AwsCredentials credentials, TimeSpan timeout, Func<Exception, string, EngineException> timedOut, CancellationToken ct)
+    {
+        var probe = StsClient(endpoints, maxRetries: 0, _ => ValueTask.FromResult(credentials));
         var deadline = DateTimeOffset.UtcNow + timeout;
         var delay = TimeSpan.FromMilliseconds(250);
-        await WithEvents(events, async () =>
+        while (true)
         {
-            while (true)
+            try
             {
-                try
-                {
-                    await probe.GetCallerIdentityAsync(ct).ConfigureAwait(false);
-                    return true;
-                }
-                catch (Exception ex) when (ex is AwsServiceException or AwsTransportException && DateTimeOffset.UtcNow + delay < deadline)
-                {
-                    await Task.Delay(delay, ct).ConfigureAwait(false);
-                    // A new key is usually accepted within seconds: looking twice a second finds it soon after (the call is free).
-                    delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 500));
-                }
-                catch (Exception ex) when (ex is AwsServiceException or AwsTransportException)
-                {
-                    throw new EngineException("CredentialNotUsable", ErrorKind.OperationTimeout, issued.Lease.LeaseId,
-                        $"AWS did not accept the new credentials within {Durations.Format(timeout)} ({(ex as AwsServiceException)?.Code ?? ex.GetType().Name}). The lease {issued.Lease.LeaseId} is kept; try them again shortly or revoke it.", ex);
-                }
+                await probe.GetCallerIdentityAsync(ct).ConfigureAwait(false);
+                return true;
             }
-        }).ConfigureAwait(false);
+            catch (Exception ex) when (ex is AwsServiceException or AwsTransportException && DateTimeOffset.UtcNow + delay < deadline)
+            {
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+                // A new key is usually accepted within seconds: looking twice a second finds it soon after (the call is free).
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 500));
+            }
+            catch (Exception ex) when (ex is AwsServiceException or AwsTransportException)
+            {
+                throw timedOut(ex, (ex as AwsServiceException)?.Code ?? ex.GetType().Name);
+            }
+        }
     }
+
+    /// <summary>How long Update-AwsRootCredential waits for AWS to accept the new root key before it gives up and changes nothing.</summary>
+    public static readonly TimeSpan RootKeyPropagationTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>STS TTL as Vault: -Ttl, else default_sts_ttl, else 1h; capped by max_sts_ttl, else the mount max; then AWS's 15 min to 12 h.</summary>
     private static TimeSpan StsTtl(MountRecord mount, Role role, TimeSpan? requested)

@@ -109,6 +109,21 @@ public sealed class EngineConfigTests : EngineTestBase
     }
 
     [Fact]
+    public async Task Rotate_root_switches_to_the_new_key_only_once_AWS_accepts_it()
+    {
+        Mount();
+        // As AWS: a key just made is refused for a while.
+        Server.Options.KeyPropagationMs = 1500;
+        var rotated = await Engine.RotateRootAsync(null, null, CancellationToken.None);
+        Assert.NotEqual(Server.Options.RootAccessKeyId, rotated.AccessKey);
+
+        // The very next call signs with the new key, and AWS takes it.
+        var issued = await Issue();
+        Assert.StartsWith("vault-", issued.Lease.UserName);
+        Assert.DoesNotContain(Server.State.Requests, r => r.Service == "iam" && r.ErrorCode == "InvalidClientTokenId");
+    }
+
+    [Fact]
     public async Task Rotate_root_says_so_when_the_user_already_has_two_keys()
     {
         Mount();
