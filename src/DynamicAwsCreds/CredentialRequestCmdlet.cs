@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using DynamicAwsCreds.Engine;
 using DynamicAwsCreds.Engine.Issue;
 
 namespace DynamicAwsCreds;
@@ -70,9 +71,22 @@ public abstract class CredentialRequestCmdlet : DynamicAwsCredsCmdlet
         }
     }
 
-    /// <summary>Polls until AWS accepts a new iam_user key (STS credentials need no wait); DynamicAwsCreds.CredentialNotUsable on timeout.</summary>
-    internal void WaitForNewKey(IssuedCredential issued) =>
-        Run((events, ct) => Engine.WaitUntilNewKeyUsableAsync(issued, _timeout, events, ct), "Waiting for AWS to accept the new key");
+    /// <summary>
+    /// Polls until AWS accepts a new iam_user key (STS credentials need no wait); on timeout,
+    /// DynamicAwsCreds.CredentialNotUsable saying that <paramref name="instead"/> happens to the lease.
+    /// </summary>
+    internal void WaitForNewKey(IssuedCredential issued, string instead)
+    {
+        try
+        {
+            Run((events, ct) => Engine.WaitUntilNewKeyUsableAsync(issued, _timeout, events, ct), "Waiting for AWS to accept the new key");
+        }
+        catch (EngineException ex) when (ex.Reason == "CredentialNotUsable")
+        {
+            throw new EngineException(ex.Reason, ex.Kind, ex.Target,
+                $"AWS did not accept the new key of lease {issued.Lease.LeaseId} within {Durations.Format(_timeout)}; {instead} Try again with a longer -Timeout, or with -NoWait.", ex);
+        }
+    }
 
     private TimeSpan _timeout = TimeSpan.FromSeconds(30);
 }

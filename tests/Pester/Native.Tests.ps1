@@ -116,10 +116,14 @@ Describe 'Export-AwsCredential' {
         $b.AccessKeyId | Should -Be $a.AccessKeyId
         $b.SecretAccessKey | Should -Be $a.SecretAccessKey
         @(Get-Lease -Role dev).Count | Should -Be 1
-        # The cache is sealed at rest like the root secret.
-        foreach ($file in Get-ChildItem (Split-Path $script:store) -File) {
-            [Text.Encoding]::Latin1.GetString([IO.File]::ReadAllBytes($file.FullName)) | Should -Not -Match ([regex]::Escape($a.SecretAccessKey))
-        }
+        # The cache is sealed at rest like the root secret. The files are read by another process: closing a file this
+        # process opened would drop the SQLite locks its open store holds (POSIX locks are per process), and a later
+        # process would then take itself for the store's last user and check the WAL out from under this one.
+        $search = "`$s = '$($a.SecretAccessKey -replace "'", "''")'; Get-ChildItem '$(Split-Path $script:store)' -File | " +
+            "Where-Object { [Text.Encoding]::Latin1.GetString([IO.File]::ReadAllBytes(`$_.FullName)).Contains(`$s) } | ForEach-Object Name"
+        $found = Invoke-Pwsh $search
+        $found.ExitCode | Should -Be 0 -Because $found.StdErr
+        $found.StdOut | Should -BeNullOrEmpty
         Revoke-Lease -Prefix aws/creds/dev | Out-Null
         $third = Invoke-Pwsh $command
         ($third.StdOut | ConvertFrom-Json).AccessKeyId | Should -Not -Be $a.AccessKeyId
@@ -210,6 +214,15 @@ Describe 'Invoke-WithAwsCredential' {
         Invoke-WithAwsCredential dev $probe -NoWait | Should -Be 'InvalidClientTokenId'
         Get-Lease -Role dev | Should -BeNullOrEmpty
         Get-VaultUserNames $script:server | Should -BeNullOrEmpty
+    }
+
+    It 'runs nothing and revokes when AWS has not accepted the key within -Timeout' {
+        $global:dacRan = $false
+        { Invoke-WithAwsCredential dev { $global:dacRan = $true } -Timeout 1 } | Should -Throw -ErrorId 'DynamicAwsCreds.CredentialNotUsable*'
+        $global:dacRan | Should -BeFalse
+        Get-Lease -Role dev | Should -BeNullOrEmpty
+        Get-VaultUserNames $script:server | Should -BeNullOrEmpty
+        Remove-Variable dacRan -Scope Global
     }
 
     It 'refuses -NoWait with -WaitUntilUsable, issuing nothing' {

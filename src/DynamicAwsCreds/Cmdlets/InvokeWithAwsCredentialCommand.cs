@@ -47,7 +47,7 @@ public sealed class InvokeWithAwsCredentialCommand : CredentialRequestCmdlet
             }
             else if (!NoWait)
             {
-                WaitForNewKey(issued);
+                WaitForNewKey(issued, "the script block was not run, and the lease is revoked.");
             }
 
             Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", issued.AccessKeyId);
