@@ -58,6 +58,8 @@ public static class StoreFiles
         }
     }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> HeaderChecked = new(StringComparer.Ordinal);
+
     /// <summary>
     /// Refuses (on Unix) an existing store folder or file that somebody else could change: one writable by its
     /// group or by others, or one owned by another user. It could swap the store, the key or a lock under us.
@@ -131,7 +133,9 @@ public static class StoreFiles
             }
 
             RefuseInsecure(path);
-            if (expectedHeader.IsEmpty)
+            // Only before this process has SQLite connections to the file: closing any handle of a file drops every
+            // POSIX lock this process holds on it, SQLite's included. Later, SQLite itself reports a file that is not a store.
+            if (expectedHeader.IsEmpty || !HeaderChecked.TryAdd(path, true))
             {
                 return;
             }
