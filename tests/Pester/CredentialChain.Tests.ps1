@@ -121,8 +121,10 @@ $r = Revoke-Lease -Prefix aws/creds/dev
         Get-VaultUserNames $script:server | Should -Be @($issued.UserName)
         $user = Invoke-LocalIam -Server $script:server -Action GetUser -Parameters @{ UserName = $issued.UserName }
         $user.GetUserResponse.GetUserResult.User.UserName | Should -Be $issued.UserName
-        $attached = Invoke-LocalIam -Server $script:server -Action ListAttachedUserPolicies -Parameters @{ UserName = $issued.UserName }
-        @($attached.ListAttachedUserPoliciesResponse.ListAttachedUserPoliciesResult.AttachedPolicies.member.PolicyArn) | Should -Contain $script:readOnly
+        Wait-Until -Because 'ListAttachedUserPolicies shows ReadOnlyAccess' {
+            $attached = Invoke-LocalIam -Server $script:server -Action ListAttachedUserPolicies -Parameters @{ UserName = $issued.UserName }
+            @($attached.ListAttachedUserPoliciesResponse.ListAttachedUserPoliciesResult.AttachedPolicies.member.PolicyArn) -contains $script:readOnly
+        }
 
         $before = @(Get-LocalAwsRequestLog $script:server).Count
         $revoked = Invoke-ChainPwsh -Script $script:revokeScript -Environment $Environment

@@ -98,10 +98,12 @@ Describe 'Under the root policy in README.md' {
     It 'renews a lease: Update-Lease rewrites the expiry guard' {
         $cred = Get-AwsCredential developer-access -Ttl 1h
         $guard = @{ UserName = $cred.UserName; PolicyName = 'DynamicAwsCreds-ExpiryGuard' }
-        $before = (Invoke-AdminIam GetUserPolicy $guard).GetUserPolicyResponse.GetUserPolicyResult.PolicyDocument
+        $readGuard = { (Invoke-AdminIam GetUserPolicy $guard).GetUserPolicyResponse.GetUserPolicyResult.PolicyDocument }
+        Wait-Until -Because 'GetUserPolicy shows the expiry guard' { & $readGuard }
+        $before = & $readGuard
         Update-Lease $cred.LeaseId -Increment 2h | Out-Null
         (Get-Lease $cred.LeaseId).Ttl | Should -BeGreaterThan ([timespan]::FromHours(1.5))
-        (Invoke-AdminIam GetUserPolicy $guard).GetUserPolicyResponse.GetUserPolicyResult.PolicyDocument | Should -Not -Be $before
+        Wait-Until -Because 'GetUserPolicy shows the rewritten expiry guard' { (& $readGuard) -ne $before }
         (Revoke-Lease $cred.LeaseId).Revoked | Should -Be 1
     }
 
@@ -109,8 +111,10 @@ Describe 'Under the root policy in README.md' {
         Invoke-AdminIam CreateGroup @{ GroupName = 'pester-readers' } | Out-Null
         Set-AwsRole grouped -PolicyArn $script:readOnly -IamGroup pester-readers
         $cred = Get-AwsCredential grouped
-        $members = (Invoke-AdminIam GetGroup @{ GroupName = 'pester-readers' }).GetGroupResponse.GetGroupResult.Users.member
-        @($members.UserName) | Should -Be @($cred.UserName)
+        Wait-Until -Because 'GetGroup shows the new user as the group''s one member' {
+            $members = (Invoke-AdminIam GetGroup @{ GroupName = 'pester-readers' }).GetGroupResponse.GetGroupResult.Users.member
+            (@($members | Where-Object { $_ }).UserName -join ',') -eq $cred.UserName
+        }
         (Revoke-Lease $cred.LeaseId).Revoked | Should -Be 1
         Test-IamUser $cred.UserName | Should -BeFalse
     }

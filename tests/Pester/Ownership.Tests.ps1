@@ -26,6 +26,22 @@ BeforeAll {
             Attached = @((Invoke-LocalIam -Server $Server -Action ListAttachedUserPolicies -Parameters $p).ListAttachedUserPoliciesResponse.ListAttachedUserPoliciesResult.AttachedPolicies.member | Where-Object { $_ }).Count
         } | ConvertTo-Json -Compress
     }
+
+    # IAM shows a new user's keys and policies only once they have reached it: waits until its Lists show them all.
+    function Wait-UserState($Server, [string] $UserName, [int] $Keys, [int] $Inline, [int] $Attached) {
+        $expected = [pscustomobject]@{ Keys = $Keys; Inline = $Inline; Attached = $Attached } | ConvertTo-Json -Compress
+        Wait-Until -Because "IAM shows $UserName as $expected" { (Get-UserState $Server $UserName) -eq $expected }
+    }
+
+    # Makes a user with an access key by hand, as a person or a real Vault would: the key once the new user has reached IAM.
+    function New-UserWithKey($Server, [string] $UserName) {
+        Invoke-LocalIam -Server $Server -Action CreateUser -Parameters @{ UserName = $UserName } | Out-Null
+        Wait-Until -Because "CreateAccessKey finds the new user $UserName" {
+            Invoke-LocalIam -Server $Server -Action CreateAccessKey -Parameters @{ UserName = $UserName } | Out-Null
+            $true
+        }
+        Wait-UserState $Server $UserName -Keys 1 -Inline 0 -Attached 0
+    }
 }
 
 Describe 'Two stores and a real Vault in one AWS account' {
@@ -35,8 +51,9 @@ Describe 'Two stores and a real Vault in one AWS account' {
         $script:credA = Get-AwsCredential dev
         $script:storeB = New-Store $script:server
         $script:credB = Get-AwsCredential dev
-        Invoke-LocalIam -Server $script:server -Action CreateUser -Parameters @{ UserName = $script:vaultsUser } | Out-Null
-        Invoke-LocalIam -Server $script:server -Action CreateAccessKey -Parameters @{ UserName = $script:vaultsUser } | Out-Null
+        New-UserWithKey $script:server $script:vaultsUser
+        # Each issued user: its key, its expiry guard (the ownership marker) and the role's policy.
+        foreach ($cred in $script:credA, $script:credB) { Wait-UserState $script:server $cred.UserName -Keys 1 -Inline 1 -Attached 1 }
     }
     AfterAll {
         Stop-LocalAws $script:server
@@ -99,8 +116,7 @@ Describe 'A username template that renders a name somebody else holds' {
 
     It 'fails with UserNameTaken and leaves that user exactly as it was' {
         Set-AwsRootConfig -UsernameTemplate 'fixed-{{.RoleName}}'
-        Invoke-LocalIam -Server $script:server -Action CreateUser -Parameters @{ UserName = 'fixed-dev' } | Out-Null
-        Invoke-LocalIam -Server $script:server -Action CreateAccessKey -Parameters @{ UserName = 'fixed-dev' } | Out-Null
+        New-UserWithKey $script:server 'fixed-dev'
         $before = Get-UserState $script:server 'fixed-dev'
 
         { Get-AwsCredential dev -ErrorAction Stop } | Should -Throw -ErrorId 'DynamicAwsCreds.UserNameTaken*'

@@ -144,17 +144,24 @@ function Get-VaultUserNames($Server) {
 #>
 function Clear-VaultUsers($Server) {
     foreach ($user in Get-VaultUserNames $Server) {
-        $p = @{ UserName = $user }
-        $keys = (Invoke-LocalIam -Server $Server -Action ListAccessKeys -Parameters $p).ListAccessKeysResponse.ListAccessKeysResult.AccessKeyMetadata.member
-        foreach ($k in @($keys | Where-Object { $_ })) { Invoke-LocalIam -Server $Server -Action DeleteAccessKey -Parameters @{ UserName = $user; AccessKeyId = $k.AccessKeyId } | Out-Null }
-        $inline = (Invoke-LocalIam -Server $Server -Action ListUserPolicies -Parameters $p).ListUserPoliciesResponse.ListUserPoliciesResult.PolicyNames.member
-        foreach ($name in @($inline | Where-Object { $_ })) { Invoke-LocalIam -Server $Server -Action DeleteUserPolicy -Parameters @{ UserName = $user; PolicyName = $name } | Out-Null }
-        $attached = (Invoke-LocalIam -Server $Server -Action ListAttachedUserPolicies -Parameters $p).ListAttachedUserPoliciesResponse.ListAttachedUserPoliciesResult.AttachedPolicies.member
-        foreach ($a in @($attached | Where-Object { $_ })) { Invoke-LocalIam -Server $Server -Action DetachUserPolicy -Parameters @{ UserName = $user; PolicyArn = $a.PolicyArn } | Out-Null }
-        $groups = (Invoke-LocalIam -Server $Server -Action ListGroupsForUser -Parameters $p).ListGroupsForUserResponse.ListGroupsForUserResult.Groups.member
-        foreach ($g in @($groups | Where-Object { $_ })) { Invoke-LocalIam -Server $Server -Action RemoveUserFromGroup -Parameters @{ UserName = $user; GroupName = $g.GroupName } | Out-Null }
-        Invoke-LocalIam -Server $Server -Action DeleteUser -Parameters $p | Out-Null
+        # A round lists what IAM shows and deletes it; DeleteUser meets DeleteConflict while a new key, policy or
+        # membership has not reached the Lists yet, so the rounds go on until the user is gone.
+        Wait-Until -Because "IAM user $user can be deleted" { Remove-IamUserByHand $Server $user; $true }
     }
+}
+
+# One round of deleting an IAM user as a person would: what the Lists show, then the user.
+function Remove-IamUserByHand($Server, [string] $UserName) {
+    $p = @{ UserName = $UserName }
+    $keys = (Invoke-LocalIam -Server $Server -Action ListAccessKeys -Parameters $p).ListAccessKeysResponse.ListAccessKeysResult.AccessKeyMetadata.member
+    foreach ($k in @($keys | Where-Object { $_ })) { Invoke-LocalIam -Server $Server -Action DeleteAccessKey -Parameters @{ UserName = $UserName; AccessKeyId = $k.AccessKeyId } | Out-Null }
+    $inline = (Invoke-LocalIam -Server $Server -Action ListUserPolicies -Parameters $p).ListUserPoliciesResponse.ListUserPoliciesResult.PolicyNames.member
+    foreach ($name in @($inline | Where-Object { $_ })) { Invoke-LocalIam -Server $Server -Action DeleteUserPolicy -Parameters @{ UserName = $UserName; PolicyName = $name } | Out-Null }
+    $attached = (Invoke-LocalIam -Server $Server -Action ListAttachedUserPolicies -Parameters $p).ListAttachedUserPoliciesResponse.ListAttachedUserPoliciesResult.AttachedPolicies.member
+    foreach ($a in @($attached | Where-Object { $_ })) { Invoke-LocalIam -Server $Server -Action DetachUserPolicy -Parameters @{ UserName = $UserName; PolicyArn = $a.PolicyArn } | Out-Null }
+    $groups = (Invoke-LocalIam -Server $Server -Action ListGroupsForUser -Parameters $p).ListGroupsForUserResponse.ListGroupsForUserResult.Groups.member
+    foreach ($g in @($groups | Where-Object { $_ })) { Invoke-LocalIam -Server $Server -Action RemoveUserFromGroup -Parameters @{ UserName = $UserName; GroupName = $g.GroupName } | Out-Null }
+    Invoke-LocalIam -Server $Server -Action DeleteUser -Parameters $p | Out-Null
 }
 
 <#
