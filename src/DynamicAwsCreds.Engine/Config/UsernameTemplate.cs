@@ -32,10 +32,6 @@ public static partial class UsernameTemplate
 
     public const int StsMaxLength = 32;
 
-    /// <summary>True when <paramref name="userName"/> has the shape the default template gives.</summary>
-    public static bool LooksIssued(string userName) =>
-        userName.StartsWith(Prefix, StringComparison.Ordinal) && userName.Length <= IamMaxLength;
-
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
 }
 
