@@ -24,7 +24,7 @@ public sealed class CredsEngine : IDisposable
     private static readonly AsyncLocal<IOperationEvents?> CurrentEvents = new();
 
     private readonly Dictionary<string, MountClients> _clients = new(StringComparer.Ordinal);
-    private readonly Lazy<LeaseStore> _store;
+    private readonly Lazy<ILeaseStore> _store;
     private readonly SecretBox _secrets;
     private readonly string _displayName;
     private readonly Func<DateTimeOffset> _clock;
@@ -32,7 +32,7 @@ public sealed class CredsEngine : IDisposable
     public CredsEngine(string? storePath = null, string? displayName = null, Func<DateTimeOffset>? clock = null)
     {
         StorePath = Path.GetFullPath(storePath ?? StoreFiles.DefaultStorePath());
-        _store = new Lazy<LeaseStore>(() => LeaseStore.Open(StorePath));
+        _store = new Lazy<ILeaseStore>(() => LeaseStore.Open(StorePath));
         // A missing key file while sealed secrets exist is an error, never a fresh key that silently orphans them.
         _secrets = SecretBox.ForStore(StorePath, () => _store.Value.HasSealedSecrets());
         _displayName = displayName ?? Environment.UserName;
@@ -46,32 +46,23 @@ public sealed class CredsEngine : IDisposable
     /// <summary>The store's random id, named in the ownership marker of every IAM user it issues.</summary>
     public string StoreId => Store.StoreId;
 
-    private LeaseStore Store => _store.Value;
+    private ILeaseStore Store => _store.Value;
 
     // ---- mounts ---------------------------------------------------------------------------
 
-    /// <summary>Enable-SecretsEngine: the nesting check and the insert in one store transaction, so two overlapping mounts cannot both win.</summary>
-    public MountInfo EnableMount(string type, string? path, string? description, TimeSpan? defaultLeaseTtl, TimeSpan? maxLeaseTtl) =>
-        Store.Atomically(() => EnableMountInside(type, path, description, defaultLeaseTtl, maxLeaseTtl));
-
-    private MountInfo EnableMountInside(string type, string? path, string? description, TimeSpan? defaultLeaseTtl, TimeSpan? maxLeaseTtl)
+    /// <summary>Enable-SecretsEngine: the store adds the mount only if none is at or nests with the path, as one step, so two overlapping mounts cannot both win.</summary>
+    public MountInfo EnableMount(string type, string? path, string? description, TimeSpan? defaultLeaseTtl, TimeSpan? maxLeaseTtl)
     {
         var t = Mount.NormalizeType(type);
         var p = Mount.NormalizePath(path ?? Mount.DefaultPath);
         CheckTtlPair(defaultLeaseTtl, maxLeaseTtl, "DefaultLeaseTtl", "MaxLeaseTtl");
         var record = new MountRecord(p, t, description, defaultLeaseTtl, maxLeaseTtl, _clock());
         // As Vault, mounts may not nest: a prefix revoke of one would reach into the other.
-        var overlapping = Store.ListMounts().FirstOrDefault(m => p.StartsWith(m.Path + "/", StringComparison.Ordinal) || m.Path.StartsWith(p + "/", StringComparison.Ordinal));
-        if (overlapping is not null)
+        if (Store.AddMount(record) is { } clash)
         {
-            throw new EngineException("PathInUse", ErrorKind.ResourceExists, p,
-                $"'{p}' overlaps the secrets engine enabled at '{overlapping.Path}'. Secrets engines may not be nested; choose another -Path.");
-        }
-
-        if (!Store.TryAddMount(record))
-        {
-            throw new EngineException("PathInUse", ErrorKind.ResourceExists, p,
-                $"A secrets engine is already enabled at '{p}'. Choose another -Path, or Disable-SecretsEngine '{p}' first.");
+            throw new EngineException("PathInUse", ErrorKind.ResourceExists, p, clash.Path == p
+                ? $"A secrets engine is already enabled at '{p}'. Choose another -Path, or Disable-SecretsEngine '{p}' first."
+                : $"'{p}' overlaps the secrets engine enabled at '{clash.Path}'. Secrets engines may not be nested; choose another -Path.");
         }
 
         return ToInfo(record);
@@ -142,6 +133,10 @@ public sealed class CredsEngine : IDisposable
             $"No secrets engine is enabled at '{p}'. Run: Enable-SecretsEngine aws{(p == Mount.DefaultPath ? string.Empty : $" -Path {p}")}");
     }
 
+    /// <summary>The mount was disabled by another process between the check and the write.</summary>
+    private static EngineException MountGone(string path) =>
+        new("MountNotFound", ErrorKind.ObjectNotFound, path, $"The secrets engine at '{path}' was disabled while this command ran; nothing was written.");
+
     private static void CheckTtlPair(TimeSpan? ttl, TimeSpan? max, string ttlName, string maxName)
     {
         if (ttl is { } a)
@@ -164,9 +159,7 @@ public sealed class CredsEngine : IDisposable
     // ---- root config ----------------------------------------------------------------------
 
     /// <summary>Set-AwsRootConfig: changes only what is given, in one store transaction (another process's change is never lost).</summary>
-    public RootConfigInfo SetRootConfig(string? path, RootConfigInput input) => Store.Atomically(() => SetRootConfigInside(path, input));
-
-    private RootConfigInfo SetRootConfigInside(string? path, RootConfigInput input)
+    public RootConfigInfo SetRootConfig(string? path, RootConfigInput input)
     {
         var mount = RequireMount(path);
         RootConfig.ValidateKeys(input.AccessKey, input.SecretKey);
@@ -179,22 +172,24 @@ public sealed class CredsEngine : IDisposable
             StsNames.ValidateTemplate(input.UsernameTemplate);
         }
 
-        var existing = Store.GetRootConfig(mount.Path);
-        if (input.ClearKeys)
+        var sealedSecret = input.SecretKey is { } secret ? _secrets.Seal(secret, SecretContext(mount.Path)) : null;
+        var record = Store.UpdateRootConfig(mount.Path, existing =>
         {
-            existing = existing is null ? null : existing with { AccessKey = null, SecretKeyCiphertext = null };
-        }
+            if (input.ClearKeys)
+            {
+                existing = existing is null ? null : existing with { AccessKey = null, SecretKeyCiphertext = null };
+            }
 
-        var record = RootConfig.ApplyEndpointSettings(new RootConfigRecord(
-            mount.Path,
-            input.AccessKey ?? existing?.AccessKey,
-            input.SecretKey is { } secret ? _secrets.Seal(secret, SecretContext(mount.Path)) : existing?.SecretKeyCiphertext,
-            Blank(region ?? existing?.Region),
-            Blank(iamEndpoint ?? existing?.IamEndpoint),
-            Blank(stsEndpoint ?? existing?.StsEndpoint),
-            input.MaxRetries ?? existing?.MaxRetries,
-            Blank(input.UsernameTemplate ?? existing?.UsernameTemplate)), existing, input);
-        Store.PutRootConfig(record);
+            return RootConfig.ApplyEndpointSettings(new RootConfigRecord(
+                mount.Path,
+                input.AccessKey ?? existing?.AccessKey,
+                sealedSecret ?? existing?.SecretKeyCiphertext,
+                Blank(region ?? existing?.Region),
+                Blank(iamEndpoint ?? existing?.IamEndpoint),
+                Blank(stsEndpoint ?? existing?.StsEndpoint),
+                input.MaxRetries ?? existing?.MaxRetries,
+                Blank(input.UsernameTemplate ?? existing?.UsernameTemplate)), existing, input);
+        }) ?? throw MountGone(mount.Path);
         ForgetClients(mount.Path);
         // Cached credentials came from the old account, keys or endpoints.
         Store.DeleteCachedCredentials(mount.Path);
@@ -258,7 +253,9 @@ public sealed class CredsEngine : IDisposable
             }
 
             var oldKey = config.AccessKey;
-            Store.PutRootConfig(config with { AccessKey = fresh.AccessKeyId, SecretKeyCiphertext = _secrets.Seal(fresh.SecretAccessKey, SecretContext(mount.Path)) });
+            var sealedKey = _secrets.Seal(fresh.SecretAccessKey, SecretContext(mount.Path));
+            _ = Store.UpdateRootConfig(mount.Path, existing => (existing ?? config) with { AccessKey = fresh.AccessKeyId, SecretKeyCiphertext = sealedKey })
+                ?? throw MountGone(mount.Path);
             ForgetClients(mount.Path);
             // Cached credentials were issued under the key being retired (a session_token lease is that key's own session).
             Store.DeleteCachedCredentials(mount.Path);
@@ -337,18 +334,19 @@ public sealed class CredsEngine : IDisposable
     // ---- roles ----------------------------------------------------------------------------
 
     /// <summary>Set-AwsRole: creates the role or changes only what is given, in one store transaction.</summary>
-    public Role SetRole(string? path, string name, RoleInput input) => Store.Atomically(() => SetRoleInside(path, name, input));
-
-    private Role SetRoleInside(string? path, string name, RoleInput input)
+    public Role SetRole(string? path, string name, RoleInput input)
     {
         var mount = RequireMount(path);
         RoleRules.ValidateName(name);
-        var existing = LoadRole(mount.Path, name);
-        var role = RoleRules.Apply(mount.Path, name, existing, input, _clock());
-        RoleRules.CheckPartition(role, MountRegion(mount.Path), ErrorKind.InvalidArgument);
-        Store.PutRole(new RoleRecord(mount.Path, name, role.ToJson(), role.UpdatedAt));
+        Role? role = null;
+        _ = Store.UpdateRole(mount.Path, name, existing =>
+        {
+            role = RoleRules.Apply(mount.Path, name, existing is null ? null : Role.FromJson(existing.DefinitionJson, existing.UpdatedAt), input, _clock());
+            RoleRules.CheckPartition(role, MountRegion(mount.Path), ErrorKind.InvalidArgument);
+            return new RoleRecord(mount.Path, name, role.ToJson(), role.UpdatedAt);
+        }) ?? throw MountGone(mount.Path);
         Store.DeleteCachedCredentials(mount.Path, name);
-        return role;
+        return role!;
     }
 
     public IReadOnlyList<Role> GetRoles(string? path) =>
@@ -943,7 +941,7 @@ public sealed class CredsEngine : IDisposable
 
     // ---- AWS clients ----------------------------------------------------------------------
 
-    private sealed record MountClients(IamClient Iam, StsQueryClient Sts, AwsCredentialSource Credentials, long? Generation);
+    private sealed record MountClients(IIamApi Iam, IStsApi Sts, AwsCredentialSource Credentials, long? Generation);
 
     /// <summary>
     /// The mount's clients, made from its root config and made again once the config's generation changes, so a

@@ -3,7 +3,7 @@ using System.Xml.Linq;
 namespace DynamicAwsCreds.Engine.Aws;
 
 /// <summary>The IAM actions the engine needs, over the Query protocol (API version 2010-05-08).</summary>
-public sealed class IamClient
+public sealed class IamClient : IIamApi
 {
     private readonly QueryClient _query;
 

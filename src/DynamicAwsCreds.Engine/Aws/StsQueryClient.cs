@@ -8,7 +8,7 @@ namespace DynamicAwsCreds.Engine.Aws;
 /// each call goes to the first, and to the next only when one gives no answer at all. Sending a call again elsewhere
 /// is safe for STS: a lost answer at most leaves unused temporary credentials behind.
 /// </summary>
-public sealed class StsQueryClient
+public sealed class StsQueryClient : IStsApi
 {
     private readonly IReadOnlyList<QueryClient> _endpoints;
     private readonly Action<string>? _onFallback;

@@ -13,7 +13,7 @@ namespace DynamicAwsCreds.Engine.Issue;
 internal static class IamUserIssuer
 {
     public static async Task<IssuedCredential> IssueAsync(
-        IamClient iam, LeaseStore store, Role role, LeaseRecord intent, IOperationEvents events, CancellationToken ct, TimeSpan? propagationBudget = null)
+        IIamApi iam, ILeaseStore store, Role role, LeaseRecord intent, IOperationEvents events, CancellationToken ct, TimeSpan? propagationBudget = null)
     {
         var userName = intent.UserName!;
         if (!store.InsertLeaseUnderEnabledMount(intent))
@@ -75,7 +75,7 @@ internal static class IamUserIssuer
 
     public const string UserNameTaken = "UserNameTaken";
 
-    private static async Task CreateUserAsync(IamClient iam, Role role, string userName, CancellationToken ct)
+    private static async Task CreateUserAsync(IIamApi iam, Role role, string userName, CancellationToken ct)
     {
         try
         {
@@ -98,7 +98,7 @@ internal static class IamUserIssuer
     /// Removes what the failed issue made, if this store provably made it; on success the intent goes too. If the
     /// cleanup itself fails the intent stays, so a later sweep still knows the user may exist.
     /// </summary>
-    private static async Task RollBackAsync(IamClient iam, LeaseStore store, LeaseRecord intent, bool userCreated, IOperationEvents events, TimeSpan? propagationBudget)
+    private static async Task RollBackAsync(IIamApi iam, ILeaseStore store, LeaseRecord intent, bool userCreated, IOperationEvents events, TimeSpan? propagationBudget)
     {
         try
         {

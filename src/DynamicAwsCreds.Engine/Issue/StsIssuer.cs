@@ -16,7 +16,7 @@ public sealed record StsOptions(string? RoleArn = null, string? RoleSessionName 
 internal static class StsIssuer
 {
     public static async Task<IssuedCredential> IssueAsync(
-        StsQueryClient sts, IamClient iam, LeaseStore store, Role role, LeaseRecord lease, StsOptions options, string sessionName, CancellationToken ct)
+        IStsApi sts, IIamApi iam, ILeaseStore store, Role role, LeaseRecord lease, StsOptions options, string sessionName, CancellationToken ct)
     {
         var duration = lease.ExpireTime - lease.IssueTime;
         StsCredentials credentials;
@@ -107,7 +107,7 @@ internal static class StsIssuer
     /// The session policy: the role's document merged with the inline policies of its IAM groups, and its
     /// policy ARNs with the groups' attached ones (Vault's iam_groups for STS roles).
     /// </summary>
-    private static async Task<(string? Policy, IReadOnlyList<string> Arns)> SessionPolicyAsync(IamClient iam, Role role, CancellationToken ct)
+    private static async Task<(string? Policy, IReadOnlyList<string> Arns)> SessionPolicyAsync(IIamApi iam, Role role, CancellationToken ct)
     {
         var documents = new List<string>();
         if (role.PolicyDocument is not null)

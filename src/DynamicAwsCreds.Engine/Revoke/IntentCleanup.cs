@@ -25,7 +25,7 @@ internal static class IntentCleanup
 {
     /// <param name="userCreated">CreateUser answered for this intent moments ago, in this process: the user exists even if IAM does not show it yet.</param>
     public static async Task<IntentOutcome> CleanUpAsync(
-        IamClient iam, LeaseStore store, LeaseRecord intent, bool userCreated, CancellationToken ct, TimeSpan? propagationBudget = null)
+        IIamApi iam, ILeaseStore store, LeaseRecord intent, bool userCreated, CancellationToken ct, TimeSpan? propagationBudget = null)
     {
         var userName = intent.UserName!;
         var provenOurs = userCreated || store.WasUserCreated(intent.LeaseId)

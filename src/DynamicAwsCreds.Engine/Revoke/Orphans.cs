@@ -44,7 +44,7 @@ internal static class Orphans
     }
 
     public static async Task<IReadOnlyList<OrphanUser>> FindAsync(
-        IamClient iam, LeaseStore store, string namePrefix, string pathPrefix, DateTimeOffset now, CancellationToken ct)
+        IIamApi iam, ILeaseStore store, string namePrefix, string pathPrefix, DateTimeOffset now, CancellationToken ct)
     {
         var users = await iam.ListUsersAsync(pathPrefix, ct).ConfigureAwait(false);
         var known = store.ListLeaseUserNames();
@@ -57,7 +57,7 @@ internal static class Orphans
     }
 
     /// <summary>The user's standing, read fresh from IAM; null when a live lease or a running issue of this store owns it.</summary>
-    public static async Task<OrphanUser?> ClassifyAsync(IamClient iam, LeaseStore store, IamUser user, DateTimeOffset now, CancellationToken ct)
+    public static async Task<OrphanUser?> ClassifyAsync(IIamApi iam, ILeaseStore store, IamUser user, DateTimeOffset now, CancellationToken ct)
     {
         var marker = await Ownership.ReadMarkerAsync(iam, user.UserName, ct).ConfigureAwait(false);
         if (marker is null)

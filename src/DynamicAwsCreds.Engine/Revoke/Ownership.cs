@@ -7,7 +7,7 @@ namespace DynamicAwsCreds.Engine.Revoke;
 internal static class Ownership
 {
     /// <summary>The user's marker; null when the user has no guard (or no readable marker in it), or is gone.</summary>
-    public static async Task<OwnershipMarker?> ReadMarkerAsync(IamClient iam, string userName, CancellationToken ct)
+    public static async Task<OwnershipMarker?> ReadMarkerAsync(IIamApi iam, string userName, CancellationToken ct)
     {
         try
         {

@@ -42,7 +42,7 @@ public static class Revoker
     /// does not show the user yet, so it is waited for within the budget rather than taken as "already gone".
     /// </param>
     public static async Task<UserCleanup> DeleteUserAsync(
-        IamClient iam, string userName, CancellationToken ct, bool justCreated = false, TimeSpan? propagationBudget = null)
+        IIamApi iam, string userName, CancellationToken ct, bool justCreated = false, TimeSpan? propagationBudget = null)
     {
         var propagation = new IamPropagation(propagationBudget);
         for (var retry = 0; ; retry++)
@@ -80,7 +80,7 @@ public static class Revoker
         public bool FoundUser { get; set; }
     }
 
-    private static async Task DeleteOnceAsync(IamClient iam, string userName, Round round, CancellationToken ct)
+    private static async Task DeleteOnceAsync(IIamApi iam, string userName, Round round, CancellationToken ct)
     {
         await RemoveIssuedAttachmentsAsync(iam, userName, round, ct).ConfigureAwait(false);
         try
@@ -97,7 +97,7 @@ public static class Revoker
     }
 
     /// <summary>What issuing can attach — groups, inline and managed policies, access keys — listed at once, removed at once.</summary>
-    private static async Task RemoveIssuedAttachmentsAsync(IamClient iam, string userName, Round round, CancellationToken ct)
+    private static async Task RemoveIssuedAttachmentsAsync(IIamApi iam, string userName, Round round, CancellationToken ct)
     {
         var groups = iam.ListGroupsForUserAsync(userName, ct);
         var inline = iam.ListUserPoliciesAsync(userName, ct);
@@ -121,7 +121,7 @@ public static class Revoker
     }
 
     /// <summary>Login profile, MFA devices, SSH keys, signing certificates, service-specific credentials.</summary>
-    private static async Task RemoveOtherAttachmentsAsync(IamClient iam, string userName, CancellationToken ct)
+    private static async Task RemoveOtherAttachmentsAsync(IIamApi iam, string userName, CancellationToken ct)
     {
         var mfa = Optional(() => iam.ListMfaDeviceSerialsAsync(userName, ct));
         var ssh = Optional(() => iam.ListSshPublicKeyIdsAsync(userName, ct));

@@ -8,7 +8,7 @@ namespace DynamicAwsCreds.Engine.Store;
 /// Every statement is parameterised; every transaction is short and never spans an AWS call.
 /// A pooled connection per call keeps it safe to use from many threads at once.
 /// </summary>
-public sealed class LeaseStore : IDisposable
+public sealed class LeaseStore : ILeaseStore
 {
     private static readonly byte[] SqliteHeader = "SQLite format 3\0"u8.ToArray();
     private readonly string _connectionString;
@@ -26,6 +26,8 @@ public sealed class LeaseStore : IDisposable
     }
 
     public string Path { get; }
+
+    public string Location => Path;
 
     /// <summary>The random id made when the store was created; every IAM user it issues names it.</summary>
     public string StoreId { get; private set; } = string.Empty;
@@ -93,6 +95,14 @@ public sealed class LeaseStore : IDisposable
             ("$path", m.Path), ("$type", m.Type), ("$description", m.Description),
             ("$default", Ms(m.DefaultLeaseTtl)), ("$max", Ms(m.MaxLeaseTtl)), ("$created", Ms(m.CreatedAt))) == 1;
     }
+
+    public MountRecord? AddMount(MountRecord mount) => Atomically(() =>
+    {
+        // As Vault, mounts may not nest: a prefix revoke of one would reach into the other.
+        var clash = ListMounts().FirstOrDefault(m => m.Path == mount.Path
+            || mount.Path.StartsWith(m.Path + "/", StringComparison.Ordinal) || m.Path.StartsWith(mount.Path + "/", StringComparison.Ordinal));
+        return clash ?? (TryAddMount(mount) ? null : GetMount(mount.Path));
+    });
 
     public MountRecord? GetMount(string path) =>
         Query("SELECT path, type, description, default_lease_ttl_ms, max_lease_ttl_ms, created_at FROM mounts WHERE path = $path;",
@@ -163,12 +173,25 @@ public sealed class LeaseStore : IDisposable
     private static IReadOnlyList<string> ReadJsonList(SqliteDataReader r, int ordinal) =>
         r.IsDBNull(ordinal) ? [] : System.Text.Json.JsonSerializer.Deserialize<string[]>(r.GetString(ordinal)) ?? [];
 
-    public void PutLeaseConfig(LeaseConfigRecord c) =>
+    public RootConfigRecord? UpdateRootConfig(string mount, Func<RootConfigRecord?, RootConfigRecord> change) => Atomically(() =>
+    {
+        if (GetMount(mount) is null)
+        {
+            return null;
+        }
+
+        var record = change(GetRootConfig(mount));
+        PutRootConfig(record);
+        return GetRootConfig(mount);
+    });
+
+    public bool PutLeaseConfig(LeaseConfigRecord c) =>
         Execute("""
-            INSERT INTO lease_config (mount, lease_ms, lease_max_ms) VALUES ($mount, $lease, $max)
+            INSERT INTO lease_config (mount, lease_ms, lease_max_ms)
+            SELECT $mount, $lease, $max WHERE EXISTS (SELECT 1 FROM mounts WHERE path = $mount)
             ON CONFLICT (mount) DO UPDATE SET lease_ms = excluded.lease_ms, lease_max_ms = excluded.lease_max_ms;
             """,
-            ("$mount", c.Mount), ("$lease", Ms(c.Lease)), ("$max", Ms(c.LeaseMax)));
+            ("$mount", c.Mount), ("$lease", Ms(c.Lease)), ("$max", Ms(c.LeaseMax))) == 1;
 
     public LeaseConfigRecord? GetLeaseConfig(string mount) =>
         Query("SELECT mount, lease_ms, lease_max_ms FROM lease_config WHERE mount = $mount;",
@@ -183,6 +206,18 @@ public sealed class LeaseStore : IDisposable
             ON CONFLICT (mount, name) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at;
             """,
             ("$mount", role.Mount), ("$name", role.Name), ("$definition", role.DefinitionJson), ("$updated", Ms(role.UpdatedAt)));
+
+    public RoleRecord? UpdateRole(string mount, string name, Func<RoleRecord?, RoleRecord> change) => Atomically(() =>
+    {
+        if (GetMount(mount) is null)
+        {
+            return null;
+        }
+
+        var record = change(GetRole(mount, name));
+        PutRole(record);
+        return record;
+    });
 
     public RoleRecord? GetRole(string mount, string name) =>
         Query("SELECT mount, name, definition, updated_at FROM roles WHERE mount = $mount AND name = $name;",
@@ -277,8 +312,16 @@ public sealed class LeaseStore : IDisposable
         Query($"SELECT {LeaseColumns} FROM leases WHERE state = 'Active' AND expire_time <= $now ORDER BY expire_time;", ReadLease, ("$now", Ms(now)));
 
     /// <summary>Every IAM user name a lease row (active or intent) knows, for the orphan scan.</summary>
-    public HashSet<string> ListLeaseUserNames() =>
+    public IReadOnlySet<string> ListLeaseUserNames() =>
         Query("SELECT user_name FROM leases WHERE user_name IS NOT NULL;", r => r.GetString(0)).ToHashSet(StringComparer.Ordinal);
+
+    public int ImportLeases(IEnumerable<LeaseRecord> leases) => Atomically(() =>
+        leases.Sum(l => Execute($"""
+            INSERT INTO leases ({LeaseColumns})
+            VALUES ($id, $mount, $role, $type, $state, $issue, $expire, $max, $renewal, $renewable, $user, $akid, $arn, $host, $pid, $start)
+            ON CONFLICT (lease_id) DO NOTHING;
+            """,
+            LeaseParameters(l))));
 
     public long CountLeases(string mount) =>
         Convert.ToInt64(Scalar("SELECT COUNT(*) FROM leases WHERE mount = $mount AND state = 'Active';", ("$mount", mount)));
