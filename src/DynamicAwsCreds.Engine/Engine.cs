@@ -481,7 +481,7 @@ public sealed class CredsEngine : IDisposable
             return cached;
         }
 
-        using var turn = await RequestLock.AcquireAsync(StorePath, key, CacheLockTimeout,
+        using var turn = await Store.LockRequestAsync(key, CacheLockTimeout,
             () => events?.Verbose($"Waiting for another process issuing the same credentials for role '{role.Name}'."), ct).ConfigureAwait(false);
         // Whoever held the lock before may have just cached what this request wants.
         if (FindCachedCredential(key, events) is { } issuedMeanwhile)

@@ -129,4 +129,12 @@ public interface ILeaseStore : IDisposable
 
     /// <summary>Forgets the cached credentials of a mount, or of one of its roles (the leases stay).</summary>
     void DeleteCachedCredentials(string mount, string? role = null);
+
+    /// <summary>
+    /// Takes the exclusive lock of one request key (hex digits), shared by every thread and process using this
+    /// store, waiting while another holder has it: at most <paramref name="timeout"/> (then
+    /// DynamicAwsCreds.RequestLockTimeout), or until <paramref name="ct"/> is cancelled. <paramref name="waiting"/>
+    /// is called once, when the lock is found taken. A holder that dies releases it.
+    /// </summary>
+    Task<IDisposable> LockRequestAsync(string requestKey, TimeSpan timeout, Action? waiting, CancellationToken ct);
 }

@@ -381,6 +381,9 @@ public sealed class LeaseStore : ILeaseStore
     [ThreadStatic]
     private static (LeaseStore Store, SqliteConnection Connection, SqliteTransaction Transaction)? _current;
 
+    public async Task<IDisposable> LockRequestAsync(string requestKey, TimeSpan timeout, Action? waiting, CancellationToken ct) =>
+        await RequestLock.AcquireAsync(Path, requestKey, timeout, waiting, ct).ConfigureAwait(false);
+
     /// <summary>
     /// Runs <paramref name="work"/> (reads, then writes, through this store's methods, never an AWS call) in one
     /// write transaction taken up front (BEGIN IMMEDIATE), so a read-then-write in another process cannot interleave.

@@ -8,7 +8,7 @@ namespace DynamicAwsCreds.Engine.Store;
 /// AES-256-GCM with a per-user key file beside the store (0600 in a 0700 folder). The context string
 /// is bound as associated data, so a ciphertext cannot be moved to another mount's row.
 /// </summary>
-public sealed class SecretBox
+public sealed class SecretBox : ISecretSealer
 {
     private const byte AesGcmFormat = 1;
     private const byte DpapiFormat = 2;
