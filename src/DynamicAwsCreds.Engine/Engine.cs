@@ -2,6 +2,7 @@ using System.Diagnostics;
 using DynamicAwsCreds.Engine.Aws;
 using DynamicAwsCreds.Engine.Config;
 using DynamicAwsCreds.Engine.Issue;
+using DynamicAwsCreds.Engine.Kinds;
 using DynamicAwsCreds.Engine.Revoke;
 using DynamicAwsCreds.Engine.Store;
 
@@ -402,23 +403,7 @@ public sealed class CredsEngine : IDisposable
             Durations.Validate(requested, "Ttl");
         }
 
-        var isIamUser = role.CredentialType == CredentialTypes.IamUser;
-        if (isIamUser && (sts.RoleArn is not null || sts.RoleSessionName is not null || sts.MfaCode is not null))
-        {
-            throw new EngineException("InvalidRoleParameter", ErrorKind.InvalidArgument, role.Name,
-                $"-RoleArn, -RoleSessionName and -MfaCode apply to STS roles; '{role.Name}' issues iam_user credentials.");
-        }
-
-        if (sts.RoleSessionName is { } session)
-        {
-            StsNames.ValidateSessionName(session);
-        }
-
-        if (!isIamUser)
-        {
-            StsTtl(mount, role, ttl);
-        }
-
+        CredentialKinds.Get(role.CredentialType).ValidateRequest(KindContext(mount.Path, null, mount), new CredentialRequest(role, ttl, sts));
         return (mount, role);
     }
 
@@ -428,28 +413,23 @@ public sealed class CredsEngine : IDisposable
         // Resolve root credentials before the intent is written, so "no credentials" changes nothing.
         await Translate(async () => await clients.Credentials.GetAsync(ct).ConfigureAwait(false), mount.Path).ConfigureAwait(false);
         await RecoverBeforeIssueAsync(events, ct).ConfigureAwait(false);
-        var now = _clock();
-        var template = Store.GetRootConfig(mount.Path)?.UsernameTemplate;
-
-        if (role.CredentialType != CredentialTypes.IamUser)
-        {
-            var stsTtl = StsTtl(mount, role, ttl);
-            var lease = new LeaseRecord(
-                LeaseIds.New(mount.Path, role.Name), mount.Path, role.Name, role.CredentialType, LeaseState.Active,
-                now, now + stsTtl, now + stsTtl, null, Renewable: false, null, null, null, null);
-            var name = StsNames.Generate(template, _displayName, role, now);
-            return await WithEvents(events, () => Translate(
-                () => StsIssuer.IssueAsync(clients.Sts, clients.Iam, Store, role, lease, sts, name, ct), role.Name)).ConfigureAwait(false);
-        }
-
-        var (leaseTtl, maxTtl) = IamUserTtl(mount, ttl);
-        var userName = StsNames.GenerateUserName(template, _displayName, role, now);
-        var intent = new LeaseRecord(
-            LeaseIds.New(mount.Path, role.Name), mount.Path, role.Name, role.CredentialType, LeaseState.Pending,
-            now, now + leaseTtl, now + maxTtl, null, Renewable: true, userName, null, null, CurrentOwner.Value);
-
-        return await WithEvents(events, () => Translate(() => IamUserIssuer.IssueAsync(clients.Iam, Store, role, intent, events ?? NoOperationEvents.Instance, ct, PropagationBudget), role.Name)).ConfigureAwait(false);
+        var kind = CredentialKinds.Get(role.CredentialType);
+        var context = KindContext(mount.Path, events, mount, clients);
+        return await WithEvents(events, () => Translate(() => kind.IssueAsync(context, new CredentialRequest(role, ttl, sts), ct), role.Name)).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// What a credential kind works with on <paramref name="mount"/>: its record and clients as given, else
+    /// resolved on first use (a revoke of STS credentials needs neither).
+    /// </summary>
+    private CredentialKindContext KindContext(string mount, IOperationEvents? events, MountRecord? record = null, MountClients? clients = null) => new(
+        record is null ? new Lazy<MountRecord>(() => RequireMount(mount)) : new Lazy<MountRecord>(record),
+        new Lazy<AwsApis>(() =>
+        {
+            var c = clients ?? Clients(mount);
+            return new AwsApis(c.Iam, c.Sts);
+        }),
+        Store, _clock, _displayName, events ?? NoOperationEvents.Instance, PropagationBudget, CurrentOwner.Value);
 
     /// <summary>How long a request waits for another process issuing the same credentials for the cache.</summary>
     public TimeSpan CacheLockTimeout { get; set; } = TimeSpan.FromMinutes(2);
@@ -533,7 +513,7 @@ public sealed class CredsEngine : IDisposable
     /// </summary>
     public async Task WaitUntilNewKeyUsableAsync(IssuedCredential issued, TimeSpan timeout, IOperationEvents? events, CancellationToken ct)
     {
-        if (issued.Lease.CredentialType == CredentialTypes.IamUser)
+        if (CredentialKinds.Get(issued.Lease.CredentialType).KeyNeedsPropagation)
         {
             await WaitUntilUsableAsync(issued.Lease.Mount, issued, timeout, events, ct).ConfigureAwait(false);
         }
@@ -616,45 +596,6 @@ public sealed class CredsEngine : IDisposable
     /// <summary>How long Update-AwsRootCredential waits for AWS to accept the new root key before it gives up and changes nothing.</summary>
     public static readonly TimeSpan RootKeyPropagationTimeout = TimeSpan.FromSeconds(60);
 
-    /// <summary>STS TTL as Vault: -Ttl, else default_sts_ttl, else 1h; capped by max_sts_ttl, else the mount max; then AWS's 15 min to 12 h.</summary>
-    private static TimeSpan StsTtl(MountRecord mount, Role role, TimeSpan? requested)
-    {
-        var ttl = requested is { } r && r > TimeSpan.Zero ? r : role.DefaultStsTtl ?? TimeSpan.FromHours(1);
-        var max = role.MaxStsTtl ?? (mount.MaxLeaseTtl is { } m && m > TimeSpan.Zero ? m : null);
-        if (max is { } cap && ttl > cap)
-        {
-            ttl = cap;
-        }
-
-        if (ttl < RoleRules.MinStsTtl || ttl > RoleRules.MaxStsTtlLimit)
-        {
-            throw new EngineException("InvalidDuration", ErrorKind.InvalidArgument, requested ?? ttl,
-                $"STS credentials last between 15 minutes and 12 hours; {Durations.Format(ttl)} is outside that. Pass -Ttl within it (or change the role's -DefaultStsTtl/-MaxStsTtl).");
-        }
-
-        return ttl;
-    }
-
-    /// <summary>Vault's iam_user TTL: config/lease, else the mount default, else 768h; capped by lease_max, the mount max and 768h.</summary>
-    private (TimeSpan Ttl, TimeSpan Max) IamUserTtl(MountRecord mount, TimeSpan? requested)
-    {
-        var leaseConfig = Store.GetLeaseConfig(mount.Path);
-        var max = Durations.MaxLeaseTtl;
-        foreach (var cap in new[] { leaseConfig?.LeaseMax, mount.MaxLeaseTtl })
-        {
-            if (cap is { } c && c > TimeSpan.Zero && c < max)
-            {
-                max = c;
-            }
-        }
-
-        var ttl = requested is { } r && r > TimeSpan.Zero ? r
-            : leaseConfig?.Lease is { } l && l > TimeSpan.Zero ? l
-            : mount.DefaultLeaseTtl is { } d && d > TimeSpan.Zero ? d
-            : Durations.DefaultLeaseTtl;
-        return (ttl < max ? ttl : max, max);
-    }
-
     // ---- leases ---------------------------------------------------------------------------
 
     public LeaseRecord GetLease(string leaseId)
@@ -730,19 +671,10 @@ public sealed class CredsEngine : IDisposable
         // A lease being revoked is never handed out again, even when AWS refuses the revoke and the lease stays.
         // (On success the row would go anyway: credential_cache cascades from leases, foreign_keys is on.)
         Store.DeleteCachedCredential(lease.LeaseId);
-        if (lease.CredentialType != CredentialTypes.IamUser || lease.UserName is null)
-        {
-            // STS credentials cannot be revoked early in AWS; forgetting the lease is all there is.
-            Store.DeleteLease(lease.LeaseId);
-            return new RevokeOutcome(lease.LeaseId, RevokeStatus.Revoked, null, null);
-        }
-
         try
         {
-            var clients = Clients(lease.Mount);
-            var result = await Translate(() => Revoker.DeleteUserAsync(clients.Iam, lease.UserName, ct, propagationBudget: PropagationBudget), lease.UserName).ConfigureAwait(false);
-            Store.DeleteLease(lease.LeaseId);
-            return new RevokeOutcome(lease.LeaseId, result == UserCleanup.Deleted ? RevokeStatus.Revoked : RevokeStatus.AlreadyGone, lease.UserName, null);
+            var kind = CredentialKinds.Get(lease.CredentialType);
+            return await Translate(() => kind.RevokeAsync(KindContext(lease.Mount, events), lease, ct), lease.UserName ?? lease.LeaseId).ConfigureAwait(false);
         }
         catch (EngineException ex) when (!ct.IsCancellationRequested)
         {
@@ -761,49 +693,14 @@ public sealed class CredsEngine : IDisposable
     }
 
     /// <summary>
-    /// Vault's lease renew: the new expiry is now + the increment (default: the mount's iam_user lease),
-    /// capped at issue time + max TTL. Rewrites the expiry guard first, so AWS and the store agree.
+    /// Vault's lease renew, as the lease's credential kind does it: an iam_user lease's new expiry is now + the
+    /// increment (default: the mount's iam_user lease), capped at issue time + max TTL; STS leases are not renewable.
     /// </summary>
     public async Task<RenewResult> RenewLeaseAsync(string leaseId, TimeSpan? increment, IOperationEvents? events, CancellationToken ct)
     {
         var lease = GetLease(leaseId);
-        if (!lease.Renewable || lease.CredentialType != CredentialTypes.IamUser || lease.UserName is null)
-        {
-            throw new EngineException("LeaseNotRenewable", ErrorKind.InvalidOperation, lease.LeaseId,
-                $"Lease {lease.LeaseId} ({lease.CredentialType}) is not renewable: STS credentials end at their expiry. Get new credentials with Get-AwsCredential {lease.Role}.");
-        }
-
-        var now = _clock();
-        if (lease.ExpireTime <= now)
-        {
-            throw new EngineException("LeaseExpired", ErrorKind.InvalidOperation, lease.LeaseId,
-                $"Lease {lease.LeaseId} expired at {lease.ExpireTime:u} and can no longer be renewed. Revoke it (Revoke-Lease -Expired) and get new credentials.");
-        }
-
-        if (increment is { } inc)
-        {
-            Durations.Validate(inc, "Increment");
-        }
-
-        var mount = RequireMount(lease.Mount);
-        var wanted = now + (increment is { } i && i > TimeSpan.Zero ? i : IamUserTtl(mount, null).Ttl);
-        var capped = wanted > lease.MaxExpireTime;
-        var expiry = capped ? lease.MaxExpireTime : wanted;
-
-        var clients = Clients(lease.Mount);
-        await WithEvents(events, () => Translate(async () =>
-        {
-            await clients.Iam.PutUserPolicyAsync(lease.UserName, ExpiryGuard.PolicyName, ExpiryGuard.Document(new OwnershipMarker(Store.StoreId, lease.LeaseId, expiry)), ct).ConfigureAwait(false);
-            return true;
-        }, lease.LeaseId)).ConfigureAwait(false);
-
-        if (!Store.UpdateLeaseExpiry(lease.LeaseId, expiry, now))
-        {
-            throw new EngineException("LeaseNotFound", ErrorKind.ObjectNotFound, lease.LeaseId,
-                $"Lease {lease.LeaseId} was revoked while it was being renewed.");
-        }
-
-        return new RenewResult(Store.GetLease(lease.LeaseId)!, capped);
+        var kind = CredentialKinds.Get(lease.CredentialType);
+        return await WithEvents(events, () => Translate(() => kind.RenewAsync(KindContext(lease.Mount, events), lease, increment, ct), lease.LeaseId)).ConfigureAwait(false);
     }
 
     /// <summary>Active leases past their expiry (optionally of one mount): what Revoke-Lease -Expired sweeps.</summary>

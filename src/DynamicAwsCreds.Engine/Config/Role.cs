@@ -1,17 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using DynamicAwsCreds.Engine.Kinds;
 
 namespace DynamicAwsCreds.Engine.Config;
-
-public static class CredentialTypes
-{
-    public const string IamUser = "iam_user";
-    public const string AssumedRole = "assumed_role";
-    public const string FederationToken = "federation_token";
-    public const string SessionToken = "session_token";
-    public static readonly string[] All = [IamUser, AssumedRole, FederationToken, SessionToken];
-}
 
 /// <summary>A named recipe for credentials (Vault's aws/roles/:name). Stored as JSON.</summary>
 public sealed record Role
@@ -59,12 +51,12 @@ public sealed record RoleInput
     public string? ExternalId { get; init; }
 }
 
-/// <summary>Vault's role validation rules, beside the fields they check, plus AWS's own limits.</summary>
+/// <summary>
+/// Vault's role validation rules, beside the fields they check, plus AWS's own limits. Which fields a credential type
+/// takes, and how they combine, is its kind's to say (<see cref="ICredentialKind.ValidateRole"/>).
+/// </summary>
 public static partial class RoleRules
 {
-    public static readonly TimeSpan MinStsTtl = TimeSpan.FromSeconds(900);
-    public static readonly TimeSpan MaxStsTtlLimit = TimeSpan.FromHours(12);
-
     [GeneratedRegex(@"^[A-Za-z0-9_](([A-Za-z0-9_.@-]+)?[A-Za-z0-9_])?\z", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
 
@@ -109,18 +101,14 @@ public static partial class RoleRules
     {
         ValidateName(name);
         RefuseReservedName(name);
-        var type = input.CredentialType?.Trim().ToLowerInvariant() ?? existing?.CredentialType ?? CredentialTypes.IamUser;
-        if (!CredentialTypes.All.Contains(type))
-        {
-            throw Invalid("InvalidCredentialType", input.CredentialType,
-                $"'{input.CredentialType}' is not a credential type. Use one of: {string.Join(", ", CredentialTypes.All)}.");
-        }
-
-        var role = (existing ?? new Role { Mount = mount, Name = name, CredentialType = type }) with
+        var kind = input.CredentialType is not null ? CredentialKinds.Get(input.CredentialType)
+            : existing is not null ? CredentialKinds.Get(existing.CredentialType)
+            : CredentialKinds.Default;
+        var role = (existing ?? new Role { Mount = mount, Name = name, CredentialType = kind.Name }) with
         {
             Mount = mount,
             Name = name,
-            CredentialType = type,
+            CredentialType = kind.Name,
             UpdatedAt = now,
         };
 
@@ -193,63 +181,12 @@ public static partial class RoleRules
             role = role with { ExternalId = input.ExternalId.Length == 0 ? null : input.ExternalId };
         }
 
-        CheckCombination(role);
+        kind.ValidateRole(role);
         return role;
     }
 
     /// <summary>IAM's limit on all of one user's inline policies together, whitespace not counted.</summary>
     public const int UserInlinePolicyLimit = 2048;
-
-    private static void CheckCombination(Role role)
-    {
-        var isIamUser = role.CredentialType == CredentialTypes.IamUser;
-        // The user also carries the expiry guard, and the two share IAM's per-user budget.
-        var guardLength = Issue.ExpiryGuard.Length(role.Mount, role.Name);
-        if (isIamUser && role.PolicyDocument is { } document && document.Length + guardLength > UserInlinePolicyLimit)
-        {
-            throw Invalid("PolicyDocumentTooLarge", "PolicyDocument",
-                $"The policy document is {document.Length} characters without whitespace; with the expiry guard every issued user carries, an iam_user role's document may have at most {UserInlinePolicyLimit - guardLength} (IAM allows {UserInlinePolicyLimit} for all of a user's inline policies).");
-        }
-
-        if (role.PolicyDocument is not null && role.CredentialType == CredentialTypes.SessionToken)
-        {
-            throw Invalid("InvalidRoleParameter", role.Name, "A policy document cannot be used with credential type session_token; remove -PolicyDocument or choose another credential type.");
-        }
-
-        if (role.PolicyArns.Count > 0 && role.CredentialType == CredentialTypes.SessionToken)
-        {
-            throw Invalid("InvalidRoleParameter", role.Name, "Policy ARNs cannot be used with credential type session_token; remove -PolicyArn or choose another credential type.");
-        }
-
-        if (role.RoleArns.Count > 0 && role.CredentialType != CredentialTypes.AssumedRole)
-        {
-            throw Invalid("InvalidRoleParameter", role.Name, "-RoleArn is only valid with credential type assumed_role.");
-        }
-
-        if (!isIamUser && (role.UserPath is not null || role.PermissionsBoundaryArn is not null || role.IamTags.Count > 0))
-        {
-            throw Invalid("InvalidRoleParameter", role.Name, "-UserPath, -PermissionsBoundaryArn and -IamTag are only valid with credential type iam_user.");
-        }
-
-        if (isIamUser && (role.DefaultStsTtl is not null || role.MaxStsTtl is not null))
-        {
-            throw Invalid("InvalidRoleParameter", role.Name, "-DefaultStsTtl and -MaxStsTtl are only valid with the STS credential types; iam_user leases follow Set-AwsLeaseConfig.");
-        }
-
-        foreach (var (value, field) in new[] { (role.DefaultStsTtl, "DefaultStsTtl"), (role.MaxStsTtl, "MaxStsTtl") })
-        {
-            if (value is { } ttl && (ttl < MinStsTtl || ttl > MaxStsTtlLimit))
-            {
-                throw new EngineException("InvalidDuration", ErrorKind.InvalidArgument, ttl,
-                    $"{field} must be between 15 minutes (900 s) and 12 hours, the limits AWS STS allows; it was {Durations.Format(ttl)}.");
-            }
-        }
-
-        if (role.DefaultStsTtl is { } d && role.MaxStsTtl is { } m && d > m)
-        {
-            throw Invalid("InvalidRoleParameter", role.Name, $"DefaultStsTtl ({Durations.Format(d)}) must not be greater than MaxStsTtl ({Durations.Format(m)}).");
-        }
-    }
 
     /// <summary>
     /// Every ARN of the role (policy, role, permissions boundary, MFA device) must be of the partition the mount calls

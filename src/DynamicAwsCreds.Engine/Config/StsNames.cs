@@ -51,14 +51,11 @@ public static partial class StsNames
             ? UsernameTemplate.IamUserName(displayName, role.Name, now)
             : Render(Parse(template), Data(displayName, role, TemplateData.Iam), now, IamUserNameMaxLength);
 
-    /// <summary>The STS name: the session name for assumed_role (≤ 64), the federated user's name (≤ 32).</summary>
-    public static string Generate(string? template, string displayName, Role role, DateTimeOffset now)
-    {
-        var max = role.CredentialType == CredentialTypes.FederationToken ? FederatedNameMaxLength : SessionNameMaxLength;
-        return template is null
+    /// <summary>The STS name (a session name, a federated user's name), at most <paramref name="maxLength"/> characters when the template renders it.</summary>
+    public static string Generate(string? template, string displayName, Role role, DateTimeOffset now, int maxLength) =>
+        template is null
             ? UsernameTemplate.StsName(now)
-            : Render(Parse(template), Data(displayName, role, TemplateData.Sts), now, max);
-    }
+            : Render(Parse(template), Data(displayName, role, TemplateData.Sts), now, maxLength);
 
     private static TemplateData Data(string displayName, Role role, string type)
     {

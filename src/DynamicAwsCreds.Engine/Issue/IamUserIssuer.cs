@@ -1,5 +1,6 @@
 using DynamicAwsCreds.Engine.Aws;
 using DynamicAwsCreds.Engine.Config;
+using DynamicAwsCreds.Engine.Kinds;
 using DynamicAwsCreds.Engine.Revoke;
 using DynamicAwsCreds.Engine.Store;
 
@@ -18,7 +19,7 @@ internal static class IamUserIssuer
         var userName = intent.UserName!;
         if (!store.InsertLeaseUnderEnabledMount(intent))
         {
-            throw StsIssuer.MountClosed(intent.Mount);
+            throw KindErrors.MountClosed(intent.Mount);
         }
 
         var userCreated = false;
@@ -49,7 +50,7 @@ internal static class IamUserIssuer
                 throw store.MountTakesLeases(intent.Mount)
                     ? new EngineException("StoreWriteFailed", ErrorKind.InvalidOperation, intent.LeaseId,
                         $"The lease {intent.LeaseId} could not be recorded as active, so its credentials were not handed out.")
-                    : StsIssuer.MountClosed(intent.Mount);
+                    : KindErrors.MountClosed(intent.Mount);
             }
 
             return new IssuedCredential(intent with { State = LeaseState.Active, AccessKeyId = key.Result.AccessKeyId, Owner = null },

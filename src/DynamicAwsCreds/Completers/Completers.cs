@@ -71,6 +71,6 @@ public abstract class FixedCompleter(IReadOnlyList<string> values) : IArgumentCo
 
 public sealed class EngineTypeCompleter() : FixedCompleter(Engine.Config.Mount.SupportedTypes);
 
-public sealed class CredentialTypeCompleter() : FixedCompleter(Engine.Config.CredentialTypes.All);
+public sealed class CredentialTypeCompleter() : FixedCompleter(Engine.Kinds.CredentialKinds.Names);
 
 public sealed class ExportFormatCompleter() : FixedCompleter(Cmdlets.ExportFormats.All);

@@ -121,7 +121,7 @@ public sealed class EndpointRulesTests
     [InlineData("eu-west-1", "arn:aws:iam::aws:policy/ReadOnlyAccess", true)]
     public void Policy_arns_are_checked_against_the_partition(string region, string arn, bool valid)
     {
-        var role = new Role { Mount = "aws", Name = "r", CredentialType = CredentialTypes.IamUser, PolicyArns = [arn] };
+        var role = new Role { Mount = "aws", Name = "r", CredentialType = "iam_user", PolicyArns = [arn] };
         AssertPartitionCheck(role, region, valid, arn);
         AssertPartitionCheck(role with { PolicyArns = [], PermissionsBoundaryArn = arn }, region, valid, arn);
     }
@@ -129,12 +129,12 @@ public sealed class EndpointRulesTests
     [Fact]
     public void Role_arns_and_mfa_device_arns_are_checked_but_hardware_mfa_serials_are_not()
     {
-        var assumed = new Role { Mount = "aws", Name = "r", CredentialType = CredentialTypes.AssumedRole, RoleArns = ["arn:aws:iam::123456789012:role/deploy"] };
+        var assumed = new Role { Mount = "aws", Name = "r", CredentialType = "assumed_role", RoleArns = ["arn:aws:iam::123456789012:role/deploy"] };
         AssertPartitionCheck(assumed, "us-east-1", true, null);
         AssertPartitionCheck(assumed, "us-gov-west-1", false, "arn:aws:iam::123456789012:role/deploy");
         AssertPartitionCheck(assumed with { RoleArns = ["arn:aws-us-gov:iam::123456789012:role/deploy"] }, "us-gov-west-1", true, null);
 
-        var session = new Role { Mount = "aws", Name = "r", CredentialType = CredentialTypes.SessionToken, MfaSerialNumber = "arn:aws:iam::123456789012:mfa/me" };
+        var session = new Role { Mount = "aws", Name = "r", CredentialType = "session_token", MfaSerialNumber = "arn:aws:iam::123456789012:mfa/me" };
         AssertPartitionCheck(session, "cn-north-1", false, "arn:aws:iam::123456789012:mfa/me");
         AssertPartitionCheck(session with { MfaSerialNumber = "GAHT12345678" }, "cn-north-1", true, null);
     }

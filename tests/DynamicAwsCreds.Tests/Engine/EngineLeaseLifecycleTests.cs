@@ -149,7 +149,7 @@ public sealed class EngineLeaseLifecycleTests : EngineTestBase
     }
 
     private LeaseRecord Intent(string userName, LeaseOwner owner) => new(
-        LeaseIds.New("aws", "dev"), "aws", "dev", CredentialTypes.IamUser, LeaseState.Pending, Now, Now.AddHours(1), Now.AddHours(3),
+        LeaseIds.New("aws", "dev"), "aws", "dev", "iam_user", LeaseState.Pending, Now, Now.AddHours(1), Now.AddHours(3),
         null, true, userName, null, null, owner);
 
     private static DateTimeOffset ProcessStart()

@@ -26,7 +26,7 @@ public sealed class EventualConsistencyTests : EngineTestBase
             IamGroups = ["devs"],
             PolicyDocument = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"}]}",
         });
-        Engine.SetRole(null, "fed", new RoleInput { CredentialType = CredentialTypes.FederationToken, PolicyArns = [ReadOnly] });
+        Engine.SetRole(null, "fed", new RoleInput { CredentialType = "federation_token", PolicyArns = [ReadOnly] });
         Server.Options.ConsistencyDelayMs = DelayMs;
         Server.Options.KeyPropagationMs = DelayMs;
     }

@@ -297,7 +297,7 @@ public sealed class OwnershipTests : EngineTestBase
     {
         var dead = DeadProcess();
         return new LeaseRecord(
-            LeaseIds.New("aws", "dev"), "aws", "dev", CredentialTypes.IamUser, LeaseState.Pending, Now, Now.AddHours(1), Now.AddHours(3),
+            LeaseIds.New("aws", "dev"), "aws", "dev", "iam_user", LeaseState.Pending, Now, Now.AddHours(1), Now.AddHours(3),
             null, true, userName, null, null, new LeaseOwner(Environment.MachineName, dead.Id, dead.Start));
     }
 }

@@ -11,7 +11,7 @@ public class RoleRulesTests
 
     [Fact]
     public void A_new_role_defaults_to_iam_user() =>
-        Assert.Equal(CredentialTypes.IamUser, Apply(new RoleInput { PolicyArns = ["arn:aws:iam::aws:policy/ReadOnlyAccess"] }).CredentialType);
+        Assert.Equal("iam_user", Apply(new RoleInput { PolicyArns = ["arn:aws:iam::aws:policy/ReadOnlyAccess"] }).CredentialType);
 
     [Fact]
     public void An_update_changes_only_the_given_fields()

@@ -1,0 +1,25 @@
+using DynamicAwsCreds.Engine.Aws;
+using DynamicAwsCreds.Engine.Store;
+
+namespace DynamicAwsCreds.Engine.Kinds;
+
+/// <summary>
+/// What a credential kind works with, for one mount: the mount's record and AWS clients (lazy, so a step that needs
+/// neither, such as forgetting an STS lease, never resolves them), the store, the clock, the display name that
+/// generated names are made from, where to report, how long to wait for IAM to show what was just made, and the
+/// process named as owner of the intents it writes.
+/// </summary>
+public sealed record CredentialKindContext(
+    Lazy<MountRecord> Mount,
+    Lazy<AwsApis> Aws,
+    ILeaseStore Store,
+    Func<DateTimeOffset> Clock,
+    string DisplayName,
+    IOperationEvents Events,
+    TimeSpan PropagationBudget,
+    LeaseOwner Owner)
+{
+    public IIamApi Iam => Aws.Value.Iam;
+
+    public IStsApi Sts => Aws.Value.Sts;
+}
