@@ -429,7 +429,7 @@ public sealed class CredsEngine : IDisposable
             var c = clients ?? Clients(mount);
             return new AwsApis(c.Iam, c.Sts);
         }),
-        Store, _clock, _displayName, events ?? NoOperationEvents.Instance, PropagationBudget, CurrentOwner.Value);
+        Store, _clock, _displayName, events ?? NoOperationEvents.Instance, PropagationBudget, CurrentOwner);
 
     /// <summary>How long a request waits for another process issuing the same credentials for the cache.</summary>
     public TimeSpan CacheLockTimeout { get; set; } = TimeSpan.FromMinutes(2);

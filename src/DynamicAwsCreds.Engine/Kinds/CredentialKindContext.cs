@@ -4,10 +4,10 @@ using DynamicAwsCreds.Engine.Store;
 namespace DynamicAwsCreds.Engine.Kinds;
 
 /// <summary>
-/// What a credential kind works with, for one mount: the mount's record and AWS clients (lazy, so a step that needs
-/// neither, such as forgetting an STS lease, never resolves them), the store, the clock, the display name that
-/// generated names are made from, where to report, how long to wait for IAM to show what was just made, and the
-/// process named as owner of the intents it writes.
+/// What a credential kind works with, for one mount: the mount's record, its AWS clients, the store, the clock, the
+/// display name that generated names are made from, where to report, how long to wait for IAM to show what was just
+/// made, and the process named as owner of the intents it writes. The record, the clients and the owner are lazy: a
+/// step that needs none of them (checking a request, forgetting an STS lease) never resolves them.
 /// </summary>
 public sealed record CredentialKindContext(
     Lazy<MountRecord> Mount,
@@ -17,7 +17,7 @@ public sealed record CredentialKindContext(
     string DisplayName,
     IOperationEvents Events,
     TimeSpan PropagationBudget,
-    LeaseOwner Owner)
+    Lazy<LeaseOwner> Owner)
 {
     public IIamApi Iam => Aws.Value.Iam;
 

@@ -31,7 +31,7 @@ public sealed class CredentialKindTests : IDisposable
     private CredentialKindContext Context(MountRecord mount) => new(
         new Lazy<MountRecord>(mount),
         new Lazy<AwsApis>(() => throw new InvalidOperationException("AWS was called")),
-        _store, () => Now, "tester", NoOperationEvents.Instance, TimeSpan.Zero, new LeaseOwner("host", 1, Now));
+        _store, () => Now, "tester", NoOperationEvents.Instance, TimeSpan.Zero, new Lazy<LeaseOwner>(new LeaseOwner("host", 1, Now)));
 
     private static MountRecord Mount(TimeSpan? defaultTtl = null, TimeSpan? maxTtl = null) => new("aws", "aws", null, defaultTtl, maxTtl, Now);
 
