@@ -13,14 +13,6 @@ namespace DynamicAwsCreds.Engine;
 /// </summary>
 public sealed class CredsEngine : IDisposable
 {
-    private static readonly HttpClient Http = new(new SocketsHttpHandler
-    {
-        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-        MaxConnectionsPerServer = 256,
-        ConnectTimeout = TimeSpan.FromSeconds(10),
-    })
-    { Timeout = Timeout.InfiniteTimeSpan };
-
     private static readonly AsyncLocal<IOperationEvents?> CurrentEvents = new();
 
     private readonly Dictionary<string, MountClients> _clients = new(StringComparer.Ordinal);
@@ -28,6 +20,7 @@ public sealed class CredsEngine : IDisposable
     private readonly SecretBox _secrets;
     private readonly string _displayName;
     private readonly Func<DateTimeOffset> _clock;
+    private readonly IAwsClientFactory _awsClients = new AwsClientFactory(line => CurrentEvents.Value?.Verbose(line));
 
     public CredsEngine(string? storePath = null, string? displayName = null, Func<DateTimeOffset>? clock = null)
     {
@@ -590,7 +583,7 @@ public sealed class CredsEngine : IDisposable
     private async Task<bool> WaitForKeyAsync(
         MountEndpoints endpoints, AwsCredentials credentials, TimeSpan timeout, Func<Exception, string, EngineException> timedOut, CancellationToken ct)
     {
-        var probe = StsClient(endpoints, maxRetries: 0, _ => ValueTask.FromResult(credentials));
+        var probe = _awsClients.Create(Connection(endpoints, maxRetries: 0, _ => ValueTask.FromResult(credentials))).Sts;
         var deadline = DateTimeOffset.UtcNow + timeout;
         var delay = TimeSpan.FromMilliseconds(250);
         while (true)
@@ -966,8 +959,8 @@ public sealed class CredsEngine : IDisposable
             : AwsCredentialSource.DefaultChain();
         var retries = config?.MaxRetries is null or -1 ? RootConfig.DefaultMaxRetries : config.MaxRetries.Value;
 
-        var iamQuery = new QueryClient(Http, ClientOptions(endpoints.Iam, "2010-05-08", retries, retryUnreachable: true), source.GetAsync);
-        var clients = new MountClients(new IamClient(iamQuery), StsClient(endpoints, retries, source.GetAsync), source, config?.Generation);
+        var apis = _awsClients.Create(Connection(endpoints, retries, source.GetAsync));
+        var clients = new MountClients(apis.Iam, apis.Sts, source, config?.Generation);
         lock (_clients)
         {
             _clients[mount] = clients;
@@ -975,24 +968,10 @@ public sealed class CredsEngine : IDisposable
         }
     }
 
-    /// <summary>STS over the mount's endpoints in order: the next is tried when one is unreachable (an AWS error answer is final).</summary>
-    private static StsQueryClient StsClient(MountEndpoints endpoints, int maxRetries, Func<CancellationToken, ValueTask<AwsCredentials>> credentials)
-    {
-        // Before a fallback, an unreachable endpoint is left at once rather than retried.
-        var queries = endpoints.Sts.Select((e, i) => new QueryClient(Http, ClientOptions(e, "2011-06-15", maxRetries, retryUnreachable: i == endpoints.Sts.Count - 1), credentials));
-        return new StsQueryClient(queries.ToList(), message => CurrentEvents.Value?.Verbose(message));
-    }
-
-    private static AwsClientOptions ClientOptions(ServiceEndpoint endpoint, string version, int maxRetries, bool retryUnreachable) => new()
-    {
-        Endpoint = endpoint.Url,
-        Region = endpoint.SigningRegion,
-        Service = endpoint.Service,
-        Version = version,
-        MaxRetries = maxRetries,
-        RetryUnreachable = retryUnreachable,
-        OnCall = ReportCall,
-    };
+    private static AwsConnection Connection(MountEndpoints endpoints, int maxRetries, Func<CancellationToken, ValueTask<AwsCredentials>> credentials) =>
+        new(new QueryEndpoint(endpoints.Iam.Url, endpoints.Iam.SigningRegion),
+            endpoints.Sts.Select(e => new QueryEndpoint(e.Url, e.SigningRegion)).ToList(),
+            credentials, maxRetries);
 
     private void ForgetClients(string mount)
     {
@@ -1000,13 +979,6 @@ public sealed class CredsEngine : IDisposable
         {
             _clients.Remove(mount);
         }
-    }
-
-    private static void ReportCall(AwsCallRecord call)
-    {
-        var status = call.ErrorCode is null ? call.StatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no answer" : $"{call.StatusCode} {call.ErrorCode}";
-        var attempt = call.Attempt > 1 ? $" (attempt {call.Attempt})" : string.Empty;
-        CurrentEvents.Value?.Verbose($"AWS {call.Service.ToUpperInvariant()} {call.Action} {call.Target ?? "-"}: {status} in {call.Elapsed.TotalMilliseconds:0} ms{attempt}");
     }
 
     private static async Task<T> WithEvents<T>(IOperationEvents? events, Func<Task<T>> operation)
