@@ -13,18 +13,18 @@ namespace DynamicAwsCreds.Engine;
 /// </summary>
 public sealed class CredsEngine : IDisposable
 {
-    private static readonly AsyncLocal<IOperationEvents?> CurrentEvents = new();
-
     private readonly Dictionary<string, MountClients> _clients = new(StringComparer.Ordinal);
     private readonly Lazy<ILeaseStore> _store;
     private readonly SecretBox _secrets;
     private readonly string _displayName;
     private readonly Func<DateTimeOffset> _clock;
-    private readonly IAwsClientFactory _awsClients = new AwsClientFactory(line => CurrentEvents.Value?.Verbose(line));
+    private readonly EngineBoundary _boundary;
+    private readonly IAwsClientFactory _awsClients = new AwsClientFactory(line => EngineOperation.Events.Verbose(line));
 
     public CredsEngine(string? storePath = null, string? displayName = null, Func<DateTimeOffset>? clock = null)
     {
         StorePath = Path.GetFullPath(storePath ?? StoreFiles.DefaultStorePath());
+        _boundary = new EngineBoundary(StorePath);
         _store = new Lazy<ILeaseStore>(() => LeaseStore.Open(StorePath));
         // A missing key file while sealed secrets exist is an error, never a fresh key that silently orphans them.
         _secrets = SecretBox.ForStore(StorePath, () => _store.Value.HasSealedSecrets());
@@ -37,14 +37,16 @@ public sealed class CredsEngine : IDisposable
     public string StorePath { get; }
 
     /// <summary>The store's random id, named in the ownership marker of every IAM user it issues.</summary>
-    public string StoreId => Store.StoreId;
+    public string StoreId => _boundary.Run(() => Store.StoreId);
 
     private ILeaseStore Store => _store.Value;
 
     // ---- mounts ---------------------------------------------------------------------------
 
     /// <summary>Enable-SecretsEngine: the store adds the mount only if none is at or nests with the path, as one step, so two overlapping mounts cannot both win.</summary>
-    public MountInfo EnableMount(string type, string? path, string? description, TimeSpan? defaultLeaseTtl, TimeSpan? maxLeaseTtl)
+    public MountInfo EnableMount(string type, string? path, string? description, TimeSpan? defaultLeaseTtl, TimeSpan? maxLeaseTtl) => _boundary.Run(() => EnableMountCore(type, path, description, defaultLeaseTtl, maxLeaseTtl));
+
+    private MountInfo EnableMountCore(string type, string? path, string? description, TimeSpan? defaultLeaseTtl, TimeSpan? maxLeaseTtl)
     {
         var t = Mount.NormalizeType(type);
         var p = Mount.NormalizePath(path ?? Mount.DefaultPath);
@@ -61,12 +63,19 @@ public sealed class CredsEngine : IDisposable
         return ToInfo(record);
     }
 
-    public IReadOnlyList<MountInfo> GetMounts() => Store.ListMounts().Select(ToInfo).ToList();
+    public IReadOnlyList<MountInfo> GetMounts() => _boundary.Run(() => GetMountsCore());
 
-    public MountInfo GetMount(string? path) => ToInfo(RequireMount(path));
+    private IReadOnlyList<MountInfo> GetMountsCore() => Store.ListMounts().Select(ToInfo).ToList();
+
+    public MountInfo GetMount(string? path) => _boundary.Run(() => GetMountCore(path));
+
+    private MountInfo GetMountCore(string? path) => ToInfo(RequireMount(path));
 
     /// <summary>Disable-SecretsEngine: revokes every lease under the path, then removes its config and roles.</summary>
-    public async Task<RevokeSummary> DisableMountAsync(string? path, int throttleLimit, bool force, IOperationEvents? events, CancellationToken ct)
+    public Task<RevokeSummary> DisableMountAsync(string? path, int throttleLimit, bool force, IOperationEvents? events, CancellationToken ct) =>
+        _boundary.RunAsync(path, events, ct, () => DisableMountCoreAsync(path, throttleLimit, force, ct));
+
+    private async Task<RevokeSummary> DisableMountCoreAsync(string? path, int throttleLimit, bool force, CancellationToken ct)
     {
         var mount = RequireMount(path);
         // From here no issue can add a lease under the mount or activate one, so none outlives it.
@@ -75,8 +84,8 @@ public sealed class CredsEngine : IDisposable
         Store.DeleteCachedCredentials(mount.Path);
         var prefix = mount.Path + "/creds/";
         var leases = Store.ListLeasesByPrefix(prefix);
-        var summary = await RevokeLeasesAsync(leases, throttleLimit, force, events, ct).ConfigureAwait(false);
-        var stillIssuing = await WaitForIssuesUnderAsync(prefix, events, ct).ConfigureAwait(false);
+        var summary = await RevokeLeasesCoreAsync(leases, throttleLimit, force, ct).ConfigureAwait(false);
+        var stillIssuing = await WaitForIssuesUnderAsync(prefix, ct).ConfigureAwait(false);
         if (summary.Failed > 0 || stillIssuing > 0)
         {
             Store.SetMountDisabling(mount.Path, false);
@@ -97,12 +106,12 @@ public sealed class CredsEngine : IDisposable
     /// Issues that wrote their intent before the mount was marked cannot activate any more and roll back; waits for
     /// them (and cleans up after crashed ones). Returns how many are still pending.
     /// </summary>
-    private async Task<int> WaitForIssuesUnderAsync(string prefix, IOperationEvents? events, CancellationToken ct)
+    private async Task<int> WaitForIssuesUnderAsync(string prefix, CancellationToken ct)
     {
         var deadline = DateTimeOffset.UtcNow + DisableIssueWait;
         while (true)
         {
-            await RecoverAbandonedIntentsAsync(events, ct).ConfigureAwait(false);
+            await RecoverAbandonedIntentsCoreAsync(ct).ConfigureAwait(false);
             var pending = Store.ListLeasesByPrefix(prefix, activeOnly: false).Count(l => l.State == LeaseState.Pending);
             if (pending == 0 || DateTimeOffset.UtcNow >= deadline)
             {
@@ -114,7 +123,9 @@ public sealed class CredsEngine : IDisposable
     }
 
     /// <summary>The mount's leases that would be revoked by disabling it.</summary>
-    public int CountMountLeases(string? path) => Store.ListLeasesByPrefix(RequireMount(path).Path + "/creds/").Count;
+    public int CountMountLeases(string? path) => _boundary.Run(() => CountMountLeasesCore(path));
+
+    private int CountMountLeasesCore(string? path) => Store.ListLeasesByPrefix(RequireMount(path).Path + "/creds/").Count;
 
     private MountInfo ToInfo(MountRecord m) =>
         new(m.Path, m.Type, m.Description, m.DefaultLeaseTtl, m.MaxLeaseTtl, Store.CountLeases(m.Path), m.CreatedAt, StorePath, Store.StoreId);
@@ -152,7 +163,9 @@ public sealed class CredsEngine : IDisposable
     // ---- root config ----------------------------------------------------------------------
 
     /// <summary>Set-AwsRootConfig: changes only what is given, in one store transaction (another process's change is never lost).</summary>
-    public RootConfigInfo SetRootConfig(string? path, RootConfigInput input)
+    public RootConfigInfo SetRootConfig(string? path, RootConfigInput input) => _boundary.Run(() => SetRootConfigCore(path, input));
+
+    private RootConfigInfo SetRootConfigCore(string? path, RootConfigInput input)
     {
         var mount = RequireMount(path);
         RootConfig.ValidateKeys(input.AccessKey, input.SecretKey);
@@ -189,14 +202,19 @@ public sealed class CredsEngine : IDisposable
         return ToInfo(record);
     }
 
-    public RootConfigInfo GetRootConfig(string? path)
+    public RootConfigInfo GetRootConfig(string? path) => _boundary.Run(() => GetRootConfigCore(path));
+
+    private RootConfigInfo GetRootConfigCore(string? path)
     {
         var mount = RequireMount(path);
         return ToInfo(Store.GetRootConfig(mount.Path) ?? new RootConfigRecord(mount.Path, null, null, null, null, null, null, null));
     }
 
     /// <summary>Vault's config/rotate-root: GetUser, CreateAccessKey, store the new key, DeleteAccessKey the old.</summary>
-    public async Task<RootConfigInfo> RotateRootAsync(string? path, IOperationEvents? events, CancellationToken ct)
+    public Task<RootConfigInfo> RotateRootAsync(string? path, IOperationEvents? events, CancellationToken ct) =>
+        _boundary.RunAsync(path, events, ct, () => RotateRootCoreAsync(path, ct));
+
+    private async Task<RootConfigInfo> RotateRootCoreAsync(string? path, CancellationToken ct)
     {
         var mount = RequireMount(path);
         var config = Store.GetRootConfig(mount.Path);
@@ -207,68 +225,68 @@ public sealed class CredsEngine : IDisposable
         }
 
         var clients = Clients(mount.Path);
-        return await WithEvents(events, async () =>
+        EngineOperation.About(mount.Path);
+        var user = await clients.Iam.GetUserAsync(null, ct).ConfigureAwait(false);
+        EngineOperation.About(user.UserName);
+        IamAccessKey fresh;
+        try
         {
-            var user = await Translate(() => clients.Iam.GetUserAsync(null, ct), mount.Path).ConfigureAwait(false);
-            IamAccessKey fresh;
+            fresh = await clients.Iam.CreateAccessKeyAsync(user.UserName, ct).ConfigureAwait(false);
+        }
+        catch (AwsServiceException ex) when (ex.Code == "LimitExceeded")
+        {
+            throw new EngineException("RootUserHasTwoKeys", ErrorKind.LimitsExceeded, user.UserName,
+                $"IAM user '{user.UserName}' already has two access keys, the most AWS allows, so no new key can be made. Delete the one the root config does not use, then rotate again.", ErrorOf(ex, user.UserName))
+            { AwsCode = ex.Code };
+        }
+
+        // Nothing switches to the new key before AWS accepts it: a key just made is refused for a few seconds.
+        var endpoints = MountEndpoints.Resolve(config);
+        try
+        {
+            await WaitForKeyAsync(endpoints, new AwsCredentials(fresh.AccessKeyId, fresh.SecretAccessKey), RootKeyPropagationTimeout, (ex, code) =>
+                new EngineException("RootKeyNotUsable", ErrorKind.OperationTimeout, fresh.AccessKeyId,
+                    $"AWS did not accept the new root key {fresh.AccessKeyId} within {Durations.Format(RootKeyPropagationTimeout)} ({code}), so the root config keeps the old key and the new one was deleted. Try again later.", ex), ct)
+                .ConfigureAwait(false);
+        }
+        catch (EngineException)
+        {
             try
             {
-                fresh = await Translate(() => clients.Iam.CreateAccessKeyAsync(user.UserName, ct), user.UserName).ConfigureAwait(false);
+                await clients.Iam.DeleteAccessKeyAsync(fresh.AccessKeyId, user.UserName, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (EngineException ex) when (ex.AwsCode == "LimitExceeded")
+            catch (Exception ex) when (ex is AwsServiceException or AwsTransportException)
             {
-                throw new EngineException("RootUserHasTwoKeys", ErrorKind.LimitsExceeded, user.UserName,
-                    $"IAM user '{user.UserName}' already has two access keys, the most AWS allows, so no new key can be made. Delete the one the root config does not use, then rotate again.", ex)
-                { AwsCode = ex.AwsCode };
+                EngineOperation.Events.Warning($"The unused new key {fresh.AccessKeyId} could not be deleted ({(ex as AwsServiceException)?.Code ?? "no answer"}). Delete it in IAM by hand.");
             }
 
-            // Nothing switches to the new key before AWS accepts it: a key just made is refused for a few seconds.
-            var endpoints = MountEndpoints.Resolve(config);
-            try
-            {
-                await WaitForKeyAsync(endpoints, new AwsCredentials(fresh.AccessKeyId, fresh.SecretAccessKey), RootKeyPropagationTimeout, (ex, code) =>
-                    new EngineException("RootKeyNotUsable", ErrorKind.OperationTimeout, fresh.AccessKeyId,
-                        $"AWS did not accept the new root key {fresh.AccessKeyId} within {Durations.Format(RootKeyPropagationTimeout)} ({code}), so the root config keeps the old key and the new one was deleted. Try again later.", ex), ct)
-                    .ConfigureAwait(false);
-            }
-            catch (EngineException)
-            {
-                try
-                {
-                    await clients.Iam.DeleteAccessKeyAsync(fresh.AccessKeyId, user.UserName, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is AwsServiceException or AwsTransportException)
-                {
-                    CurrentEvents.Value?.Warning($"The unused new key {fresh.AccessKeyId} could not be deleted ({(ex as AwsServiceException)?.Code ?? "no answer"}). Delete it in IAM by hand.");
-                }
+            throw;
+        }
 
-                throw;
-            }
+        var oldKey = config.AccessKey;
+        var sealedKey = _secrets.Seal(fresh.SecretAccessKey, SecretContext(mount.Path));
+        _ = Store.UpdateRootConfig(mount.Path, existing => (existing ?? config) with { AccessKey = fresh.AccessKeyId, SecretKeyCiphertext = sealedKey })
+            ?? throw MountGone(mount.Path);
+        ForgetClients(mount.Path);
+        // Cached credentials were issued under the key being retired (a session_token lease is that key's own session).
+        Store.DeleteCachedCredentials(mount.Path);
+        try
+        {
+            // The old key deletes itself: the new one may not have propagated yet.
+            await clients.Iam.DeleteAccessKeyAsync(oldKey, user.UserName, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ErrorOf(ex, user.UserName) is { } error)
+        {
+            EngineOperation.Events.Warning($"The new key {fresh.AccessKeyId} is stored and in use, but the old key {oldKey} could not be deleted ({error.AwsCode ?? error.Reason}). Delete it in IAM by hand.");
+        }
 
-            var oldKey = config.AccessKey;
-            var sealedKey = _secrets.Seal(fresh.SecretAccessKey, SecretContext(mount.Path));
-            _ = Store.UpdateRootConfig(mount.Path, existing => (existing ?? config) with { AccessKey = fresh.AccessKeyId, SecretKeyCiphertext = sealedKey })
-                ?? throw MountGone(mount.Path);
-            ForgetClients(mount.Path);
-            // Cached credentials were issued under the key being retired (a session_token lease is that key's own session).
-            Store.DeleteCachedCredentials(mount.Path);
-            try
-            {
-                // The old key deletes itself: the new one may not have propagated yet.
-                await Translate(async () => { await clients.Iam.DeleteAccessKeyAsync(oldKey, user.UserName, ct).ConfigureAwait(false); return true; }, user.UserName)
-                    .ConfigureAwait(false);
-            }
-            catch (EngineException ex)
-            {
-                CurrentEvents.Value?.Warning($"The new key {fresh.AccessKeyId} is stored and in use, but the old key {oldKey} could not be deleted ({ex.AwsCode ?? ex.Reason}). Delete it in IAM by hand.");
-            }
-
-            return ToInfo(Store.GetRootConfig(mount.Path)!);
-        }).ConfigureAwait(false);
+        return ToInfo(Store.GetRootConfig(mount.Path)!);
     }
 
     /// <summary>Vault's config/lease: the iam_user lease duration and its maximum.</summary>
-    public LeaseConfigRecord SetLeaseConfig(string? path, TimeSpan lease, TimeSpan leaseMax)
+    public LeaseConfigRecord SetLeaseConfig(string? path, TimeSpan lease, TimeSpan leaseMax) => _boundary.Run(() => SetLeaseConfigCore(path, lease, leaseMax));
+
+    private LeaseConfigRecord SetLeaseConfigCore(string? path, TimeSpan lease, TimeSpan leaseMax)
     {
         var mount = RequireMount(path);
         Durations.Validate(lease, "Lease");
@@ -284,7 +302,9 @@ public sealed class CredsEngine : IDisposable
         return record;
     }
 
-    public LeaseConfigRecord? GetLeaseConfig(string? path) => Store.GetLeaseConfig(RequireMount(path).Path);
+    public LeaseConfigRecord? GetLeaseConfig(string? path) => _boundary.Run(() => GetLeaseConfigCore(path));
+
+    private LeaseConfigRecord? GetLeaseConfigCore(string? path) => Store.GetLeaseConfig(RequireMount(path).Path);
 
     private static RootConfigInfo ToInfo(RootConfigRecord r)
     {
@@ -327,7 +347,9 @@ public sealed class CredsEngine : IDisposable
     // ---- roles ----------------------------------------------------------------------------
 
     /// <summary>Set-AwsRole: creates the role or changes only what is given, in one store transaction.</summary>
-    public Role SetRole(string? path, string name, RoleInput input)
+    public Role SetRole(string? path, string name, RoleInput input) => _boundary.Run(() => SetRoleCore(path, name, input));
+
+    private Role SetRoleCore(string? path, string name, RoleInput input)
     {
         var mount = RequireMount(path);
         RoleRules.ValidateName(name);
@@ -342,17 +364,23 @@ public sealed class CredsEngine : IDisposable
         return role!;
     }
 
-    public IReadOnlyList<Role> GetRoles(string? path) =>
+    public IReadOnlyList<Role> GetRoles(string? path) => _boundary.Run(() => GetRolesCore(path));
+
+    private IReadOnlyList<Role> GetRolesCore(string? path) =>
         Store.ListRoles(RequireMount(path).Path).Select(r => Role.FromJson(r.DefinitionJson, r.UpdatedAt)).ToList();
 
-    public Role GetRole(string? path, string name)
+    public Role GetRole(string? path, string name) => _boundary.Run(() => GetRoleCore(path, name));
+
+    private Role GetRoleCore(string? path, string name)
     {
         var mount = RequireMount(path);
         RoleRules.ValidateName(name);
         return LoadRole(mount.Path, name) ?? throw RoleNotFound(mount.Path, name);
     }
 
-    public void RemoveRole(string? path, string name)
+    public void RemoveRole(string? path, string name) => _boundary.Run(() => RemoveRoleCore(path, name));
+
+    private void RemoveRoleCore(string? path, string name)
     {
         var mount = RequireMount(path);
         RoleRules.ValidateName(name);
@@ -376,18 +404,22 @@ public sealed class CredsEngine : IDisposable
     public Task<IssuedCredential> IssueCredentialAsync(string? path, string roleName, TimeSpan? ttl, IOperationEvents? events, CancellationToken ct) =>
         IssueCredentialAsync(path, roleName, ttl, new StsOptions(), events, ct);
 
-    public async Task<IssuedCredential> IssueCredentialAsync(
-        string? path, string roleName, TimeSpan? ttl, StsOptions sts, IOperationEvents? events, CancellationToken ct)
+    public Task<IssuedCredential> IssueCredentialAsync(
+        string? path, string roleName, TimeSpan? ttl, StsOptions sts, IOperationEvents? events, CancellationToken ct) =>
+        _boundary.RunAsync(roleName, events, ct, () => IssueCredentialCoreAsync(path, roleName, ttl, sts, ct));
+
+    private async Task<IssuedCredential> IssueCredentialCoreAsync(
+        string? path, string roleName, TimeSpan? ttl, StsOptions sts, CancellationToken ct)
     {
         var (mount, role) = ValidateRequest(path, roleName, ttl, sts);
-        return await IssueAsync(mount, role, ttl, sts, events, ct).ConfigureAwait(false);
+        return await IssueAsync(mount, role, ttl, sts, ct).ConfigureAwait(false);
     }
 
     /// <summary>Everything about a credential request that can be checked without AWS, so bad input changes nothing.</summary>
     private (MountRecord Mount, Role Role) ValidateRequest(string? path, string roleName, TimeSpan? ttl, StsOptions sts)
     {
         var mount = RequireMount(path);
-        var role = GetRole(mount.Path, roleName);
+        var role = GetRoleCore(mount.Path, roleName);
         // The mount's region may have moved to another partition since the role was set.
         RoleRules.CheckPartition(role, MountRegion(mount.Path), ErrorKind.InvalidOperation);
         if (ttl is { } requested)
@@ -415,14 +447,16 @@ public sealed class CredsEngine : IDisposable
         return (mount, role);
     }
 
-    private async Task<IssuedCredential> IssueAsync(MountRecord mount, Role role, TimeSpan? ttl, StsOptions sts, IOperationEvents? events, CancellationToken ct)
+    private async Task<IssuedCredential> IssueAsync(MountRecord mount, Role role, TimeSpan? ttl, StsOptions sts, CancellationToken ct)
     {
         var clients = Clients(mount.Path);
         // Resolve root credentials before the intent is written, so "no credentials" changes nothing.
-        await Translate(async () => await clients.Credentials.GetAsync(ct).ConfigureAwait(false), mount.Path).ConfigureAwait(false);
-        await RecoverBeforeIssueAsync(events, ct).ConfigureAwait(false);
+        EngineOperation.About(mount.Path);
+        await clients.Credentials.GetAsync(ct).ConfigureAwait(false);
+        await RecoverBeforeIssueAsync(ct).ConfigureAwait(false);
         var now = _clock();
         var template = Store.GetRootConfig(mount.Path)?.UsernameTemplate;
+        EngineOperation.About(role.Name);
 
         if (role.CredentialType != CredentialTypes.IamUser)
         {
@@ -431,8 +465,7 @@ public sealed class CredsEngine : IDisposable
                 LeaseIds.New(mount.Path, role.Name), mount.Path, role.Name, role.CredentialType, LeaseState.Active,
                 now, now + stsTtl, now + stsTtl, null, Renewable: false, null, null, null, null);
             var name = StsNames.Generate(template, _displayName, role, now);
-            return await WithEvents(events, () => Translate(
-                () => StsIssuer.IssueAsync(clients.Sts, clients.Iam, Store, role, lease, sts, name, ct), role.Name)).ConfigureAwait(false);
+            return await StsIssuer.IssueAsync(clients.Sts, clients.Iam, Store, role, lease, sts, name, ct).ConfigureAwait(false);
         }
 
         var (leaseTtl, maxTtl) = IamUserTtl(mount, ttl);
@@ -441,7 +474,7 @@ public sealed class CredsEngine : IDisposable
             LeaseIds.New(mount.Path, role.Name), mount.Path, role.Name, role.CredentialType, LeaseState.Pending,
             now, now + leaseTtl, now + maxTtl, null, Renewable: true, userName, null, null, CurrentOwner.Value);
 
-        return await WithEvents(events, () => Translate(() => IamUserIssuer.IssueAsync(clients.Iam, Store, role, intent, events ?? NoOperationEvents.Instance, ct, PropagationBudget), role.Name)).ConfigureAwait(false);
+        return await IamUserIssuer.IssueAsync(clients.Iam, Store, role, intent, ct, PropagationBudget).ConfigureAwait(false);
     }
 
     /// <summary>How long a request waits for another process issuing the same credentials for the cache.</summary>
@@ -464,38 +497,42 @@ public sealed class CredsEngine : IDisposable
     /// As above; with <paramref name="usableWithin"/>, new iam_user credentials are cached only once AWS accepts
     /// their key (<see cref="WaitUntilNewKeyUsableAsync"/>), so a cache hit needs no wait.
     /// </summary>
-    public async Task<IssuedCredential> GetOrIssueCachedCredentialAsync(
-        string? path, string roleName, TimeSpan? ttl, StsOptions sts, TimeSpan? usableWithin, IOperationEvents? events, CancellationToken ct)
+    public Task<IssuedCredential> GetOrIssueCachedCredentialAsync(
+        string? path, string roleName, TimeSpan? ttl, StsOptions sts, TimeSpan? usableWithin, IOperationEvents? events, CancellationToken ct) =>
+        _boundary.RunAsync(roleName, events, ct, () => GetOrIssueCachedCredentialCoreAsync(path, roleName, ttl, sts, usableWithin, ct));
+
+    private async Task<IssuedCredential> GetOrIssueCachedCredentialCoreAsync(
+        string? path, string roleName, TimeSpan? ttl, StsOptions sts, TimeSpan? usableWithin, CancellationToken ct)
     {
         var (mount, role) = ValidateRequest(path, roleName, ttl, sts);
         var key = CredentialCache.RequestKey(mount.Path, role, ttl, sts);
-        if (FindCachedCredential(key, events) is { } cached)
+        if (FindCachedCredential(key) is { } cached)
         {
             return cached;
         }
 
         using var turn = await Store.LockRequestAsync(key, CacheLockTimeout,
-            () => events?.Verbose($"Waiting for another process issuing the same credentials for role '{role.Name}'."), ct).ConfigureAwait(false);
+            () => EngineOperation.Events.Verbose($"Waiting for another process issuing the same credentials for role '{role.Name}'."), ct).ConfigureAwait(false);
         // Whoever held the lock before may have just cached what this request wants.
-        if (FindCachedCredential(key, events) is { } issuedMeanwhile)
+        if (FindCachedCredential(key) is { } issuedMeanwhile)
         {
             return issuedMeanwhile;
         }
 
-        var issued = await UsableOrRevokedAsync(await IssueAsync(mount, role, ttl, sts, events, ct).ConfigureAwait(false), usableWithin, events, ct).ConfigureAwait(false);
+        var issued = await UsableOrRevokedAsync(await IssueAsync(mount, role, ttl, sts, ct).ConfigureAwait(false), usableWithin, ct).ConfigureAwait(false);
         var sealedSecrets = _secrets.Seal(System.Text.Json.JsonSerializer.Serialize(new CachedSecrets(issued.SecretAccessKey, issued.SessionToken)), CacheContext(issued.Lease.LeaseId));
         Store.PutCachedCredential(issued.Lease.LeaseId, mount.Path, role.Name, key, sealedSecrets);
         return issued;
     }
 
-    private IssuedCredential? FindCachedCredential(string requestKey, IOperationEvents? events)
+    private IssuedCredential? FindCachedCredential(string requestKey)
     {
         var now = _clock();
         foreach (var (lease, sealedSecrets) in Store.ListCachedCredentials(requestKey, now))
         {
             if (CredentialCache.IsReusable(lease, now))
             {
-                events?.Verbose($"Reusing the cached credentials of lease {lease.LeaseId} (expires {lease.ExpireTime:u}).");
+                EngineOperation.Events.Verbose($"Reusing the cached credentials of lease {lease.LeaseId} (expires {lease.ExpireTime:u}).");
                 var secrets = System.Text.Json.JsonSerializer.Deserialize<CachedSecrets>(_secrets.Open(sealedSecrets, CacheContext(lease.LeaseId)))!;
                 return new IssuedCredential(lease, lease.AccessKeyId!, secrets.SecretAccessKey, secrets.SessionToken);
             }
@@ -512,28 +549,35 @@ public sealed class CredsEngine : IDisposable
     /// Issues, and with <paramref name="usableWithin"/> waits until AWS accepts a new iam_user key
     /// (<see cref="WaitUntilNewKeyUsableAsync"/>) before handing the credentials out.
     /// </summary>
-    public async Task<IssuedCredential> IssueUsableCredentialAsync(
-        string? path, string roleName, TimeSpan? ttl, StsOptions sts, TimeSpan? usableWithin, IOperationEvents? events, CancellationToken ct)
+    public Task<IssuedCredential> IssueUsableCredentialAsync(
+        string? path, string roleName, TimeSpan? ttl, StsOptions sts, TimeSpan? usableWithin, IOperationEvents? events, CancellationToken ct) =>
+        _boundary.RunAsync(roleName, events, ct, () => IssueUsableCredentialCoreAsync(path, roleName, ttl, sts, usableWithin, ct));
+
+    private async Task<IssuedCredential> IssueUsableCredentialCoreAsync(
+        string? path, string roleName, TimeSpan? ttl, StsOptions sts, TimeSpan? usableWithin, CancellationToken ct)
     {
         var (mount, role) = ValidateRequest(path, roleName, ttl, sts);
-        var issued = await IssueAsync(mount, role, ttl, sts, events, ct).ConfigureAwait(false);
-        return await UsableOrRevokedAsync(issued, usableWithin, events, ct).ConfigureAwait(false);
+        var issued = await IssueAsync(mount, role, ttl, sts, ct).ConfigureAwait(false);
+        return await UsableOrRevokedAsync(issued, usableWithin, ct).ConfigureAwait(false);
     }
 
     /// <summary>
     /// For a new iam_user key, <see cref="WaitUntilUsableAsync"/>: IAM keys take seconds to work everywhere. STS
     /// credentials work at once, so for them this returns at once.
     /// </summary>
-    public async Task WaitUntilNewKeyUsableAsync(IssuedCredential issued, TimeSpan timeout, IOperationEvents? events, CancellationToken ct)
+    public Task WaitUntilNewKeyUsableAsync(IssuedCredential issued, TimeSpan timeout, IOperationEvents? events, CancellationToken ct) =>
+        _boundary.RunAsync(issued.Lease.LeaseId, events, ct, () => WaitUntilNewKeyUsableCoreAsync(issued, timeout, ct));
+
+    private async Task WaitUntilNewKeyUsableCoreAsync(IssuedCredential issued, TimeSpan timeout, CancellationToken ct)
     {
         if (issued.Lease.CredentialType == CredentialTypes.IamUser)
         {
-            await WaitUntilUsableAsync(issued.Lease.Mount, issued, timeout, events, ct).ConfigureAwait(false);
+            await WaitUntilUsableCoreAsync(issued.Lease.Mount, issued, timeout, ct).ConfigureAwait(false);
         }
     }
 
     /// <summary>Waits for the new key; when AWS does not accept it in time (or the wait is stopped), revokes it, since nothing was handed out.</summary>
-    private async Task<IssuedCredential> UsableOrRevokedAsync(IssuedCredential issued, TimeSpan? usableWithin, IOperationEvents? events, CancellationToken ct)
+    private async Task<IssuedCredential> UsableOrRevokedAsync(IssuedCredential issued, TimeSpan? usableWithin, CancellationToken ct)
     {
         if (usableWithin is not { } timeout)
         {
@@ -542,13 +586,13 @@ public sealed class CredsEngine : IDisposable
 
         try
         {
-            await WaitUntilNewKeyUsableAsync(issued, timeout, events, ct).ConfigureAwait(false);
+            await WaitUntilNewKeyUsableCoreAsync(issued, timeout, ct).ConfigureAwait(false);
             return issued;
         }
         catch (Exception ex)
         {
             // Not the caller's token: a stopped wait must still revoke.
-            var revoke = await RevokeOneAsync(issued.Lease, force: false, events ?? NoOperationEvents.Instance, CancellationToken.None).ConfigureAwait(false);
+            var revoke = await RevokeOneAsync(issued.Lease, force: false, CancellationToken.None).ConfigureAwait(false);
             if (ex is EngineException { Reason: "CredentialNotUsable" } notUsable)
             {
                 throw new EngineException(notUsable.Reason, notUsable.Kind, issued.Lease.LeaseId, revoke.Error is null
@@ -564,16 +608,19 @@ public sealed class CredsEngine : IDisposable
     /// Polls sts:GetCallerIdentity with the new credentials until AWS accepts them: a new IAM access key
     /// takes a few seconds to work everywhere. The lease stays whatever happens.
     /// </summary>
-    public async Task WaitUntilUsableAsync(string? path, IssuedCredential issued, TimeSpan timeout, IOperationEvents? events, CancellationToken ct)
+    public Task WaitUntilUsableAsync(string? path, IssuedCredential issued, TimeSpan timeout, IOperationEvents? events, CancellationToken ct) =>
+        _boundary.RunAsync(issued.Lease.LeaseId, events, ct, () => WaitUntilUsableCoreAsync(path, issued, timeout, ct));
+
+    private async Task WaitUntilUsableCoreAsync(string? path, IssuedCredential issued, TimeSpan timeout, CancellationToken ct)
     {
         var mount = RequireMount(path ?? issued.Lease.Mount);
         var config = Store.GetRootConfig(mount.Path);
         var endpoints = MountEndpoints.Resolve(config);
         CheckStoredEndpoints(endpoints, config);
         var credentials = new AwsCredentials(issued.AccessKeyId, issued.SecretAccessKey, issued.SessionToken);
-        await WithEvents(events, () => WaitForKeyAsync(endpoints, credentials, timeout, (ex, code) =>
+        await WaitForKeyAsync(endpoints, credentials, timeout, (ex, code) =>
             new EngineException("CredentialNotUsable", ErrorKind.OperationTimeout, issued.Lease.LeaseId,
-                $"AWS did not accept the new credentials within {Durations.Format(timeout)} ({code}). The lease {issued.Lease.LeaseId} is kept; try them again shortly or revoke it.", ex), ct)).ConfigureAwait(false);
+                $"AWS did not accept the new credentials within {Durations.Format(timeout)} ({code}). The lease {issued.Lease.LeaseId} is kept; try them again shortly or revoke it.", ex), ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -650,7 +697,9 @@ public sealed class CredsEngine : IDisposable
 
     // ---- leases ---------------------------------------------------------------------------
 
-    public LeaseRecord GetLease(string leaseId)
+    public LeaseRecord GetLease(string leaseId) => _boundary.Run(() => GetLeaseCore(leaseId));
+
+    private LeaseRecord GetLeaseCore(string leaseId)
     {
         var id = LeaseIds.Validate(leaseId);
         var lease = Store.GetLease(id);
@@ -664,7 +713,9 @@ public sealed class CredsEngine : IDisposable
     }
 
     /// <summary>Active leases whose id starts with the prefix, as Vault's lease list: the prefix is a path, "aws/creds/dev" means "aws/creds/dev/…".</summary>
-    public IReadOnlyList<LeaseRecord> ListLeases(string? prefix)
+    public IReadOnlyList<LeaseRecord> ListLeases(string? prefix) => _boundary.Run(() => ListLeasesCore(prefix));
+
+    private IReadOnlyList<LeaseRecord> ListLeasesCore(string? prefix)
     {
         if (string.IsNullOrEmpty(prefix))
         {
@@ -676,7 +727,9 @@ public sealed class CredsEngine : IDisposable
     }
 
     /// <summary>What Revoke-Lease -Prefix acts on: as Vault, a prefix that is itself a lease id means that lease.</summary>
-    public IReadOnlyList<LeaseRecord> ResolveRevokePrefix(string prefix)
+    public IReadOnlyList<LeaseRecord> ResolveRevokePrefix(string prefix) => _boundary.Run(() => ResolveRevokePrefixCore(prefix));
+
+    private IReadOnlyList<LeaseRecord> ResolveRevokePrefixCore(string prefix)
     {
         var p = LeaseIds.ValidatePrefix(prefix);
         if (!p.EndsWith('/') && Store.GetLease(p) is { State: LeaseState.Active } exact)
@@ -687,28 +740,34 @@ public sealed class CredsEngine : IDisposable
         return Store.ListLeasesByPrefix(p.EndsWith('/') ? p : p + "/");
     }
 
-    public async Task<RevokeOutcome> RevokeLeaseAsync(string leaseId, bool force, IOperationEvents? events, CancellationToken ct)
+    public Task<RevokeOutcome> RevokeLeaseAsync(string leaseId, bool force, IOperationEvents? events, CancellationToken ct) =>
+        _boundary.RunAsync(leaseId, events, ct, () => RevokeLeaseCoreAsync(leaseId, force, ct));
+
+    private async Task<RevokeOutcome> RevokeLeaseCoreAsync(string leaseId, bool force, CancellationToken ct)
     {
-        var lease = GetLease(leaseId);
-        return await WithEvents(events, () => RevokeOneAsync(lease, force, events ?? NoOperationEvents.Instance, ct)).ConfigureAwait(false);
+        var lease = GetLeaseCore(leaseId);
+        return await RevokeOneAsync(lease, force, ct).ConfigureAwait(false);
     }
 
     /// <summary>Revokes many leases with at most <paramref name="throttleLimit"/> in flight; one failure does not stop the rest.</summary>
-    public async Task<RevokeSummary> RevokeLeasesAsync(IReadOnlyList<LeaseRecord> leases, int throttleLimit, bool force, IOperationEvents? events, CancellationToken ct)
+    public Task<RevokeSummary> RevokeLeasesAsync(IReadOnlyList<LeaseRecord> leases, int throttleLimit, bool force, IOperationEvents? events, CancellationToken ct) =>
+        _boundary.RunAsync(null, events, ct, () => RevokeLeasesCoreAsync(leases, throttleLimit, force, ct));
+
+    private async Task<RevokeSummary> RevokeLeasesCoreAsync(IReadOnlyList<LeaseRecord> leases, int throttleLimit, bool force, CancellationToken ct)
     {
         Revoker.ValidateThrottleLimit(throttleLimit);
-        var sink = events ?? NoOperationEvents.Instance;
+        var sink = EngineOperation.Events;
         var outcomes = new RevokeOutcome[leases.Count];
         var done = 0;
-        await WithEvents(events, () => Parallel.ForEachAsync(
+        await Parallel.ForEachAsync(
             Enumerable.Range(0, leases.Count),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, throttleLimit), CancellationToken = ct },
             async (i, token) =>
             {
-                outcomes[i] = await RevokeOneAsync(leases[i], force, sink, token).ConfigureAwait(false);
+                outcomes[i] = await RevokeOneAsync(leases[i], force, token).ConfigureAwait(false);
                 var n = Interlocked.Increment(ref done);
                 sink.Progress(n, leases.Count, $"Revoked {n} of {leases.Count}");
-            })).ConfigureAwait(false);
+            }).ConfigureAwait(false);
 
         var list = outcomes.Where(o => o is not null).ToList();
         return new RevokeSummary(
@@ -718,7 +777,7 @@ public sealed class CredsEngine : IDisposable
             list);
     }
 
-    private async Task<RevokeOutcome> RevokeOneAsync(LeaseRecord lease, bool force, IOperationEvents events, CancellationToken ct)
+    private async Task<RevokeOutcome> RevokeOneAsync(LeaseRecord lease, bool force, CancellationToken ct)
     {
         // A lease being revoked is never handed out again, even when AWS refuses the revoke and the lease stays.
         // (On success the row would go anyway: credential_cache cascades from leases, foreign_keys is on.)
@@ -733,11 +792,11 @@ public sealed class CredsEngine : IDisposable
         try
         {
             var clients = Clients(lease.Mount);
-            var result = await Translate(() => Revoker.DeleteUserAsync(clients.Iam, lease.UserName, ct, propagationBudget: PropagationBudget), lease.UserName).ConfigureAwait(false);
+            var result = await Revoker.DeleteUserAsync(clients.Iam, lease.UserName, ct, propagationBudget: PropagationBudget).ConfigureAwait(false);
             Store.DeleteLease(lease.LeaseId);
             return new RevokeOutcome(lease.LeaseId, result == UserCleanup.Deleted ? RevokeStatus.Revoked : RevokeStatus.AlreadyGone, lease.UserName, null);
         }
-        catch (EngineException ex) when (!ct.IsCancellationRequested)
+        catch (Exception caught) when (!ct.IsCancellationRequested && ErrorOf(caught, lease.UserName) is { } ex)
         {
             var failure = new EngineException("RevokeFailed", ex.Kind, lease.LeaseId,
                 $"Lease {lease.LeaseId} was not revoked: {ex.Message} The lease is kept; run Revoke-Lease again, or add -Force to forget it.", ex)
@@ -748,7 +807,7 @@ public sealed class CredsEngine : IDisposable
             }
 
             Store.DeleteLease(lease.LeaseId);
-            events.Warning($"Lease {lease.LeaseId} was forgotten, but its IAM user '{lease.UserName}' may still exist in AWS ({ex.AwsCode ?? ex.Reason}). Remove it by hand or with Remove-AwsOrphanUser.");
+            EngineOperation.Events.Warning($"Lease {lease.LeaseId} was forgotten, but its IAM user '{lease.UserName}' may still exist in AWS ({ex.AwsCode ?? ex.Reason}). Remove it by hand or with Remove-AwsOrphanUser.");
             return new RevokeOutcome(lease.LeaseId, RevokeStatus.Forgotten, lease.UserName, failure);
         }
     }
@@ -757,9 +816,12 @@ public sealed class CredsEngine : IDisposable
     /// Vault's lease renew: the new expiry is now + the increment (default: the mount's iam_user lease),
     /// capped at issue time + max TTL. Rewrites the expiry guard first, so AWS and the store agree.
     /// </summary>
-    public async Task<RenewResult> RenewLeaseAsync(string leaseId, TimeSpan? increment, IOperationEvents? events, CancellationToken ct)
+    public Task<RenewResult> RenewLeaseAsync(string leaseId, TimeSpan? increment, IOperationEvents? events, CancellationToken ct) =>
+        _boundary.RunAsync(leaseId, events, ct, () => RenewLeaseCoreAsync(leaseId, increment, ct));
+
+    private async Task<RenewResult> RenewLeaseCoreAsync(string leaseId, TimeSpan? increment, CancellationToken ct)
     {
-        var lease = GetLease(leaseId);
+        var lease = GetLeaseCore(leaseId);
         if (!lease.Renewable || lease.CredentialType != CredentialTypes.IamUser || lease.UserName is null)
         {
             throw new EngineException("LeaseNotRenewable", ErrorKind.InvalidOperation, lease.LeaseId,
@@ -784,11 +846,8 @@ public sealed class CredsEngine : IDisposable
         var expiry = capped ? lease.MaxExpireTime : wanted;
 
         var clients = Clients(lease.Mount);
-        await WithEvents(events, () => Translate(async () =>
-        {
-            await clients.Iam.PutUserPolicyAsync(lease.UserName, ExpiryGuard.PolicyName, ExpiryGuard.Document(new OwnershipMarker(Store.StoreId, lease.LeaseId, expiry)), ct).ConfigureAwait(false);
-            return true;
-        }, lease.LeaseId)).ConfigureAwait(false);
+        EngineOperation.About(lease.LeaseId);
+        await clients.Iam.PutUserPolicyAsync(lease.UserName, ExpiryGuard.PolicyName, ExpiryGuard.Document(new OwnershipMarker(Store.StoreId, lease.LeaseId, expiry)), ct).ConfigureAwait(false);
 
         if (!Store.UpdateLeaseExpiry(lease.LeaseId, expiry, now))
         {
@@ -800,7 +859,9 @@ public sealed class CredsEngine : IDisposable
     }
 
     /// <summary>Active leases past their expiry (optionally of one mount): what Revoke-Lease -Expired sweeps.</summary>
-    public IReadOnlyList<LeaseRecord> ListExpiredLeases(string? path)
+    public IReadOnlyList<LeaseRecord> ListExpiredLeases(string? path) => _boundary.Run(() => ListExpiredLeasesCore(path));
+
+    private IReadOnlyList<LeaseRecord> ListExpiredLeasesCore(string? path)
     {
         var mount = path is null ? null : RequireMount(path).Path;
         return Store.ListExpiredLeases(_clock()).Where(l => mount is null || l.Mount == mount).ToList();
@@ -813,7 +874,7 @@ public sealed class CredsEngine : IDisposable
     /// Issuing is where AWS is called anyway, so interrupted issues are cleaned up here (and by Revoke-Lease -Expired),
     /// never by read-only commands or tab completion; within a time budget, so an issue is not held up for long.
     /// </summary>
-    private async Task RecoverBeforeIssueAsync(IOperationEvents? events, CancellationToken ct)
+    private async Task RecoverBeforeIssueAsync(CancellationToken ct)
     {
         var now = _clock();
         if (!Store.ListPendingLeases().Any(l => IntentOwners.IsAbandoned(l, now)))
@@ -825,11 +886,11 @@ public sealed class CredsEngine : IDisposable
         budget.CancelAfter(RecoveryBudget);
         try
         {
-            await RecoverAbandonedIntentsAsync(events, budget.Token).ConfigureAwait(false);
+            await RecoverAbandonedIntentsCoreAsync(budget.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            events?.Warning($"Cleaning up after interrupted issues took longer than {Durations.Format(RecoveryBudget)}; it goes on at the next issue or Revoke-Lease -Expired.");
+            EngineOperation.Events.Warning($"Cleaning up after interrupted issues took longer than {Durations.Format(RecoveryBudget)}; it goes on at the next issue or Revoke-Lease -Expired.");
         }
     }
 
@@ -837,35 +898,38 @@ public sealed class CredsEngine : IDisposable
     /// Finds intents whose issuing process is gone (or that are older than 15 minutes) and removes the
     /// half-made IAM user behind each, so a crash mid-issue never strands a user. Returns how many were cleaned.
     /// </summary>
-    public async Task<int> RecoverAbandonedIntentsAsync(IOperationEvents? events, CancellationToken ct)
+    public Task<int> RecoverAbandonedIntentsAsync(IOperationEvents? events, CancellationToken ct) =>
+        _boundary.RunAsync(null, events, ct, () => RecoverAbandonedIntentsCoreAsync(ct));
+
+    private async Task<int> RecoverAbandonedIntentsCoreAsync(CancellationToken ct)
     {
         var now = _clock();
         var abandoned = Store.ListPendingLeases().Where(l => IntentOwners.IsAbandoned(l, now)).ToList();
+        var events = EngineOperation.Events;
         var cleaned = 0;
         foreach (var intent in abandoned)
         {
             try
             {
                 var clients = Clients(intent.Mount);
-                var outcome = await WithEvents(events, () => Translate(
-                    () => IntentCleanup.CleanUpAsync(clients.Iam, Store, intent, userCreated: false, ct, PropagationBudget), intent.UserName!)).ConfigureAwait(false);
+                var outcome = await IntentCleanup.CleanUpAsync(clients.Iam, Store, intent, userCreated: false, ct, PropagationBudget).ConfigureAwait(false);
                 switch (outcome)
                 {
                     case IntentOutcome.UserDeleted:
                         cleaned++;
-                        events?.Verbose($"Removed IAM user '{intent.UserName}' left half-made by a process that stopped while issuing {intent.LeaseId}.");
+                        events.Verbose($"Removed IAM user '{intent.UserName}' left half-made by a process that stopped while issuing {intent.LeaseId}.");
                         break;
                     case IntentOutcome.UserNotProven:
-                        events?.Warning($"IAM user '{intent.UserName}' exists, but nothing proves that the interrupted issue of {intent.LeaseId} made it (AWS never confirmed CreateUser), so it was left alone. Delete it by hand if it is yours.");
+                        events.Warning($"IAM user '{intent.UserName}' exists, but nothing proves that the interrupted issue of {intent.LeaseId} made it (AWS never confirmed CreateUser), so it was left alone. Delete it by hand if it is yours.");
                         break;
                     default:
-                        events?.Verbose($"Forgot the interrupted issue {intent.LeaseId}: it made no IAM user.");
+                        events.Verbose($"Forgot the interrupted issue {intent.LeaseId}: it made no IAM user.");
                         break;
                 }
             }
-            catch (EngineException ex)
+            catch (Exception caught) when (ErrorOf(caught, intent.UserName) is { } ex)
             {
-                events?.Warning($"IAM user '{intent.UserName}', left half-made by a process that stopped while issuing, could not be removed yet ({ex.AwsCode ?? ex.Reason}); it will be tried again.");
+                events.Warning($"IAM user '{intent.UserName}', left half-made by a process that stopped while issuing, could not be removed yet ({ex.AwsCode ?? ex.Reason}); it will be tried again.");
             }
         }
 
@@ -876,18 +940,24 @@ public sealed class CredsEngine : IDisposable
     /// IAM users under the mount's user paths, named with its username template's literal prefix, that no lease
     /// in this store knows, each with its <see cref="OrphanReason"/> read from its ownership marker.
     /// </summary>
-    public async Task<IReadOnlyList<OrphanUser>> FindOrphanUsersAsync(string? path, IOperationEvents? events, CancellationToken ct)
+    public Task<IReadOnlyList<OrphanUser>> FindOrphanUsersAsync(string? path, IOperationEvents? events, CancellationToken ct) =>
+        _boundary.RunAsync(path, events, ct, () => FindOrphanUsersCoreAsync(path, ct));
+
+    private async Task<IReadOnlyList<OrphanUser>> FindOrphanUsersCoreAsync(string? path, CancellationToken ct)
     {
         var mount = RequireMount(path);
         var clients = Clients(mount.Path);
-        var userPaths = GetRoles(mount.Path).Select(r => r.UserPath ?? "/").Distinct(StringComparer.Ordinal).DefaultIfEmpty("/").ToList();
+        var userPaths = GetRolesCore(mount.Path).Select(r => r.UserPath ?? "/").Distinct(StringComparer.Ordinal).DefaultIfEmpty("/").ToList();
         var prefix = Orphans.NamePrefix(Store.GetRootConfig(mount.Path)?.UsernameTemplate);
-        return await WithEvents(events, () => Translate(
-            () => Orphans.FindAsync(clients.Iam, Store, prefix, userPaths.Count == 1 ? userPaths[0] : "/", _clock(), ct), mount.Path)).ConfigureAwait(false);
+        EngineOperation.About(mount.Path);
+        return await Orphans.FindAsync(clients.Iam, Store, prefix, userPaths.Count == 1 ? userPaths[0] : "/", _clock(), ct).ConfigureAwait(false);
     }
 
     /// <summary>Deletes an orphan, after reading its marker afresh: only Abandoned and Expired users are removed.</summary>
-    public async Task<RevokeOutcome> RemoveOrphanUserAsync(string? path, string userName, IOperationEvents? events, CancellationToken ct)
+    public Task<RevokeOutcome> RemoveOrphanUserAsync(string? path, string userName, IOperationEvents? events, CancellationToken ct) =>
+        _boundary.RunAsync(userName, events, ct, () => RemoveOrphanUserCoreAsync(path, userName, ct));
+
+    private async Task<RevokeOutcome> RemoveOrphanUserCoreAsync(string? path, string userName, CancellationToken ct)
     {
         var mount = RequireMount(path);
         var prefix = Orphans.NamePrefix(Store.GetRootConfig(mount.Path)?.UsernameTemplate);
@@ -903,29 +973,27 @@ public sealed class CredsEngine : IDisposable
         }
 
         var clients = Clients(mount.Path);
-        return await WithEvents(events, () => Translate(async () =>
+        EngineOperation.About(userName);
+        IamUser user;
+        try
         {
-            IamUser user;
-            try
-            {
-                user = await clients.Iam.GetUserAsync(userName, ct).ConfigureAwait(false);
-            }
-            catch (AwsServiceException ex) when (ex.IsNoSuchEntity)
-            {
-                return new RevokeOutcome(userName, RevokeStatus.AlreadyGone, userName, null);
-            }
+            user = await clients.Iam.GetUserAsync(userName, ct).ConfigureAwait(false);
+        }
+        catch (AwsServiceException ex) when (ex.IsNoSuchEntity)
+        {
+            return new RevokeOutcome(userName, RevokeStatus.AlreadyGone, userName, null);
+        }
 
-            var orphan = await Orphans.ClassifyAsync(clients.Iam, Store, user, _clock(), ct).ConfigureAwait(false) ?? throw UserHasLease(userName);
-            if (!orphan.Removable)
-            {
-                throw new EngineException("NotOwned", ErrorKind.PermissionDenied, userName, orphan.Marker is { } m
-                    ? $"IAM user '{userName}' belongs to a live lease of another store ({m.StoreId}, lease {m.LeaseId}, until {m.Expiry:u}), so it was left untouched. Revoke it from that store, or remove it here after it expires."
-                    : $"IAM user '{userName}' carries no DynamicAwsCreds ownership marker (a real Vault's user, one made by hand, or one issued before markers existed), so nothing proves this module made it and it was left untouched. Delete it with AWS's own tools if you are sure.");
-            }
+        var orphan = await Orphans.ClassifyAsync(clients.Iam, Store, user, _clock(), ct).ConfigureAwait(false) ?? throw UserHasLease(userName);
+        if (!orphan.Removable)
+        {
+            throw new EngineException("NotOwned", ErrorKind.PermissionDenied, userName, orphan.Marker is { } m
+                ? $"IAM user '{userName}' belongs to a live lease of another store ({m.StoreId}, lease {m.LeaseId}, until {m.Expiry:u}), so it was left untouched. Revoke it from that store, or remove it here after it expires."
+                : $"IAM user '{userName}' carries no DynamicAwsCreds ownership marker (a real Vault's user, one made by hand, or one issued before markers existed), so nothing proves this module made it and it was left untouched. Delete it with AWS's own tools if you are sure.");
+        }
 
-            var result = await Revoker.DeleteUserAsync(clients.Iam, userName, ct, propagationBudget: PropagationBudget).ConfigureAwait(false);
-            return new RevokeOutcome(userName, result == UserCleanup.Deleted ? RevokeStatus.Revoked : RevokeStatus.AlreadyGone, userName, null);
-        }, userName)).ConfigureAwait(false);
+        var result = await Revoker.DeleteUserAsync(clients.Iam, userName, ct, propagationBudget: PropagationBudget).ConfigureAwait(false);
+        return new RevokeOutcome(userName, result == UserCleanup.Deleted ? RevokeStatus.Revoked : RevokeStatus.AlreadyGone, userName, null);
     }
 
     private static EngineException UserHasLease(string userName) =>
@@ -981,65 +1049,7 @@ public sealed class CredsEngine : IDisposable
         }
     }
 
-    private static async Task<T> WithEvents<T>(IOperationEvents? events, Func<Task<T>> operation)
-    {
-        var previous = CurrentEvents.Value;
-        CurrentEvents.Value = events;
-        try
-        {
-            return await operation().ConfigureAwait(false);
-        }
-        finally
-        {
-            CurrentEvents.Value = previous;
-        }
-    }
-
-    private static async Task WithEvents(IOperationEvents? events, Func<Task> operation) =>
-        await WithEvents<bool>(events, async () => { await operation().ConfigureAwait(false); return true; }).ConfigureAwait(false);
-
-    /// <summary>Turns AWS and transport failures into EngineExceptions that keep AWS's code and message.</summary>
-    private static async Task<T> Translate<T>(Func<Task<T>> call, object target)
-    {
-        try
-        {
-            return await call().ConfigureAwait(false);
-        }
-        catch (AwsServiceException ex)
-        {
-            var (reason, kind) = ex.Code switch
-            {
-                "AccessDenied" or "AccessDeniedException" or "UnauthorizedOperation" => ("AwsAccessDenied", ErrorKind.PermissionDenied),
-                "InvalidClientTokenId" or "SignatureDoesNotMatch" or "MissingAuthenticationToken" or "ExpiredToken" or "InvalidToken"
-                    => ("AwsAuthenticationFailed", ErrorKind.PermissionDenied),
-                "NoSuchEntity" => ("AwsNoSuchEntity", ErrorKind.ObjectNotFound),
-                "EntityAlreadyExists" => ("AwsEntityAlreadyExists", ErrorKind.ResourceExists),
-                "LimitExceeded" => ("AwsLimitExceeded", ErrorKind.LimitsExceeded),
-                "MalformedPolicyDocument" or "ValidationError" or "InvalidInput" => ("AwsInvalidInput", ErrorKind.InvalidArgument),
-                "Throttling" or "RequestLimitExceeded" or "ServiceUnavailable" or "ServiceFailure" => ("AwsUnavailable", ErrorKind.ResourceUnavailable),
-                "InvalidResponse" => ("AwsInvalidResponse", ErrorKind.InvalidData),
-                _ when ex.StatusCode >= 500 => ("AwsUnavailable", ErrorKind.ResourceUnavailable),
-                // No AWS error in the body: a proxy's or load balancer's page, not AWS.
-                "Unknown" => ("AwsInvalidResponse", ErrorKind.InvalidData),
-                _ => ("AwsError", ErrorKind.NotSpecified),
-            };
-            throw new EngineException(reason, kind, target, $"AWS {ex.Service.ToUpperInvariant()} {ex.Action} failed: {ex.Code}: {ex.AwsMessage}", ex) { AwsCode = ex.Code };
-        }
-        catch (AwsTransportException ex)
-        {
-            throw new EngineException("AwsUnreachable", ErrorKind.ConnectionError, target, ex.Message, ex);
-        }
-        catch (AwsCredentialsException ex)
-        {
-            throw new EngineException("RootCredentialsMissing", ErrorKind.InvalidOperation, target, ex.Message, ex);
-        }
-        catch (InvalidDataException ex)
-        {
-            // A well-formed answer without what AWS documents (a proxy's page, a truncated body).
-            throw new EngineException("AwsInvalidResponse", ErrorKind.InvalidData, target,
-                $"AWS answered with something that is not the documented response: {ex.Message} Check the endpoint (and any proxy in between), then try again.", ex);
-        }
-    }
+    private EngineException? ErrorOf(Exception ex, object? target) => EngineErrors.From(ex, target, StorePath);
 
     // ---- process identity for intents ------------------------------------------------------
 
