@@ -3,6 +3,7 @@ using DynamicAwsCreds.Engine.Aws;
 using DynamicAwsCreds.Engine.Config;
 using DynamicAwsCreds.Engine.Issue;
 using DynamicAwsCreds.Engine.Revoke;
+using DynamicAwsCreds.Engine.Roots;
 using DynamicAwsCreds.Engine.Store;
 
 namespace DynamicAwsCreds.Engine;
@@ -13,33 +14,32 @@ namespace DynamicAwsCreds.Engine;
 /// </summary>
 public sealed class CredsEngine : IDisposable
 {
-    private readonly Dictionary<string, MountClients> _clients = new(StringComparer.Ordinal);
-    private readonly Lazy<ILeaseStore> _store;
-    private readonly SecretBox _secrets;
-    private readonly string _displayName;
-    private readonly Func<DateTimeOffset> _clock;
+    private readonly EngineContext _context;
     private readonly EngineBoundary _boundary;
-    private readonly IAwsClientFactory _awsClients = new AwsClientFactory(line => EngineOperation.Events.Verbose(line));
 
-    public CredsEngine(string? storePath = null, string? displayName = null, Func<DateTimeOffset>? clock = null)
+    public CredsEngine(EngineOptions options)
     {
-        StorePath = Path.GetFullPath(storePath ?? StoreFiles.DefaultStorePath());
-        _boundary = new EngineBoundary(StorePath);
-        _store = new Lazy<ILeaseStore>(() => LeaseStore.Open(StorePath));
-        // A missing key file while sealed secrets exist is an error, never a fresh key that silently orphans them.
-        _secrets = SecretBox.ForStore(StorePath, () => _store.Value.HasSealedSecrets());
-        _displayName = displayName ?? Environment.UserName;
-        var source = clock ?? (() => DateTimeOffset.UtcNow);
-        // The store keeps milliseconds: so does every time the engine hands out.
-        _clock = () => DateTimeOffset.FromUnixTimeMilliseconds(source().ToUnixTimeMilliseconds());
+        _context = new EngineContext(options);
+        _boundary = new EngineBoundary(options.StoreLocation);
     }
 
-    public string StorePath { get; }
+    /// <summary>An engine on the SQLite store at <paramref name="storePath"/> (default: the user's store), with the system clock unless <paramref name="clock"/> is given.</summary>
+    public CredsEngine(string? storePath = null, string? displayName = null, Func<DateTimeOffset>? clock = null)
+        : this(EngineOptions.ForSqlite(storePath) with
+        {
+            DisplayName = displayName ?? Environment.UserName,
+            Time = clock is null ? TimeProvider.System : new FunctionTimeProvider(clock),
+        })
+    {
+    }
+
+    /// <summary>Where the store lives (for SQLite, the full file path).</summary>
+    public string StorePath => _context.StoreLocation;
 
     /// <summary>The store's random id, named in the ownership marker of every IAM user it issues.</summary>
     public string StoreId => _boundary.Run(() => Store.StoreId);
 
-    private ILeaseStore Store => _store.Value;
+    private ILeaseStore Store => _context.Store;
 
     // ---- mounts ---------------------------------------------------------------------------
 
@@ -51,7 +51,7 @@ public sealed class CredsEngine : IDisposable
         var t = Mount.NormalizeType(type);
         var p = Mount.NormalizePath(path ?? Mount.DefaultPath);
         CheckTtlPair(defaultLeaseTtl, maxLeaseTtl, "DefaultLeaseTtl", "MaxLeaseTtl");
-        var record = new MountRecord(p, t, description, defaultLeaseTtl, maxLeaseTtl, _clock());
+        var record = new MountRecord(p, t, description, defaultLeaseTtl, maxLeaseTtl, _context.Now());
         // As Vault, mounts may not nest: a prefix revoke of one would reach into the other.
         if (Store.AddMount(record) is { } clash)
         {
@@ -95,7 +95,7 @@ public sealed class CredsEngine : IDisposable
         }
 
         Store.RemoveMount(mount.Path);
-        ForgetClients(mount.Path);
+        _context.Clients.Forget(mount.Path);
         return summary;
     }
 
@@ -178,7 +178,7 @@ public sealed class CredsEngine : IDisposable
             StsNames.ValidateTemplate(input.UsernameTemplate);
         }
 
-        var sealedSecret = input.SecretKey is { } secret ? _secrets.Seal(secret, SecretContext(mount.Path)) : null;
+        var sealedSecret = input.SecretKey is { } secret ? _context.Sealer.Seal(secret, StoredRootConfig.SecretContext(mount.Path)) : null;
         var record = Store.UpdateRootConfig(mount.Path, existing =>
         {
             if (input.ClearKeys)
@@ -196,7 +196,7 @@ public sealed class CredsEngine : IDisposable
                 input.MaxRetries ?? existing?.MaxRetries,
                 Blank(input.UsernameTemplate ?? existing?.UsernameTemplate)), existing, input);
         }) ?? throw MountGone(mount.Path);
-        ForgetClients(mount.Path);
+        _context.Clients.Forget(mount.Path);
         // Cached credentials came from the old account, keys or endpoints.
         Store.DeleteCachedCredentials(mount.Path);
         return ToInfo(record);
@@ -224,7 +224,7 @@ public sealed class CredsEngine : IDisposable
                 $"The root config of '{mount.Path}' has no access key of its own (it uses the AWS SDK's default chain), so there is nothing to rotate. Set keys with Set-AwsRootConfig first.");
         }
 
-        var clients = Clients(mount.Path);
+        var clients = _context.Clients.For(mount.Path);
         EngineOperation.About(mount.Path);
         var user = await clients.Iam.GetUserAsync(null, ct).ConfigureAwait(false);
         EngineOperation.About(user.UserName);
@@ -244,7 +244,7 @@ public sealed class CredsEngine : IDisposable
         var endpoints = MountEndpoints.Resolve(config);
         try
         {
-            await WaitForKeyAsync(endpoints, new AwsCredentials(fresh.AccessKeyId, fresh.SecretAccessKey), RootKeyPropagationTimeout, (ex, code) =>
+            await _context.Clients.WaitUntilAcceptedAsync(endpoints, new AwsCredentials(fresh.AccessKeyId, fresh.SecretAccessKey), RootKeyPropagationTimeout, (ex, code) =>
                 new EngineException("RootKeyNotUsable", ErrorKind.OperationTimeout, fresh.AccessKeyId,
                     $"AWS did not accept the new root key {fresh.AccessKeyId} within {Durations.Format(RootKeyPropagationTimeout)} ({code}), so the root config keeps the old key and the new one was deleted. Try again later.", ex), ct)
                 .ConfigureAwait(false);
@@ -264,10 +264,10 @@ public sealed class CredsEngine : IDisposable
         }
 
         var oldKey = config.AccessKey;
-        var sealedKey = _secrets.Seal(fresh.SecretAccessKey, SecretContext(mount.Path));
+        var sealedKey = _context.Sealer.Seal(fresh.SecretAccessKey, StoredRootConfig.SecretContext(mount.Path));
         _ = Store.UpdateRootConfig(mount.Path, existing => (existing ?? config) with { AccessKey = fresh.AccessKeyId, SecretKeyCiphertext = sealedKey })
             ?? throw MountGone(mount.Path);
-        ForgetClients(mount.Path);
+        _context.Clients.Forget(mount.Path);
         // Cached credentials were issued under the key being retired (a session_token lease is that key's own session).
         Store.DeleteCachedCredentials(mount.Path);
         try
@@ -312,7 +312,7 @@ public sealed class CredsEngine : IDisposable
         string? problem = null;
         try
         {
-            CheckStoredEndpoints(endpoints, r);
+            StoredRootConfig.CheckEndpoints(endpoints, r);
         }
         catch (EngineException ex)
         {
@@ -323,7 +323,7 @@ public sealed class CredsEngine : IDisposable
             r.Mount, r.AccessKey, r.SecretKeyCiphertext is not null,
             r.AccessKey is null ? "DefaultChain" : "RootConfig",
             endpoints.Region, r.IamEndpoint, r.StsEndpoint,
-            r.MaxRetries is null or -1 ? RootConfig.DefaultMaxRetries : r.MaxRetries.Value, r.UsernameTemplate)
+            StoredRootConfig.MaxRetries(r), r.UsernameTemplate)
         {
             StsRegion = r.StsRegion,
             StsFallbackEndpoints = r.StsFallbackEndpoints,
@@ -333,14 +333,8 @@ public sealed class CredsEngine : IDisposable
         };
     }
 
-    /// <summary>Stored endpoints are used only if they pass today's rules (a row from an older version may not).</summary>
-    private static void CheckStoredEndpoints(MountEndpoints endpoints, RootConfigRecord? config) =>
-        EndpointRules.Check(endpoints, _ => config?.EndpointsVetted == true, config?.Mount ?? Mount.DefaultPath, stored: true);
-
     /// <summary>The region the mount calls AWS in (its partition decides which ARNs its roles may name).</summary>
     private string MountRegion(string mount) => RootConfig.ResolveRegion(Store.GetRootConfig(mount)?.Region);
-
-    private static string SecretContext(string mount) => "root_config:" + mount;
 
     private static string? Blank(string? s) => string.IsNullOrEmpty(s) ? null : s;
 
@@ -356,7 +350,7 @@ public sealed class CredsEngine : IDisposable
         Role? role = null;
         _ = Store.UpdateRole(mount.Path, name, existing =>
         {
-            role = RoleRules.Apply(mount.Path, name, existing is null ? null : Role.FromJson(existing.DefinitionJson, existing.UpdatedAt), input, _clock());
+            role = RoleRules.Apply(mount.Path, name, existing is null ? null : Role.FromJson(existing.DefinitionJson, existing.UpdatedAt), input, _context.Now());
             RoleRules.CheckPartition(role, MountRegion(mount.Path), ErrorKind.InvalidArgument);
             return new RoleRecord(mount.Path, name, role.ToJson(), role.UpdatedAt);
         }) ?? throw MountGone(mount.Path);
@@ -449,12 +443,12 @@ public sealed class CredsEngine : IDisposable
 
     private async Task<IssuedCredential> IssueAsync(MountRecord mount, Role role, TimeSpan? ttl, StsOptions sts, CancellationToken ct)
     {
-        var clients = Clients(mount.Path);
+        var clients = _context.Clients.For(mount.Path);
         // Resolve root credentials before the intent is written, so "no credentials" changes nothing.
         EngineOperation.About(mount.Path);
         await clients.Credentials.GetAsync(ct).ConfigureAwait(false);
         await RecoverBeforeIssueAsync(ct).ConfigureAwait(false);
-        var now = _clock();
+        var now = _context.Now();
         var template = Store.GetRootConfig(mount.Path)?.UsernameTemplate;
         EngineOperation.About(role.Name);
 
@@ -464,12 +458,12 @@ public sealed class CredsEngine : IDisposable
             var lease = new LeaseRecord(
                 LeaseIds.New(mount.Path, role.Name), mount.Path, role.Name, role.CredentialType, LeaseState.Active,
                 now, now + stsTtl, now + stsTtl, null, Renewable: false, null, null, null, null);
-            var name = StsNames.Generate(template, _displayName, role, now);
+            var name = StsNames.Generate(template, _context.DisplayName, role, now);
             return await StsIssuer.IssueAsync(clients.Sts, clients.Iam, Store, role, lease, sts, name, ct).ConfigureAwait(false);
         }
 
         var (leaseTtl, maxTtl) = IamUserTtl(mount, ttl);
-        var userName = StsNames.GenerateUserName(template, _displayName, role, now);
+        var userName = StsNames.GenerateUserName(template, _context.DisplayName, role, now);
         var intent = new LeaseRecord(
             LeaseIds.New(mount.Path, role.Name), mount.Path, role.Name, role.CredentialType, LeaseState.Pending,
             now, now + leaseTtl, now + maxTtl, null, Renewable: true, userName, null, null, CurrentOwner.Value);
@@ -481,7 +475,11 @@ public sealed class CredsEngine : IDisposable
     public TimeSpan CacheLockTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>How long issue and revoke wait for IAM to show a user (or what was attached to it) made moments ago.</summary>
-    public TimeSpan PropagationBudget { get; set; } = IamPropagation.DefaultBudget;
+    public TimeSpan PropagationBudget
+    {
+        get => _context.PropagationBudget;
+        set => _context.PropagationBudget = value;
+    }
 
     /// <summary>
     /// For credential_process: the cached credentials of this exact request (mount, role, its definition, type,
@@ -520,20 +518,20 @@ public sealed class CredsEngine : IDisposable
         }
 
         var issued = await UsableOrRevokedAsync(await IssueAsync(mount, role, ttl, sts, ct).ConfigureAwait(false), usableWithin, ct).ConfigureAwait(false);
-        var sealedSecrets = _secrets.Seal(System.Text.Json.JsonSerializer.Serialize(new CachedSecrets(issued.SecretAccessKey, issued.SessionToken)), CacheContext(issued.Lease.LeaseId));
+        var sealedSecrets = _context.Sealer.Seal(System.Text.Json.JsonSerializer.Serialize(new CachedSecrets(issued.SecretAccessKey, issued.SessionToken)), CacheContext(issued.Lease.LeaseId));
         Store.PutCachedCredential(issued.Lease.LeaseId, mount.Path, role.Name, key, sealedSecrets);
         return issued;
     }
 
     private IssuedCredential? FindCachedCredential(string requestKey)
     {
-        var now = _clock();
+        var now = _context.Now();
         foreach (var (lease, sealedSecrets) in Store.ListCachedCredentials(requestKey, now))
         {
             if (CredentialCache.IsReusable(lease, now))
             {
                 EngineOperation.Events.Verbose($"Reusing the cached credentials of lease {lease.LeaseId} (expires {lease.ExpireTime:u}).");
-                var secrets = System.Text.Json.JsonSerializer.Deserialize<CachedSecrets>(_secrets.Open(sealedSecrets, CacheContext(lease.LeaseId)))!;
+                var secrets = System.Text.Json.JsonSerializer.Deserialize<CachedSecrets>(_context.Sealer.Open(sealedSecrets, CacheContext(lease.LeaseId)))!;
                 return new IssuedCredential(lease, lease.AccessKeyId!, secrets.SecretAccessKey, secrets.SessionToken);
             }
         }
@@ -616,41 +614,11 @@ public sealed class CredsEngine : IDisposable
         var mount = RequireMount(path ?? issued.Lease.Mount);
         var config = Store.GetRootConfig(mount.Path);
         var endpoints = MountEndpoints.Resolve(config);
-        CheckStoredEndpoints(endpoints, config);
+        StoredRootConfig.CheckEndpoints(endpoints, config);
         var credentials = new AwsCredentials(issued.AccessKeyId, issued.SecretAccessKey, issued.SessionToken);
-        await WaitForKeyAsync(endpoints, credentials, timeout, (ex, code) =>
+        await _context.Clients.WaitUntilAcceptedAsync(endpoints, credentials, timeout, (ex, code) =>
             new EngineException("CredentialNotUsable", ErrorKind.OperationTimeout, issued.Lease.LeaseId,
                 $"AWS did not accept the new credentials within {Durations.Format(timeout)} ({code}). The lease {issued.Lease.LeaseId} is kept; try them again shortly or revoke it.", ex), ct).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Polls sts:GetCallerIdentity (which needs no permission) with <paramref name="credentials"/> until AWS accepts
-    /// them: a new access key takes seconds to work everywhere.
-    /// </summary>
-    private async Task<bool> WaitForKeyAsync(
-        MountEndpoints endpoints, AwsCredentials credentials, TimeSpan timeout, Func<Exception, string, EngineException> timedOut, CancellationToken ct)
-    {
-        var probe = _awsClients.Create(Connection(endpoints, maxRetries: 0, _ => ValueTask.FromResult(credentials))).Sts;
-        var deadline = DateTimeOffset.UtcNow + timeout;
-        var delay = TimeSpan.FromMilliseconds(250);
-        while (true)
-        {
-            try
-            {
-                await probe.GetCallerIdentityAsync(ct).ConfigureAwait(false);
-                return true;
-            }
-            catch (Exception ex) when (ex is AwsServiceException or AwsTransportException && DateTimeOffset.UtcNow + delay < deadline)
-            {
-                await Task.Delay(delay, ct).ConfigureAwait(false);
-                // A new key is usually accepted within seconds: looking twice a second finds it soon after (the call is free).
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 500));
-            }
-            catch (Exception ex) when (ex is AwsServiceException or AwsTransportException)
-            {
-                throw timedOut(ex, (ex as AwsServiceException)?.Code ?? ex.GetType().Name);
-            }
-        }
     }
 
     /// <summary>How long Update-AwsRootCredential waits for AWS to accept the new root key before it gives up and changes nothing.</summary>
@@ -791,7 +759,7 @@ public sealed class CredsEngine : IDisposable
 
         try
         {
-            var clients = Clients(lease.Mount);
+            var clients = _context.Clients.For(lease.Mount);
             var result = await Revoker.DeleteUserAsync(clients.Iam, lease.UserName, ct, propagationBudget: PropagationBudget).ConfigureAwait(false);
             Store.DeleteLease(lease.LeaseId);
             return new RevokeOutcome(lease.LeaseId, result == UserCleanup.Deleted ? RevokeStatus.Revoked : RevokeStatus.AlreadyGone, lease.UserName, null);
@@ -828,7 +796,7 @@ public sealed class CredsEngine : IDisposable
                 $"Lease {lease.LeaseId} ({lease.CredentialType}) is not renewable: STS credentials end at their expiry. Get new credentials with Get-AwsCredential {lease.Role}.");
         }
 
-        var now = _clock();
+        var now = _context.Now();
         if (lease.ExpireTime <= now)
         {
             throw new EngineException("LeaseExpired", ErrorKind.InvalidOperation, lease.LeaseId,
@@ -845,7 +813,7 @@ public sealed class CredsEngine : IDisposable
         var capped = wanted > lease.MaxExpireTime;
         var expiry = capped ? lease.MaxExpireTime : wanted;
 
-        var clients = Clients(lease.Mount);
+        var clients = _context.Clients.For(lease.Mount);
         EngineOperation.About(lease.LeaseId);
         await clients.Iam.PutUserPolicyAsync(lease.UserName, ExpiryGuard.PolicyName, ExpiryGuard.Document(new OwnershipMarker(Store.StoreId, lease.LeaseId, expiry)), ct).ConfigureAwait(false);
 
@@ -864,7 +832,7 @@ public sealed class CredsEngine : IDisposable
     private IReadOnlyList<LeaseRecord> ListExpiredLeasesCore(string? path)
     {
         var mount = path is null ? null : RequireMount(path).Path;
-        return Store.ListExpiredLeases(_clock()).Where(l => mount is null || l.Mount == mount).ToList();
+        return Store.ListExpiredLeases(_context.Now()).Where(l => mount is null || l.Mount == mount).ToList();
     }
 
     /// <summary>How long an issue waits on cleaning up after interrupted issues before it goes on without.</summary>
@@ -876,7 +844,7 @@ public sealed class CredsEngine : IDisposable
     /// </summary>
     private async Task RecoverBeforeIssueAsync(CancellationToken ct)
     {
-        var now = _clock();
+        var now = _context.Now();
         if (!Store.ListPendingLeases().Any(l => IntentOwners.IsAbandoned(l, now)))
         {
             return;
@@ -903,7 +871,7 @@ public sealed class CredsEngine : IDisposable
 
     private async Task<int> RecoverAbandonedIntentsCoreAsync(CancellationToken ct)
     {
-        var now = _clock();
+        var now = _context.Now();
         var abandoned = Store.ListPendingLeases().Where(l => IntentOwners.IsAbandoned(l, now)).ToList();
         var events = EngineOperation.Events;
         var cleaned = 0;
@@ -911,7 +879,7 @@ public sealed class CredsEngine : IDisposable
         {
             try
             {
-                var clients = Clients(intent.Mount);
+                var clients = _context.Clients.For(intent.Mount);
                 var outcome = await IntentCleanup.CleanUpAsync(clients.Iam, Store, intent, userCreated: false, ct, PropagationBudget).ConfigureAwait(false);
                 switch (outcome)
                 {
@@ -946,11 +914,11 @@ public sealed class CredsEngine : IDisposable
     private async Task<IReadOnlyList<OrphanUser>> FindOrphanUsersCoreAsync(string? path, CancellationToken ct)
     {
         var mount = RequireMount(path);
-        var clients = Clients(mount.Path);
+        var clients = _context.Clients.For(mount.Path);
         var userPaths = GetRolesCore(mount.Path).Select(r => r.UserPath ?? "/").Distinct(StringComparer.Ordinal).DefaultIfEmpty("/").ToList();
         var prefix = Orphans.NamePrefix(Store.GetRootConfig(mount.Path)?.UsernameTemplate);
         EngineOperation.About(mount.Path);
-        return await Orphans.FindAsync(clients.Iam, Store, prefix, userPaths.Count == 1 ? userPaths[0] : "/", _clock(), ct).ConfigureAwait(false);
+        return await Orphans.FindAsync(clients.Iam, Store, prefix, userPaths.Count == 1 ? userPaths[0] : "/", _context.Now(), ct).ConfigureAwait(false);
     }
 
     /// <summary>Deletes an orphan, after reading its marker afresh: only Abandoned and Expired users are removed.</summary>
@@ -972,7 +940,7 @@ public sealed class CredsEngine : IDisposable
             throw UserHasLease(userName);
         }
 
-        var clients = Clients(mount.Path);
+        var clients = _context.Clients.For(mount.Path);
         EngineOperation.About(userName);
         IamUser user;
         try
@@ -984,7 +952,7 @@ public sealed class CredsEngine : IDisposable
             return new RevokeOutcome(userName, RevokeStatus.AlreadyGone, userName, null);
         }
 
-        var orphan = await Orphans.ClassifyAsync(clients.Iam, Store, user, _clock(), ct).ConfigureAwait(false) ?? throw UserHasLease(userName);
+        var orphan = await Orphans.ClassifyAsync(clients.Iam, Store, user, _context.Now(), ct).ConfigureAwait(false) ?? throw UserHasLease(userName);
         if (!orphan.Removable)
         {
             throw new EngineException("NotOwned", ErrorKind.PermissionDenied, userName, orphan.Marker is { } m
@@ -1000,56 +968,7 @@ public sealed class CredsEngine : IDisposable
         new("UserHasLease", ErrorKind.InvalidOperation, userName,
             $"IAM user '{userName}' belongs to a lease in this store; revoke the lease with Revoke-Lease instead.");
 
-    // ---- AWS clients ----------------------------------------------------------------------
-
-    private sealed record MountClients(IIamApi Iam, IStsApi Sts, AwsCredentialSource Credentials, long? Generation);
-
-    /// <summary>
-    /// The mount's clients, made from its root config and made again once the config's generation changes, so a
-    /// new key or endpoint set by any process (Set-AwsRootConfig, Update-AwsRootCredential) is used by the next call.
-    /// </summary>
-    private MountClients Clients(string mount)
-    {
-        var generation = Store.GetRootConfigGeneration(mount);
-        lock (_clients)
-        {
-            if (_clients.TryGetValue(mount, out var cached) && cached.Generation == generation)
-            {
-                return cached;
-            }
-        }
-
-        var config = Store.GetRootConfig(mount);
-        var endpoints = MountEndpoints.Resolve(config);
-        CheckStoredEndpoints(endpoints, config);
-        var source = config?.AccessKey is { } ak && config.SecretKeyCiphertext is { } blob
-            ? AwsCredentialSource.Static(new AwsCredentials(ak, _secrets.Open(blob, SecretContext(mount))))
-            : AwsCredentialSource.DefaultChain();
-        var retries = config?.MaxRetries is null or -1 ? RootConfig.DefaultMaxRetries : config.MaxRetries.Value;
-
-        var apis = _awsClients.Create(Connection(endpoints, retries, source.GetAsync));
-        var clients = new MountClients(apis.Iam, apis.Sts, source, config?.Generation);
-        lock (_clients)
-        {
-            _clients[mount] = clients;
-            return clients;
-        }
-    }
-
-    private static AwsConnection Connection(MountEndpoints endpoints, int maxRetries, Func<CancellationToken, ValueTask<AwsCredentials>> credentials) =>
-        new(new QueryEndpoint(endpoints.Iam.Url, endpoints.Iam.SigningRegion),
-            endpoints.Sts.Select(e => new QueryEndpoint(e.Url, e.SigningRegion)).ToList(),
-            credentials, maxRetries);
-
-    private void ForgetClients(string mount)
-    {
-        lock (_clients)
-        {
-            _clients.Remove(mount);
-        }
-    }
-
-    private EngineException? ErrorOf(Exception ex, object? target) => EngineErrors.From(ex, target, StorePath);
+    private EngineException? ErrorOf(Exception ex, object? target) => _context.ErrorOf(ex, target);
 
     // ---- process identity for intents ------------------------------------------------------
 
@@ -1059,11 +978,5 @@ public sealed class CredsEngine : IDisposable
         return new LeaseOwner(Environment.MachineName, Environment.ProcessId, new DateTimeOffset(self.StartTime.ToUniversalTime(), TimeSpan.Zero));
     });
 
-    public void Dispose()
-    {
-        if (_store.IsValueCreated)
-        {
-            _store.Value.Dispose();
-        }
-    }
+    public void Dispose() => _context.Dispose();
 }
