@@ -2,8 +2,9 @@ namespace DynamicAwsCreds.Engine;
 
 /// <summary>
 /// Where every public call of <see cref="CredsEngine"/> runs: it makes the call's <see cref="EngineOperation"/>
-/// current, and whatever the call throws leaves as an EngineException with a reason (<see cref="EngineErrors"/>),
-/// except a stop asked for through the caller's own token, which stays an OperationCanceledException.
+/// current, and each failure <see cref="EngineErrors"/> knows leaves as an EngineException with a reason. A stop
+/// asked for through the caller's own token stays an OperationCanceledException; anything else (a bug) leaves as
+/// it is, for the caller's last-resort handler.
 /// </summary>
 internal sealed class EngineBoundary(string storeLocation)
 {
