@@ -4,7 +4,8 @@ namespace DynamicAwsCreds.Engine.Leases;
 
 /// <summary>
 /// Cleans up after issues that never finished: an intent whose issuing process is gone (or that is older than
-/// <see cref="IntentOwners.MaxIssueTime"/>) has the half-made IAM user behind it removed, so a crash mid-issue never strands a user.
+/// <see cref="IntentOwners.MaxIssueTime"/>) goes, and so does the half-made IAM user behind it when it is provably
+/// this store's (<see cref="IntentCleanup"/>), so a crash mid-issue never strands a user.
 /// </summary>
 internal sealed class IntentRecovery(EngineContext context)
 {
