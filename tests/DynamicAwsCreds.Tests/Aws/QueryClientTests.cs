@@ -60,7 +60,7 @@ public class QueryClientTests
             $"<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult>"
             + "<Arn>arn:aws:iam::123456789012:user/alice</Arn><UserId>AIDAALICE</UserId><Account>123456789012</Account>"
             + "</GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>");
-        using var http = QueryClient.CreateHttpClient();
+        using var http = AwsClientFactory.CreateHttpClient();
         var sts = new StsQueryClient(new QueryClient(http, FakeAws.Options(server.Endpoint, service: "sts"),
             _ => ValueTask.FromResult(FakeAws.Root)));
 
@@ -222,7 +222,7 @@ public class QueryClientTests
     {
         await using var server = new RawHttpServer((_, n) =>
             n == 1 ? null : $"<DeleteUserResponse xmlns=\"{FakeAws.IamNs}\"><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></DeleteUserResponse>");
-        using var http = QueryClient.CreateHttpClient();
+        using var http = AwsClientFactory.CreateHttpClient();
         var iam = new IamClient(new QueryClient(http, FakeAws.Options(server.Endpoint), _ => ValueTask.FromResult(FakeAws.Root)));
 
         await iam.DeleteUserAsync("alice");
