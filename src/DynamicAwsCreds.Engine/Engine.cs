@@ -4,6 +4,7 @@ using DynamicAwsCreds.Engine.Config;
 using DynamicAwsCreds.Engine.Issue;
 using DynamicAwsCreds.Engine.Revoke;
 using DynamicAwsCreds.Engine.Store;
+using DynamicAwsCreds.Engine.Store.Sqlite;
 
 namespace DynamicAwsCreds.Engine;
 
@@ -32,7 +33,7 @@ public sealed class CredsEngine : IDisposable
     public CredsEngine(string? storePath = null, string? displayName = null, Func<DateTimeOffset>? clock = null)
     {
         StorePath = Path.GetFullPath(storePath ?? StoreFiles.DefaultStorePath());
-        _store = new Lazy<ILeaseStore>(() => LeaseStore.Open(StorePath));
+        _store = new Lazy<ILeaseStore>(() => SqliteLeaseStore.Open(StorePath));
         // A missing key file while sealed secrets exist is an error, never a fresh key that silently orphans them.
         _secrets = SecretBox.ForStore(StorePath, () => _store.Value.HasSealedSecrets());
         _displayName = displayName ?? Environment.UserName;

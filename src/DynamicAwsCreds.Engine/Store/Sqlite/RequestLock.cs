@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace DynamicAwsCreds.Engine.Store;
+namespace DynamicAwsCreds.Engine.Store.Sqlite;
 
 /// <summary>
 /// An exclusive lock on one request key, shared by every process and thread using a store: the file

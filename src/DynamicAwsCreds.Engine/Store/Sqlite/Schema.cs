@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace DynamicAwsCreds.Engine.Store;
+namespace DynamicAwsCreds.Engine.Store.Sqlite;
 
 /// <summary>The store's tables, as forward migrations: index i upgrades version i to i + 1.</summary>
 internal static class Schema
