@@ -97,8 +97,16 @@ public sealed class SqliteLeaseStore : ILeaseStore
         _db.Execute("UPDATE mounts SET disabling = $d WHERE path = $path;", ("$path", path), ("$d", disabling ? 1 : 0)) == 1;
 
     /// <summary>Removes a mount; its root config, lease config and roles go with it (foreign keys), its leases stay.</summary>
-    public bool RemoveMount(string path) =>
-        _db.Execute("DELETE FROM mounts WHERE path = $path;", ("$path", path)) == 1;
+    public bool RemoveMount(string path) => _db.Atomically(() =>
+    {
+        if (_db.Execute("DELETE FROM mounts WHERE path = $path;", ("$path", path)) == 0)
+        {
+            return false;
+        }
+
+        DeleteCachedCredentials(path);
+        return true;
+    });
 
     // ---- root and lease config --------------------------------------------------------------
 
@@ -131,6 +139,7 @@ public sealed class SqliteLeaseStore : ILeaseStore
         }
 
         var record = change(GetRootConfig(mount));
+        StoredCopies.CheckSameKey("mount", mount, record.Mount);
         PutRootConfig(record);
         return GetRootConfig(mount);
     });
@@ -163,8 +172,10 @@ public sealed class SqliteLeaseStore : ILeaseStore
         }
 
         var record = change(GetRole(mount, name));
+        StoredCopies.CheckSameKey("mount", mount, record.Mount);
+        StoredCopies.CheckSameKey("role name", name, record.Name);
         PutRole(record);
-        return record;
+        return GetRole(mount, name);
     });
 
     public RoleRecord? GetRole(string mount, string name) =>
@@ -187,7 +198,8 @@ public sealed class SqliteLeaseStore : ILeaseStore
         _db.Execute($"""
             INSERT INTO leases ({LeaseColumns})
             SELECT {LeaseValues}
-            WHERE EXISTS (SELECT 1 FROM mounts WHERE path = $mount AND disabling = 0);
+            WHERE EXISTS (SELECT 1 FROM mounts WHERE path = $mount AND disabling = 0)
+            ON CONFLICT (lease_id) DO NOTHING;
             """,
             LeaseParameters(l)) == 1;
 
@@ -216,7 +228,10 @@ public sealed class SqliteLeaseStore : ILeaseStore
     public LeaseRecord? GetLease(string leaseId) =>
         _db.Query($"SELECT {LeaseColumns} FROM leases WHERE lease_id = $id;", ReadLease, ("$id", leaseId)).FirstOrDefault();
 
-    /// <summary>A range scan on the primary key.</summary>
+    /// <summary>
+    /// A range scan on the primary key. SQLite compares text as UTF-8 bytes, so the ids that start with the prefix are
+    /// those from its bytes up to (not including) its bytes with the last one raised by one.
+    /// </summary>
     public IReadOnlyList<LeaseRecord> ListLeasesByPrefix(string prefix, bool activeOnly = true)
     {
         var state = activeOnly ? " AND state = 'Active'" : string.Empty;
@@ -225,16 +240,19 @@ public sealed class SqliteLeaseStore : ILeaseStore
             return _db.Query($"SELECT {LeaseColumns} FROM leases WHERE 1 = 1{state} ORDER BY lease_id;", ReadLease);
         }
 
-        return _db.Query($"SELECT {LeaseColumns} FROM leases WHERE lease_id >= $lo AND lease_id < $hi{state} ORDER BY lease_id;",
+        return _db.Query($"SELECT {LeaseColumns} FROM leases WHERE lease_id >= $lo AND lease_id < CAST($hi AS TEXT){state} ORDER BY lease_id;",
             ReadLease, ("$lo", prefix), ("$hi", PrefixUpperBound(prefix)));
     }
 
-    /// <summary>The smallest string greater than every string that starts with <paramref name="prefix"/>.</summary>
-    private static string PrefixUpperBound(string prefix)
+    /// <summary>
+    /// The UTF-8 bytes just above every string that starts with <paramref name="prefix"/>. The last byte of UTF-8 text
+    /// is below 0xC0, so raising it never carries; the result need not be valid UTF-8, which is why it is bound as a BLOB.
+    /// </summary>
+    private static byte[] PrefixUpperBound(string prefix)
     {
-        var sb = new StringBuilder(prefix);
-        sb[^1] = (char)(sb[^1] + 1);
-        return sb.ToString();
+        var bytes = Encoding.UTF8.GetBytes(prefix);
+        bytes[^1]++;
+        return bytes;
     }
 
     public IReadOnlyList<LeaseRecord> ListPendingLeases() =>
@@ -257,9 +275,11 @@ public sealed class SqliteLeaseStore : ILeaseStore
     public bool HasSealedSecrets() =>
         Convert.ToInt64(_db.Scalar("SELECT (SELECT COUNT(*) FROM root_config WHERE secret_key IS NOT NULL) + (SELECT COUNT(*) FROM credential_cache);")) > 0;
 
+    /// <summary>Writes nothing once the lease is gone: an entry lives only as long as its lease.</summary>
     public void PutCachedCredential(string leaseId, string mount, string role, string requestKey, byte[] sealedSecrets) =>
         _db.Execute("""
-            INSERT INTO credential_cache (lease_id, mount, role, request_key, sealed) VALUES ($id, $mount, $role, $key, $sealed)
+            INSERT INTO credential_cache (lease_id, mount, role, request_key, sealed)
+            SELECT $id, $mount, $role, $key, $sealed WHERE EXISTS (SELECT 1 FROM leases WHERE lease_id = $id)
             ON CONFLICT (lease_id) DO UPDATE SET request_key = excluded.request_key, sealed = excluded.sealed;
             """,
             ("$id", leaseId), ("$mount", mount), ("$role", role), ("$key", requestKey), ("$sealed", sealedSecrets));
