@@ -4,6 +4,7 @@ using DynamicAwsCreds.Engine.Config;
 using DynamicAwsCreds.Engine.Issue;
 using DynamicAwsCreds.Engine.Revoke;
 using DynamicAwsCreds.Engine.Store;
+using DynamicAwsCreds.Engine.Store.Sealing;
 using DynamicAwsCreds.Engine.Store.Sqlite;
 
 namespace DynamicAwsCreds.Engine;
@@ -26,7 +27,7 @@ public sealed class CredsEngine : IDisposable
 
     private readonly Dictionary<string, MountClients> _clients = new(StringComparer.Ordinal);
     private readonly Lazy<ILeaseStore> _store;
-    private readonly SecretBox _secrets;
+    private readonly ISecretSealer _secrets;
     private readonly string _displayName;
     private readonly Func<DateTimeOffset> _clock;
 
@@ -35,7 +36,7 @@ public sealed class CredsEngine : IDisposable
         StorePath = Path.GetFullPath(storePath ?? StoreFiles.DefaultStorePath());
         _store = new Lazy<ILeaseStore>(() => SqliteLeaseStore.Open(StorePath));
         // A missing key file while sealed secrets exist is an error, never a fresh key that silently orphans them.
-        _secrets = SecretBox.ForStore(StorePath, () => _store.Value.HasSealedSecrets());
+        _secrets = SecretSealers.ForFileStore(StorePath, () => _store.Value.HasSealedSecrets());
         _displayName = displayName ?? Environment.UserName;
         var source = clock ?? (() => DateTimeOffset.UtcNow);
         // The store keeps milliseconds: so does every time the engine hands out.

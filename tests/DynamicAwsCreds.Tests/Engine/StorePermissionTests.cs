@@ -1,5 +1,6 @@
 using DynamicAwsCreds.Engine;
 using DynamicAwsCreds.Engine.Store;
+using DynamicAwsCreds.Engine.Store.Sealing;
 using DynamicAwsCreds.Engine.Store.Sqlite;
 using Xunit;
 
@@ -50,10 +51,10 @@ public sealed class StorePermissionTests
         Assert.Equal("StoreInsecure", Assert.Throws<EngineException>(() => SqliteLeaseStore.Open(temp.StorePath)).Reason);
         File.SetUnixFileMode(temp.StorePath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
-        var box = SecretBox.ForStore(temp.StorePath);
+        var box = KeyFileSealer.ForStore(temp.StorePath);
         var sealedBytes = box.Seal(Secret, "root_config:aws");
         File.SetUnixFileMode(box.KeyFile, File.GetUnixFileMode(box.KeyFile) | UnixFileMode.GroupWrite);
-        var ex = Assert.Throws<EngineException>(() => SecretBox.ForStore(temp.StorePath).Open(sealedBytes, "root_config:aws"));
+        var ex = Assert.Throws<EngineException>(() => KeyFileSealer.ForStore(temp.StorePath).Open(sealedBytes, "root_config:aws"));
         Assert.Equal("StoreInsecure", ex.Reason);
         Assert.Equal(box.KeyFile, ex.Target);
     }
@@ -64,8 +65,8 @@ public sealed class StorePermissionTests
         using var temp = new TempStore();
         SqliteLeaseStore.Open(temp.StorePath).Dispose();
         SqliteLeaseStore.Open(temp.StorePath).Dispose();
-        var box = SecretBox.ForStore(temp.StorePath);
-        Assert.Equal(Secret, SecretBox.ForStore(temp.StorePath).Open(box.Seal(Secret, "c"), "c"));
+        var box = KeyFileSealer.ForStore(temp.StorePath);
+        Assert.Equal(Secret, KeyFileSealer.ForStore(temp.StorePath).Open(box.Seal(Secret, "c"), "c"));
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(box.KeyFile));

@@ -293,36 +293,12 @@ public abstract partial class LeaseStoreConformance
 
     // ---- steps raced from many threads ------------------------------------------------------
 
-    /// <summary>Runs <paramref name="work"/> on <paramref name="threads"/> threads released together.</summary>
-    private static T[] RunTogether<T>(int threads, Func<int, T> work)
-    {
-        var results = new T[threads];
-        var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
-        using var start = new ManualResetEventSlim();
-        var all = Enumerable.Range(0, threads).Select(i => new Thread(() =>
-        {
-            start.Wait();
-            try
-            {
-                results[i] = work(i);
-            }
-            catch (Exception ex)
-            {
-                errors.Enqueue(ex);
-            }
-        })).ToList();
-        all.ForEach(t => t.Start());
-        start.Set();
-        all.ForEach(t => t.Join());
-        return errors.IsEmpty ? results : throw new AggregateException(errors);
-    }
-
     [Fact]
     public void Of_many_threads_activating_one_intent_exactly_one_succeeds()
     {
         AddMounts("aws");
         Assert.True(Store.InsertLeaseUnderEnabledMount(Intent(Id("dev"))));
-        var won = RunTogether(12, i => Store.ActivateLease(Id("dev"), "AKID" + i));
+        var won = Together.Run(12, i => Store.ActivateLease(Id("dev"), "AKID" + i));
         var winner = Assert.Single(Enumerable.Range(0, won.Length), i => won[i]);
         Assert.Equal("AKID" + winner, Store.GetLease(Id("dev"))!.AccessKeyId);
     }
@@ -331,7 +307,7 @@ public abstract partial class LeaseStoreConformance
     public void Of_many_threads_writing_one_lease_id_exactly_one_succeeds()
     {
         AddMounts("aws");
-        var won = RunTogether(12, i => Store.InsertLeaseUnderEnabledMount(Intent(Id("dev"), user: "vault-" + i)));
+        var won = Together.Run(12, i => Store.InsertLeaseUnderEnabledMount(Intent(Id("dev"), user: "vault-" + i)));
         var winner = Assert.Single(Enumerable.Range(0, won.Length), i => won[i]);
         Assert.Equal("vault-" + winner, Store.GetLease(Id("dev"))!.UserName);
     }
@@ -340,7 +316,7 @@ public abstract partial class LeaseStoreConformance
     public void Of_many_threads_adding_nesting_mounts_exactly_one_succeeds()
     {
         var paths = Enumerable.Range(1, 8).Select(n => string.Join("/", Enumerable.Repeat("t", n))).ToArray();
-        var clashes = RunTogether(paths.Length * 2, i => Store.AddMount(Mount(paths[i % paths.Length])));
+        var clashes = Together.Run(paths.Length * 2, i => Store.AddMount(Mount(paths[i % paths.Length])));
         Assert.Single(clashes, c => c is null);
         Assert.Single(Store.ListMounts());
     }
@@ -351,7 +327,7 @@ public abstract partial class LeaseStoreConformance
         AddMounts("aws");
         Store.UpdateRootConfig("aws", _ => RootConfig("aws") with { MaxRetries = 0 });
         Store.UpdateRole("aws", "dev", _ => new RoleRecord("aws", "dev", "0", Now));
-        RunTogether(8, _ =>
+        Together.Run(8, _ =>
         {
             for (var i = 0; i < 5; i++)
             {
