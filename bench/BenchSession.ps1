@@ -165,7 +165,7 @@ switch ($Part) {
         finally { $engine.Dispose() }
 
         Say "store-share: the store calls of one issue (GetMount x2, GetRole, GetRootConfig, ListPendingLeases, GetLeaseConfig, InsertLeaseUnderEnabledMount, MarkUserCreated, ActivateLease), $Runs runs"
-        $storeType = Get-EngineType 'DynamicAwsCreds.Engine.Store.LeaseStore'
+        $storeType = Get-EngineType 'DynamicAwsCreds.Engine.Store.Sqlite.SqliteLeaseStore'
         $recordType = Get-EngineType 'DynamicAwsCreds.Engine.Store.LeaseRecord'
         $stateType = Get-EngineType 'DynamicAwsCreds.Engine.Store.LeaseState'
         $ownerType = Get-EngineType 'DynamicAwsCreds.Engine.Store.LeaseOwner'

@@ -18,7 +18,7 @@
       store-share               The store's part of one issue: the store calls an issue makes (GetMount x2, GetRole,
                                 GetRootConfig, ListPendingLeases, GetLeaseConfig, InsertLeaseUnderEnabledMount,
                                 MarkUserCreated, ActivateLease), replayed through the
-                                module's own LeaseStore on the same store. Floor 0; ratio = median / 2 ms.
+                                module's own SqliteLeaseStore on the same store. Floor 0; ratio = median / 2 ms.
       cold-start                A new pwsh running Import-Module + Get-Lease against a new pwsh running Get-Date.
                                 Floor: the Get-Date median; ratio = module / Get-Date.
 
@@ -219,7 +219,7 @@ Write-Host ("revoke samples, sorted (ms): Revoke-Lease      {0}" -f ($a.revoke.s
 Write-Host ("                             engine alone      {0}" -f ($a.engine_direct.revoke_samples_ms -join ' '))
 Write-Host ("at --latency-ms 0: issue {0:0.0} ms (of which the reported IAM critical path {1:0.0} ms), revoke {2:0.0} ms; issue samples (ms): {3}" -f `
         $z.zero.issue_median_ms, $z.zero.issue_critical_median_ms, $z.zero.revoke_median_ms, ($z.zero.issue_samples_ms -join ' '))
-Write-Host ("store-share method: stopwatch around the 7 store calls an issue makes, via the module's LeaseStore on the same store file; per call (median ms): {0}" -f `
+Write-Host ("store-share method: stopwatch around the 7 store calls an issue makes, via the module's SqliteLeaseStore on the same store file; per call (median ms): {0}" -f `
     (($a.store_share.pieces.PSObject.Properties | ForEach-Object { "$($_.Name) $($_.Value)" }) -join ', '))
 Write-Host ("store-lookup: first Get-Lease in the process (engine creation, incl. the store open and abandoned-intent scan) {0:0.0} ms; Get-Lease of all {1} leases {2:0} ms" -f `
         $l.lookup.first_call_ms, $l.lookup.list_all_count, $l.lookup.list_all_ms)

@@ -1,5 +1,7 @@
 using DynamicAwsCreds.Engine.Aws;
 using DynamicAwsCreds.Engine.Store;
+using DynamicAwsCreds.Engine.Store.Sealing;
+using DynamicAwsCreds.Engine.Store.Sqlite;
 
 namespace DynamicAwsCreds.Engine;
 
@@ -27,13 +29,13 @@ public sealed record EngineOptions
     public static EngineOptions ForSqlite(string? storePath = null)
     {
         var path = Path.GetFullPath(storePath ?? StoreFiles.DefaultStorePath());
-        var store = new Lazy<ILeaseStore>(() => LeaseStore.Open(path));
+        var store = new Lazy<ILeaseStore>(() => SqliteLeaseStore.Open(path));
         return new EngineOptions
         {
             Store = store,
             StoreLocation = path,
             // A missing key file while sealed secrets exist is an error, never a fresh key that silently orphans them.
-            Sealer = SecretBox.ForStore(path, () => store.Value.HasSealedSecrets()),
+            Sealer = SecretSealers.ForFileStore(path, () => store.Value.HasSealedSecrets()),
         };
     }
 }

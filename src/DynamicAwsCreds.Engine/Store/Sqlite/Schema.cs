@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace DynamicAwsCreds.Engine.Store;
+namespace DynamicAwsCreds.Engine.Store.Sqlite;
 
 /// <summary>The store's tables, as forward migrations: index i upgrades version i to i + 1.</summary>
 internal static class Schema
@@ -59,7 +59,7 @@ internal static class Schema
         CREATE INDEX leases_by_expiry ON leases(expire_time);
         CREATE INDEX leases_by_mount_role ON leases(mount, role);
         """,
-        // 2: the opt-in credential cache for credential_process (secrets sealed by SecretBox).
+        // 2: the opt-in credential cache for credential_process (secrets sealed by the store's sealer).
         """
         CREATE TABLE credential_cache (
             lease_id TEXT PRIMARY KEY REFERENCES leases(lease_id) ON DELETE CASCADE,

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace DynamicAwsCreds.Engine.Store;
+namespace DynamicAwsCreds.Engine.Store.Sqlite;
 
 /// <summary>
 /// An exclusive lock on one request key, shared by every process and thread using a store: the file
@@ -29,11 +29,7 @@ public sealed class RequestLock : IDisposable
     /// </summary>
     public static async Task<RequestLock> AcquireAsync(string storePath, string key, TimeSpan timeout, Action? waiting, CancellationToken ct)
     {
-        if (key.Length == 0 || !key.All(char.IsAsciiHexDigit))
-        {
-            throw new ArgumentException("A request key is hex digits.", nameof(key));
-        }
-
+        RequestKeys.Check(key);
         var path = PathFor(storePath, key);
         StoreFiles.EnsurePrivateFolder(System.IO.Path.GetDirectoryName(path)!);
         var started = Stopwatch.GetTimestamp();
