@@ -6,8 +6,9 @@
     Build   - out/DynamicAwsCreds/: a module folder Import-Module takes (cmdlet dll, manifest, formats,
               and dependencies/ with the engine, its NuGet dependencies and SQLite's native library for
               win-x64/arm64, linux-x64/arm64 (glibc and musl) and osx-x64/arm64).
-    Test    - Build, then xunit (engine, store, clients, LocalAws) and Pester (the built module in a fresh
-              pwsh, as a user types it). Prints one closing line "N passed, N failed"; exits 1 on any failure.
+    Test    - Build, then xunit (tests/DynamicAwsCreds.Tests: engine, store, clients; tests/LocalAws.Tests: the emulator)
+              and Pester (the built module in a fresh pwsh, as a user types it). Prints one closing line
+              "N passed, N failed, N skipped"; exits 1 on any failure.
     Demo    - Build, start LocalAws on a free loopback port, run the Vault walkthrough with the built module
               in a fresh pwsh, printing each step and its output, then stop LocalAws.
     Bench   - Build, then measure issue/revoke/store/cold-start against LocalAws with added latency; prints a
@@ -84,6 +85,23 @@ function Get-PwshCommand {
     return @([Environment]::ProcessPath)
 }
 
+# Runs one xunit project of tests/ (built by Invoke-Build) and returns its counts from the trx it writes.
+function Invoke-Xunit([string] $Project, [string] $ResultsFolder) {
+    $trx = Join-Path $ResultsFolder "$Project.trx"
+    & dotnet test (Join-Path $Root "tests/$Project") -c $Configuration --no-build --nologo `
+        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' | Out-Host
+    $exit = $LASTEXITCODE
+    $passed = 0; $failed = 0; $skipped = 0
+    if (Test-Path $trx) {
+        $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
+        $passed = [int]$counters.passed
+        $failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+        $skipped = [int]$counters.total - [int]$counters.executed # a trx counts a skipped test in total only
+    }
+    if ($exit -ne 0 -and $failed -eq 0) { $failed = 1 }
+    [pscustomobject]@{ Passed = $passed; Failed = $failed; Skipped = $skipped }
+}
+
 function Invoke-Test {
     Invoke-Build
     $results = Join-Path $Out 'test-results'
@@ -91,18 +109,11 @@ function Invoke-Test {
     New-Item -ItemType Directory -Path $results -Force | Out-Null
 
     Write-Host '== xunit' -ForegroundColor Cyan
-    $trx = Join-Path $results 'xunit.trx'
-    & dotnet test (Join-Path $Root 'tests/DynamicAwsCreds.Tests') -c $Configuration --no-build --nologo `
-        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
-    $xunitExit = $LASTEXITCODE
-    $xPassed = 0; $xFailed = 0
-    if (Test-Path $trx) {
-        $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
-        $xPassed = [int]$counters.passed
-        $xFailed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
-    }
-    if ($xunitExit -ne 0 -and $xFailed -eq 0) { $xFailed = 1 }
-    Write-Host "xunit: $xPassed passed, $xFailed failed"
+    $xunit = foreach ($project in 'DynamicAwsCreds.Tests', 'LocalAws.Tests') { Invoke-Xunit $project $results }
+    $xPassed = ($xunit | Measure-Object Passed -Sum).Sum
+    $xFailed = ($xunit | Measure-Object Failed -Sum).Sum
+    $xSkipped = ($xunit | Measure-Object Skipped -Sum).Sum
+    Write-Host "xunit: $xPassed passed, $xFailed failed, $xSkipped skipped"
 
     Write-Host '== Pester' -ForegroundColor Cyan
     Invoke-Dotnet 'restore', (Join-Path $Root 'tests/Pester/Pester.Restore.csproj'), '--nologo', '-v', 'quiet'
@@ -122,8 +133,9 @@ function Invoke-Test {
 
     $passed = $xPassed + $pPassed
     $failed = $xFailed + $pFailed
-    # Skipped: the real-AWS tests, without DYNAMICAWSCREDS_TEST_AWS_PROFILE.
-    Write-Host "$passed passed, $failed failed, $pSkipped skipped"
+    # Skipped: the real-AWS Pester tests without DYNAMICAWSCREDS_TEST_AWS_PROFILE, and any test xunit skips.
+    $skipped = $xSkipped + $pSkipped
+    Write-Host "$passed passed, $failed failed, $skipped skipped"
     if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
 }
 

@@ -8,8 +8,6 @@ using DynamicAwsCreds.Engine.Revoke;
 using DynamicAwsCreds.Engine.Roles;
 using DynamicAwsCreds.Engine.Roots;
 using DynamicAwsCreds.Engine.Store;
-using DynamicAwsCreds.Engine.Store.Sealing;
-using DynamicAwsCreds.Engine.Store.Sqlite;
 
 namespace DynamicAwsCreds.Engine;
 

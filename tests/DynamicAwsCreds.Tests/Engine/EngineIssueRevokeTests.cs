@@ -206,15 +206,6 @@ public sealed class EngineIssueRevokeTests : EngineTestBase
         Assert.All(issued, i => Assert.DoesNotContain(i.SecretAccessKey, bytes));
         Assert.All(issued, i => Assert.DoesNotContain(i.SecretAccessKey, i.ToString()));
     }
-
-
-    private sealed class RecordingEvents : IOperationEvents
-    {
-        public List<string> Warnings { get; } = [];
-        public void Verbose(string message) { }
-        public void Warning(string message) { lock (Warnings) { Warnings.Add(message); } }
-        public void Progress(int completed, int total, string status) { }
-    }
 }
 
 /// <summary>Every iam_user field of a role reaches IAM as Vault sends it.</summary>

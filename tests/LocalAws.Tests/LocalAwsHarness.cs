@@ -1,7 +1,7 @@
 using Xunit;
-using global::LocalAws;
+using DynamicAwsCreds.Tests.Shared;
 
-namespace DynamicAwsCreds.Tests.LocalAws;
+namespace LocalAws.Tests;
 
 /// <summary>Starts one LocalAws per test (each test owns its state) and gives a root-signed client.</summary>
 internal sealed class LocalAwsHarness : IAsyncDisposable

@@ -1,7 +1,6 @@
-using global::LocalAws;
 using Xunit;
 
-namespace DynamicAwsCreds.Tests.LocalAws;
+namespace LocalAws.Tests;
 
 /// <summary>LocalAws's identity-policy evaluator on its own: actions, resources, Deny over Allow, conditions and policy variables.</summary>
 public sealed class PolicyEvaluatorTests

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Text.Json;
-using global::LocalAws;
 using Xunit;
-using static DynamicAwsCreds.Tests.LocalAws.LocalAwsHarness;
+using DynamicAwsCreds.Tests.Shared;
+using static LocalAws.Tests.LocalAwsHarness;
 
-namespace DynamicAwsCreds.Tests.LocalAws;
+namespace LocalAws.Tests;
 
 /// <summary>
 /// LocalAws's root key under a policy of its own (<see cref="LocalAwsOptions.RootPolicy"/>): every IAM and STS action is

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace DynamicAwsCreds.Tests.LocalAws;
+namespace DynamicAwsCreds.Tests.Engine;
 
 /// <summary>
 /// The root-credential policies exactly as README.md documents them, so tests run under what users are told to use:

@@ -45,7 +45,8 @@ internal sealed class FakeHandler(Func<SeenRequest, int, CancellationToken, Task
     }
 }
 
-internal static class FakeAws
+/// <summary>The wire below the Query client: its options, canned XML answers and an independent signature check.</summary>
+internal static class FakeWire
 {
     public static readonly Uri Endpoint = new("http://127.0.0.1:4599/");
     public static readonly AwsCredentials Root = new("AKIAROOTEXAMPLE", "rootSECRETdoNotLeak/abc+def", "sessionTOKENdoNotLeak");

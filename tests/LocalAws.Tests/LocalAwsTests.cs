@@ -1,10 +1,10 @@
 using Xunit;
 using System.Diagnostics;
 using System.Net;
-using global::LocalAws;
-using static DynamicAwsCreds.Tests.LocalAws.LocalAwsHarness;
+using DynamicAwsCreds.Tests.Shared;
+using static LocalAws.Tests.LocalAwsHarness;
 
-namespace DynamicAwsCreds.Tests.LocalAws;
+namespace LocalAws.Tests;
 
 public sealed class LocalAwsTests
 {

@@ -4,10 +4,10 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Amazon.Runtime;
 using Xunit;
-using global::LocalAws;
-using static DynamicAwsCreds.Tests.LocalAws.LocalAwsHarness;
+using DynamicAwsCreds.Tests.Shared;
+using static LocalAws.Tests.LocalAwsHarness;
 
-namespace DynamicAwsCreds.Tests.LocalAws;
+namespace LocalAws.Tests;
 
 /// <summary>The ECS/EKS container credentials endpoint (GET /container-credentials/[role]) and the credentials it mints.</summary>
 public sealed class LocalAwsContainerCredentialsTests

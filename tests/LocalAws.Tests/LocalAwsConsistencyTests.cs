@@ -1,8 +1,9 @@
 using System.Net;
 using Xunit;
-using static DynamicAwsCreds.Tests.LocalAws.LocalAwsHarness;
+using DynamicAwsCreds.Tests.Shared;
+using static LocalAws.Tests.LocalAwsHarness;
 
-namespace DynamicAwsCreds.Tests.LocalAws;
+namespace LocalAws.Tests;
 
 /// <summary>
 /// --consistency-delay-ms: what IAM's eventual consistency looks like from outside. Each new thing gets its own random

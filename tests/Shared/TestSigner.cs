@@ -5,7 +5,7 @@ using System.Text;
 using System.Xml.Linq;
 using Amazon.Runtime.Internal.Auth;
 
-namespace DynamicAwsCreds.Tests.LocalAws;
+namespace DynamicAwsCreds.Tests.Shared;
 
 /// <summary>An answer from LocalAws: status, parsed XML and, for errors, the AWS error code.</summary>
 internal sealed record AwsAnswer(HttpStatusCode Status, XDocument Xml, string Body)

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Net;
 using Xunit;
-using global::LocalAws;
-using static DynamicAwsCreds.Tests.LocalAws.LocalAwsHarness;
+using DynamicAwsCreds.Tests.Shared;
+using static LocalAws.Tests.LocalAwsHarness;
 
-namespace DynamicAwsCreds.Tests.LocalAws;
+namespace LocalAws.Tests;
 
 /// <summary>IAM roles and the STS actions that issue temporary credentials (AssumeRole, GetFederationToken, GetSessionToken).</summary>
 public sealed class LocalAwsStsTests
