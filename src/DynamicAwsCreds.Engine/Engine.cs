@@ -1069,6 +1069,30 @@ public sealed class CredsEngine : IDisposable
         }
     }
 
+    // ---- what the cmdlets ask of the engine instead of reaching the store, rules and files themselves ----
+
+    /// <summary>The full path of the store an engine made now would open: <paramref name="storePath"/>, else DYNAMICAWSCREDS_STORE, else the OS user's default.</summary>
+    public static string ResolveStorePath(string? storePath = null) => Path.GetFullPath(storePath ?? StoreFiles.DefaultStorePath());
+
+    /// <summary>A -ThrottleLimit: 1 to <see cref="Revoker.MaxThrottleLimit"/>, else DynamicAwsCreds.InvalidThrottleLimit.</summary>
+    public static int ValidateThrottleLimit(int throttleLimit) => Revoker.ValidateThrottleLimit(throttleLimit);
+
+    /// <summary>The lease-id prefix of a mount ("aws/"), or of one of its roles ("aws/creds/dev/"); the mount must exist.</summary>
+    public string LeasePrefix(string? path, string? role = null)
+    {
+        var mount = RequireMount(path).Path;
+        return role is null ? mount + "/" : LeaseIds.RolePrefix(mount, role);
+    }
+
+    /// <summary>Set-AwsRole -WhatIf: the role <see cref="SetRole"/> would write, checked as it checks it, written nowhere.</summary>
+    public Role PreviewRole(string? path, string name, RoleInput input)
+    {
+        var mount = RequireMount(path);
+        var role = RoleRules.Apply(mount.Path, name, LoadRole(mount.Path, RoleRules.ValidateName(name)), input, _clock());
+        RoleRules.CheckPartition(role, MountRegion(mount.Path), ErrorKind.InvalidArgument);
+        return role;
+    }
+
     // ---- process identity for intents ------------------------------------------------------
 
     private static readonly Lazy<LeaseOwner> CurrentOwner = new(() =>

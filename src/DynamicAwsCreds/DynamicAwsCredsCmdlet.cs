@@ -23,6 +23,7 @@ public abstract class DynamicAwsCredsCmdlet : PSCmdlet
         try
         {
             _ = Engine;
+            ThrottleLimitAttribute.CheckBound(this);
         }
         catch (EngineException ex)
         {
