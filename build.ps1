@@ -136,7 +136,8 @@ function Invoke-Demo {
 
 function Invoke-Bench {
     Invoke-Build
-    & (Join-Path $Root 'bench/Invoke-Bench.ps1') -ModulePath $ModuleOut -LocalAwsDll (Get-LocalAwsDll) -ResultFile (Join-Path $Root 'bench/results.json')
+    & (Join-Path $Root 'bench/Invoke-Bench.ps1') -ModulePath $ModuleOut -LocalAwsDll (Get-LocalAwsDll) -Configuration $Configuration `
+        -ResultFile (Join-Path $Root 'bench/results.json')
     if (-not $?) { throw 'The benchmark failed.' }
 }
 

@@ -40,7 +40,9 @@ param(
     [int] $Runs = 25,
     [int] $PrefixLeases = 1000,
     [int] $LookupTotal = 100000,
-    [int] $ColdRuns = 15
+    [int] $ColdRuns = 15,
+    # The build of bench/BenchTool to run.
+    [ValidateSet('Debug', 'Release')] [string] $Configuration = 'Release'
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -50,7 +52,7 @@ Import-Module (Join-Path $PSScriptRoot '../tests/Common/DynamicAwsCreds.TestHost
 Import-Module (Join-Path $PSScriptRoot '../tests/Pester/LocalAws.psm1') -Force
 
 $Session = Join-Path $PSScriptRoot 'BenchSession.ps1'
-$BenchTool = Get-BuildOutput bench/BenchTool/BenchTool.csproj
+$BenchTool = Get-BuildOutput bench/BenchTool/BenchTool.csproj -Configuration $Configuration
 $Work = Join-Path ([IO.Path]::GetTempPath()) "dac-bench-$([guid]::NewGuid().ToString('n'))"
 New-Item -ItemType Directory -Path $Work -Force | Out-Null
 
