@@ -198,5 +198,23 @@ public sealed class CredsEngine : IDisposable
     public Task<RevokeOutcome> RemoveOrphanUserAsync(string? path, string userName, IOperationEvents? events, CancellationToken ct) =>
         _boundary.RunAsync(userName, events, ct, () => _orphans.RemoveAsync(path, userName, ct));
 
+    // ---- what the cmdlets ask of the engine instead of reaching the store, rules and files themselves ----
+
+    /// <summary>The full path of the store an engine made now would open: <paramref name="storePath"/>, else DYNAMICAWSCREDS_STORE, else the OS user's default.</summary>
+    public static string ResolveStorePath(string? storePath = null) => Path.GetFullPath(storePath ?? StoreFiles.DefaultStorePath());
+
+    /// <summary>A -ThrottleLimit: 1 to <see cref="Revoker.MaxThrottleLimit"/>, else DynamicAwsCreds.InvalidThrottleLimit.</summary>
+    public static int ValidateThrottleLimit(int throttleLimit) => Revoker.ValidateThrottleLimit(throttleLimit);
+
+    /// <summary>The lease-id prefix of a mount ("aws/"), or of one of its roles ("aws/creds/dev/"); the mount must exist.</summary>
+    public string LeasePrefix(string? path, string? role = null) => _boundary.Run(() =>
+    {
+        var mount = _mounts.Require(path).Path;
+        return role is null ? mount + "/" : LeaseIds.RolePrefix(mount, role);
+    });
+
+    /// <summary>Set-AwsRole -WhatIf: the role <see cref="SetRole"/> would write, checked as it checks it, written nowhere.</summary>
+    public Role PreviewRole(string? path, string name, RoleInput input) => _boundary.Run(() => _roles.Preview(path, name, input));
+
     public void Dispose() => _context.Dispose();
 }

@@ -24,6 +24,16 @@ internal sealed class RoleService(EngineContext context, MountService mounts, Ro
         return role!;
     }
 
+    /// <summary>The role <see cref="Set"/> would write, checked as it checks it, written nowhere.</summary>
+    public Role Preview(string? path, string name, RoleInput input)
+    {
+        var mount = mounts.Require(path);
+        var existing = context.Store.GetRole(mount.Path, RoleRules.ValidateName(name));
+        var role = RoleRules.Apply(mount.Path, name, existing is null ? null : Role.FromJson(existing.DefinitionJson, existing.UpdatedAt), input, context.Now());
+        RoleRules.CheckPartition(role, roots.Region(mount.Path), ErrorKind.InvalidArgument);
+        return role;
+    }
+
     public IReadOnlyList<Role> List(string? path) =>
         context.Store.ListRoles(mounts.Require(path).Path).Select(r => Role.FromJson(r.DefinitionJson, r.UpdatedAt)).ToList();
 
