@@ -1,13 +1,14 @@
 #Requires -Version 7.4
 <#
 .SYNOPSIS
-    The one entry point: Build, Test, Demo, Install, Clean.
+    The one entry point: Build, Test, Demo, Bench, Install, Clean.
 .DESCRIPTION
     Build   - out/DynamicAwsCreds/: a module folder Import-Module takes (cmdlet dll, manifest, formats,
               and dependencies/ with the engine, its NuGet dependencies and SQLite's native library for
               win-x64/arm64, linux-x64/arm64 (glibc and musl) and osx-x64/arm64).
-    Test    - Build, then xunit (engine, store, clients, LocalAws) and Pester (the built module in a fresh
-              pwsh, as a user types it). Prints one closing line "N passed, N failed"; exits 1 on any failure.
+    Test    - Build, then xunit (tests/DynamicAwsCreds.Tests: engine, store, clients; tests/LocalAws.Tests: the emulator)
+              and Pester (the built module in a fresh pwsh, as a user types it). Prints one closing line
+              "N passed, N failed, N skipped"; exits 1 on any failure.
     Demo    - Build, start LocalAws on a free loopback port, run the Vault walkthrough with the built module
               in a fresh pwsh, printing each step and its output, then stop LocalAws.
     Bench   - Build, then measure issue/revoke/store/cold-start against LocalAws with added latency; prints a
@@ -34,6 +35,7 @@ $ModuleOut = Join-Path $Out 'DynamicAwsCreds'
 $SupportedRids = 'win-x64', 'win-arm64', 'linux-x64', 'linux-arm64', 'linux-musl-x64', 'linux-musl-arm64', 'osx-x64', 'osx-arm64'
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
 $env:DOTNET_NOLOGO = '1'
+Import-Module (Join-Path $Root 'tests/Common/DynamicAwsCreds.TestHost.psm1') -Force
 
 function Invoke-Dotnet([string[]] $Arguments) {
     & dotnet @Arguments
@@ -42,6 +44,10 @@ function Invoke-Dotnet([string[]] $Arguments) {
 
 function Invoke-Build {
     Write-Host '== Build' -ForegroundColor Cyan
+    $helpGenerator = Join-Path $Root 'build/New-MamlHelp.ps1'
+    if (-not (Test-Path -LiteralPath $helpGenerator)) {
+        throw "The help generator $helpGenerator is missing: the module would ship without help. Restore it (git checkout -- build/New-MamlHelp.ps1)."
+    }
     Invoke-Dotnet 'build', (Join-Path $Root 'DynamicAwsCreds.slnx'), '-c', $Configuration, '--nologo', '-v', 'quiet', '-clp:NoSummary'
 
     if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
@@ -63,25 +69,31 @@ function Invoke-Build {
     }
     Remove-Item $staging -Recurse -Force
 
-    $cmdletDll = Join-Path $Root "src/DynamicAwsCreds/bin/$Configuration/net8.0/DynamicAwsCreds.dll"
-    Copy-Item $cmdletDll $ModuleOut
+    Copy-Item (Get-BuildOutput src/DynamicAwsCreds/DynamicAwsCreds.csproj -Configuration $Configuration) $ModuleOut
     Copy-Item (Join-Path $Root 'DynamicAwsCreds.psd1') $ModuleOut
     Copy-Item (Join-Path $Root 'module/*') $ModuleOut -Recurse
     # MAML help, generated from the Markdown sources in docs/help (platyPS is not available here).
-    $helpGenerator = Join-Path $Root 'build/New-MamlHelp.ps1'
-    if (Test-Path $helpGenerator) {
-        & $helpGenerator -SourcePath (Join-Path $Root 'docs/help') -ModulePath $ModuleOut
-    }
+    & $helpGenerator -SourcePath (Join-Path $Root 'docs/help') -ModulePath $ModuleOut
     Write-Host "Module: $ModuleOut"
 }
 
-function Get-LocalAwsDll { Join-Path $Root "tests/LocalAws/bin/$Configuration/net10.0/LocalAws.dll" }
+function Get-LocalAwsDll { Get-BuildOutput tests/LocalAws/LocalAws.csproj -Configuration $Configuration }
 
-function Get-PwshCommand {
-    # The pinned PowerShell runs as 'dotnet pwsh.dll'; a fresh process of it is what a user gets.
-    $pwshDll = Join-Path $PSHOME 'pwsh.dll'
-    if (Test-Path $pwshDll) { return @([Environment]::ProcessPath, $pwshDll) }
-    return @([Environment]::ProcessPath)
+# Runs one xunit project of tests/ (built by Invoke-Build) and returns its counts from the trx it writes.
+function Invoke-Xunit([string] $Project, [string] $ResultsFolder) {
+    $trx = Join-Path $ResultsFolder "$Project.trx"
+    & dotnet test (Join-Path $Root "tests/$Project") -c $Configuration --no-build --nologo `
+        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' | Out-Host
+    $exit = $LASTEXITCODE
+    $passed = 0; $failed = 0; $skipped = 0
+    if (Test-Path $trx) {
+        $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
+        $passed = [int]$counters.passed
+        $failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+        $skipped = [int]$counters.total - [int]$counters.executed # a trx counts a skipped test in total only
+    }
+    if ($exit -ne 0 -and $failed -eq 0) { $failed = 1 }
+    [pscustomobject]@{ Passed = $passed; Failed = $failed; Skipped = $skipped }
 }
 
 function Invoke-Test {
@@ -91,27 +103,17 @@ function Invoke-Test {
     New-Item -ItemType Directory -Path $results -Force | Out-Null
 
     Write-Host '== xunit' -ForegroundColor Cyan
-    $trx = Join-Path $results 'xunit.trx'
-    & dotnet test (Join-Path $Root 'tests/DynamicAwsCreds.Tests') -c $Configuration --no-build --nologo `
-        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
-    $xunitExit = $LASTEXITCODE
-    $xPassed = 0; $xFailed = 0
-    if (Test-Path $trx) {
-        $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
-        $xPassed = [int]$counters.passed
-        $xFailed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
-    }
-    if ($xunitExit -ne 0 -and $xFailed -eq 0) { $xFailed = 1 }
-    Write-Host "xunit: $xPassed passed, $xFailed failed"
+    $xunit = foreach ($project in 'DynamicAwsCreds.Tests', 'LocalAws.Tests') { Invoke-Xunit $project $results }
+    $xPassed = ($xunit | Measure-Object Passed -Sum).Sum
+    $xFailed = ($xunit | Measure-Object Failed -Sum).Sum
+    $xSkipped = ($xunit | Measure-Object Skipped -Sum).Sum
+    Write-Host "xunit: $xPassed passed, $xFailed failed, $xSkipped skipped"
 
     Write-Host '== Pester' -ForegroundColor Cyan
     Invoke-Dotnet 'restore', (Join-Path $Root 'tests/Pester/Pester.Restore.csproj'), '--nologo', '-v', 'quiet'
     $pesterJson = Join-Path $results 'pester.json'
-    $pwsh = Get-PwshCommand
     $runner = Join-Path $Root 'tests/Pester/Invoke-PesterSuite.ps1'
-    & $pwsh[0] $pwsh[1..($pwsh.Count - 1)] -NoLogo -NoProfile -NonInteractive -File $runner `
-        -ModulePath $ModuleOut -LocalAwsDll (Get-LocalAwsDll) -ResultFile $pesterJson
-    $pesterExit = $LASTEXITCODE
+    $pesterExit = (Invoke-Pwsh -Stream -File $runner -ArgumentList '-ModulePath', $ModuleOut, '-LocalAwsDll', (Get-LocalAwsDll), '-ResultFile', $pesterJson).ExitCode
     $pPassed = 0; $pFailed = 0; $pSkipped = 0
     if (Test-Path $pesterJson) {
         $p = Get-Content $pesterJson -Raw | ConvertFrom-Json
@@ -122,23 +124,20 @@ function Invoke-Test {
 
     $passed = $xPassed + $pPassed
     $failed = $xFailed + $pFailed
-    # Skipped: the real-AWS tests, without DYNAMICAWSCREDS_TEST_AWS_PROFILE.
-    Write-Host "$passed passed, $failed failed, $pSkipped skipped"
+    # Skipped: the real-AWS Pester tests without DYNAMICAWSCREDS_TEST_AWS_PROFILE, and any test xunit skips.
+    $skipped = $xSkipped + $pSkipped
+    Write-Host "$passed passed, $failed failed, $skipped skipped"
     if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
 }
 
 function Invoke-Demo {
     Invoke-Build
-    Import-Module (Join-Path $Root 'tests/Pester/LocalAws.psm1') -Force
     $server = Start-LocalAws -LocalAwsDll (Get-LocalAwsDll)
     try {
-        $pwsh = Get-PwshCommand
         $demo = Join-Path $Root 'tests/Demo/Walkthrough.ps1'
         $store = Join-Path ([IO.Path]::GetTempPath()) "dynamicawscreds-demo-$([guid]::NewGuid().ToString('n'))"
-        & $pwsh[0] $pwsh[1..($pwsh.Count - 1)] -NoLogo -NoProfile -NonInteractive -File $demo `
-            -ModulePath $ModuleOut -Endpoint $server.Endpoint -AccessKey $server.RootAccessKey -SecretKey $server.RootSecretKey `
-            -StorePath (Join-Path $store 'store.db')
-        $demoExit = $LASTEXITCODE
+        $demoExit = (Invoke-Pwsh -Stream -File $demo -ArgumentList '-ModulePath', $ModuleOut, '-Endpoint', $server.Endpoint,
+            '-AccessKey', $server.RootAccessKey, '-SecretKey', $server.RootSecretKey, '-StorePath', (Join-Path $store 'store.db')).ExitCode
         if (Test-Path $store) { Remove-Item $store -Recurse -Force }
         if ($demoExit -ne 0) { throw "The walkthrough failed (exit code $demoExit)." }
     }
@@ -149,7 +148,8 @@ function Invoke-Demo {
 
 function Invoke-Bench {
     Invoke-Build
-    & (Join-Path $Root 'bench/Invoke-Bench.ps1') -ModulePath $ModuleOut -LocalAwsDll (Get-LocalAwsDll) -ResultFile (Join-Path $Root 'bench/results.json')
+    & (Join-Path $Root 'bench/Invoke-Bench.ps1') -ModulePath $ModuleOut -LocalAwsDll (Get-LocalAwsDll) -Configuration $Configuration `
+        -ResultFile (Join-Path $Root 'bench/results.json')
     if (-not $?) { throw 'The benchmark failed.' }
 }
 

@@ -5,19 +5,19 @@
 .DESCRIPTION
     -Part Aws     issue / revoke (medians after a warm-up), the engine overhead per issue and per revoke
                   (wall time minus the critical path of the IAM calls the module reports with -Verbose), the
-                  engine called without the cmdlet layer, the store's part of an issue (the store calls an
-                  issue makes, replayed against the same store), then 2 x N leases issued from parallel
-                  runspaces and revoked by prefix with -ThrottleLimit 16 and with -ThrottleLimit 1.
+                  engine called without the cmdlet layer and the store's part of an issue (both by -BenchTool,
+                  on the same store), then 2 x N leases issued from parallel runspaces and revoked by prefix
+                  with -ThrottleLimit 16 and with -ThrottleLimit 1.
     -Part Zero    issues against a LocalAws without added latency (the whole cost of an issue minus the network delay).
-    -Part Fill    writes N Active leases straight into a new store in one SQLite transaction, through the
-                  module's own Microsoft.Data.Sqlite (no leases are issued).
-    -Part Lookup  times Get-Lease -Prefix against the filled store.
+    -Part Lookup  times Get-Lease -Prefix against a store bench/BenchTool filled.
 #>
 param(
-    [Parameter(Mandatory)] [ValidateSet('Aws', 'Zero', 'Fill', 'Lookup')] [string] $Part,
+    [Parameter(Mandatory)] [ValidateSet('Aws', 'Zero', 'Lookup')] [string] $Part,
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $StorePath,
     [Parameter(Mandatory)] [string] $OutFile,
+    # bench/BenchTool's dll, for -Part Aws.
+    [string] $BenchTool,
     [string] $Endpoint,
     [string] $AccessKey,
     [string] $SecretKey,
@@ -26,7 +26,6 @@ param(
     [int] $WarmUp = 3,
     [int] $PrefixLeases = 1000,
     [int] $IssueWorkers = 10,
-    [int] $LookupTotal = 100000,
     [int] $LookupMatching = 10
 )
 $ErrorActionPreference = 'Stop'
@@ -93,10 +92,11 @@ function Get-RevokeCriticalPath($Calls) {
     $lists + $removals + $delete
 }
 
-function Get-EngineType([string] $Name) {
-    $asm = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'DynamicAwsCreds.Engine' } | Select-Object -First 1
-    if (-not $asm) { throw 'DynamicAwsCreds.Engine is not loaded.' }
-    $asm.GetType($Name, $true)
+# Runs bench/BenchTool (the engine's public API, outside PowerShell) and returns the JSON it prints.
+function Invoke-BenchTool([string] $Scenario, [string[]] $Arguments) {
+    $json = & dotnet $BenchTool $Scenario --store $StorePath @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "BenchTool $Scenario failed (exit code $LASTEXITCODE)." }
+    $json | ConvertFrom-Json
 }
 
 $result = [ordered]@{}
@@ -145,67 +145,11 @@ switch ($Part) {
             $rv.Add([pscustomobject]@{ Wall = $m.Ms; Critical = $crit; Overhead = $m.Ms - $crit; Calls = $split.Calls.Count })
         }
 
-        Say "engine without the cmdlet layer: $Runs IssueCredentialAsync / RevokeLeaseAsync on a CredsEngine of the same store"
-        $engineType = Get-EngineType 'DynamicAwsCreds.Engine.CredsEngine'
-        $engine = [Activator]::CreateInstance($engineType, [object[]]@($StorePath, $null, $null))
-        $none = [Threading.CancellationToken]::None
-        $directIssue = [Collections.Generic.List[double]]::new()
-        $directRevoke = [Collections.Generic.List[double]]::new()
-        try {
-            for ($i = 0; $i -lt $WarmUp + $Runs; $i++) {
-                $sw = [Diagnostics.Stopwatch]::StartNew()
-                $issued = $engine.IssueCredentialAsync('aws', $role, $null, $null, $none).GetAwaiter().GetResult()
-                $sw.Stop(); $a = $sw.Elapsed.TotalMilliseconds
-                $sw.Restart()
-                $null = $engine.RevokeLeaseAsync($issued.Lease.LeaseId, $false, $null, $none).GetAwaiter().GetResult()
-                $sw.Stop()
-                if ($i -ge $WarmUp) { $directIssue.Add($a); $directRevoke.Add($sw.Elapsed.TotalMilliseconds) }
-            }
-        }
-        finally { $engine.Dispose() }
+        Say "engine without the cmdlet layer: $Runs IssueCredentialAsync / RevokeLeaseAsync on a CredsEngine of the same store (bench/BenchTool)"
+        $direct = Invoke-BenchTool engine '--role', $role, '--runs', $Runs, '--warmup', $WarmUp
 
-        Say "store-share: the store calls of one issue (GetMount x2, GetRole, GetRootConfig, ListPendingLeases, GetLeaseConfig, InsertLeaseUnderEnabledMount, MarkUserCreated, ActivateLease), $Runs runs"
-        $storeType = Get-EngineType 'DynamicAwsCreds.Engine.Store.LeaseStore'
-        $recordType = Get-EngineType 'DynamicAwsCreds.Engine.Store.LeaseRecord'
-        $stateType = Get-EngineType 'DynamicAwsCreds.Engine.Store.LeaseState'
-        $ownerType = Get-EngineType 'DynamicAwsCreds.Engine.Store.LeaseOwner'
-        $store = $storeType::Open($StorePath)
-        $storeMs = [Collections.Generic.List[double]]::new()
-        $pieces = @{}
-        try {
-            $alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
-            $owner = [Activator]::CreateInstance($ownerType, [object[]]@([Environment]::MachineName, $PID, [DateTimeOffset]::UtcNow))
-            for ($i = 0; $i -lt $WarmUp + $Runs; $i++) {
-                $nonce = -join (1..24 | ForEach-Object { $alphabet[(Get-Random -Maximum 62)] })
-                $now = [DateTimeOffset]::FromUnixTimeMilliseconds([DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds())
-                $leaseId = "aws/creds/$role/$nonce"
-                $intent = [Activator]::CreateInstance($recordType, [object[]]@(
-                        $leaseId, 'aws', $role, 'iam_user', [Enum]::Parse($stateType, 'Pending'),
-                        $now, $now.AddHours(768), $now.AddHours(768), $null, $true, "vault-bench-store-$nonce", $null, $null, $owner))
-                $t = [double[]]::new(9)
-                $sw = [Diagnostics.Stopwatch]::StartNew()
-                $null = $store.GetMount('aws'); $t[0] = $sw.Elapsed.TotalMilliseconds
-                $null = $store.GetMount('aws'); $t[1] = $sw.Elapsed.TotalMilliseconds
-                $null = $store.GetRole('aws', $role); $t[2] = $sw.Elapsed.TotalMilliseconds
-                $null = $store.GetRootConfig('aws'); $t[3] = $sw.Elapsed.TotalMilliseconds
-                $null = $store.ListPendingLeases(); $t[4] = $sw.Elapsed.TotalMilliseconds
-                $null = $store.GetLeaseConfig('aws'); $t[5] = $sw.Elapsed.TotalMilliseconds
-                $null = $store.InsertLeaseUnderEnabledMount($intent); $t[6] = $sw.Elapsed.TotalMilliseconds
-                $null = $store.MarkUserCreated($leaseId); $t[7] = $sw.Elapsed.TotalMilliseconds
-                $null = $store.ActivateLease($leaseId, 'AKIABENCHSTORE00000'); $t[8] = $sw.Elapsed.TotalMilliseconds
-                $sw.Stop()
-                $null = $store.DeleteLease($leaseId)
-                if ($i -ge $WarmUp) {
-                    $storeMs.Add($t[8])
-                    $names = 'GetMount', 'GetMount2', 'GetRole', 'GetRootConfig', 'ListPendingLeases', 'GetLeaseConfig', 'InsertLeaseUnderEnabledMount', 'MarkUserCreated', 'ActivateLease'
-                    for ($k = 0; $k -lt 9; $k++) {
-                        if (-not $pieces.ContainsKey($names[$k])) { $pieces[$names[$k]] = [Collections.Generic.List[double]]::new() }
-                        $pieces[$names[$k]].Add($t[$k] - ($k -eq 0 ? 0 : $t[$k - 1]))
-                    }
-                }
-            }
-        }
-        finally { $store.Dispose() }
+        Say "store-share: the store calls of one issue (GetMount x2, GetRole, GetRootConfig, ListPendingLeases, GetLeaseConfig, InsertLeaseUnderEnabledMount, MarkUserCreated, ActivateLease), $Runs runs (bench/BenchTool)"
+        $share = Invoke-BenchTool store-share '--role', $role, '--runs', $Runs, '--warmup', $WarmUp
 
         Say "revoke-prefix: issuing 2 x $PrefixLeases leases from $IssueWorkers parallel runspaces"
         $sw = [Diagnostics.Stopwatch]::StartNew()
@@ -249,13 +193,13 @@ switch ($Part) {
             overhead_median_ms = Get-Median $rv.Overhead; calls = ($rv | Select-Object -First 1).Calls
         }
         $result.engine_direct = [ordered]@{
-            runs = $directIssue.Count; issue_median_ms = Get-Median $directIssue; revoke_median_ms = Get-Median $directRevoke
-            issue_samples_ms = @($directIssue | Sort-Object | ForEach-Object { [Math]::Round($_, 1) })
-            revoke_samples_ms = @($directRevoke | Sort-Object | ForEach-Object { [Math]::Round($_, 1) })
+            runs = @($direct.issue_ms).Count; issue_median_ms = Get-Median $direct.issue_ms; revoke_median_ms = Get-Median $direct.revoke_ms
+            issue_samples_ms = @($direct.issue_ms | Sort-Object | ForEach-Object { [Math]::Round($_, 1) })
+            revoke_samples_ms = @($direct.revoke_ms | Sort-Object | ForEach-Object { [Math]::Round($_, 1) })
         }
-        $result.store_share = [ordered]@{ runs = $storeMs.Count; median_ms = Get-Median $storeMs; pieces = [ordered]@{} }
-        foreach ($k in 'GetMount', 'GetMount2', 'GetRole', 'GetRootConfig', 'ListPendingLeases', 'GetLeaseConfig', 'InsertLeaseUnderEnabledMount', 'MarkUserCreated', 'ActivateLease') {
-            $result.store_share.pieces[$k] = [Math]::Round((Get-Median $pieces[$k]), 3)
+        $result.store_share = [ordered]@{ runs = @($share.total_ms).Count; median_ms = Get-Median $share.total_ms; pieces = [ordered]@{} }
+        foreach ($piece in $share.pieces_ms.PSObject.Properties) {
+            $result.store_share.pieces[$piece.Name] = [Math]::Round((Get-Median $piece.Value), 3)
         }
         $result.revoke_prefix = [ordered]@{ runs = 1; median_ms = $p16.Ms; leases = $PrefixLeases; revoked = $p16.Result.Revoked; failed = $p16.Result.Failed; throttle = 16 }
         $result.revoke_prefix_sequential = [ordered]@{ runs = 1; median_ms = $p1.Ms; leases = $PrefixLeases; revoked = $p1.Result.Revoked; failed = $p1.Result.Failed; throttle = 1 }
@@ -280,50 +224,6 @@ switch ($Part) {
             runs = $Runs; issue_median_ms = Get-Median $issueMs; issue_critical_median_ms = Get-Median $awsSum
             issue_samples_ms = @($issueMs | Sort-Object | ForEach-Object { [Math]::Round($_, 1) })
             revoke_median_ms = Get-Median $revokeMs
-        }
-    }
-
-    'Fill' {
-        # The module makes the store (schema, WAL) on first use; the rows go in through its own Microsoft.Data.Sqlite.
-        Enable-SecretsEngine aws | Out-Null
-        $asm = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'Microsoft.Data.Sqlite' } | Select-Object -First 1
-        $connType = $asm.GetType('Microsoft.Data.Sqlite.SqliteConnection', $true)
-        $conn = [Activator]::CreateInstance($connType, [object[]]@("Data Source=$StorePath"))
-        $conn.Open()
-        try {
-            $alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
-            $nonce = (1..24 | ForEach-Object { "substr('$alphabet', (abs(random()) % 62) + 1, 1)" }) -join ' || '
-            $now = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
-            $expire = $now + 768L * 3600 * 1000
-            $others = $LookupTotal - $LookupMatching
-            # Others spread over 200 roles, some sorting right before and after the looked-up one.
-            $sql = @"
-BEGIN;
-WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $($others - 1))
-INSERT INTO leases (lease_id, mount, role, credential_type, state, issue_time, expire_time, max_expire_time, last_renewal_time,
-                    renewable, user_name, access_key_id, assumed_role_arn, owner_host, owner_pid, owner_start)
-SELECT 'aws/creds/' || r || '/' || $nonce, 'aws', r, 'iam_user', 'Active', $now, $expire, $expire, NULL,
-       1, 'vault-bench-' || r || '-' || i, 'AKIABENCH' || printf('%011d', i), NULL, NULL, NULL, NULL
-FROM (SELECT i, CASE i % 200 WHEN 0 THEN 'lookup-targe' WHEN 1 THEN 'lookup-target-x' WHEN 2 THEN 'lookup-targetz'
-                 ELSE 'role-' || printf('%03d', i % 200) END AS r FROM n);
-WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $($LookupMatching - 1))
-INSERT INTO leases (lease_id, mount, role, credential_type, state, issue_time, expire_time, max_expire_time, last_renewal_time,
-                    renewable, user_name, access_key_id, assumed_role_arn, owner_host, owner_pid, owner_start)
-SELECT 'aws/creds/lookup-target/' || $nonce, 'aws', 'lookup-target', 'iam_user', 'Active', $now, $expire, $expire, NULL,
-       1, 'vault-bench-lookup-target-' || i, 'AKIALOOKUP' || printf('%010d', i), NULL, NULL, NULL, NULL FROM n;
-COMMIT;
-"@
-            $sw = [Diagnostics.Stopwatch]::StartNew()
-            $cmd = $conn.CreateCommand(); $cmd.CommandText = $sql; $null = $cmd.ExecuteNonQuery(); $cmd.Dispose()
-            $cmd = $conn.CreateCommand(); $cmd.CommandText = 'PRAGMA wal_checkpoint(TRUNCATE);'; $null = $cmd.ExecuteNonQuery(); $cmd.Dispose()
-            $cmd = $conn.CreateCommand(); $cmd.CommandText = "SELECT COUNT(*) FROM leases WHERE state = 'Active';"; $count = $cmd.ExecuteScalar(); $cmd.Dispose()
-            $sw.Stop()
-            Say ("filled {0} leases in {1:0} ms" -f $count, $sw.Elapsed.TotalMilliseconds)
-            $result.fill = [ordered]@{ leases = [long]$count; ms = $sw.Elapsed.TotalMilliseconds }
-        }
-        finally {
-            $conn.Close(); $conn.Dispose()
-            $connType::ClearAllPools()
         }
     }
 

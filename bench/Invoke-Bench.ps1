@@ -14,17 +14,18 @@
       revoke-prefix             Revoke-Lease -Prefix over N such leases, -ThrottleLimit 16. Floor: N x 3 RTT / 16.
       revoke-prefix-sequential  The same with -ThrottleLimit 1 (Vault's way, the comparison row). Floor: N x 3 RTT.
       store-lookup              Get-Lease -Prefix matching 10 leases among 100 000 written straight into the store
-                                with SQLite. Floor 0; ratio = median / 5 ms.
+                                (bench/BenchTool: ILeaseStore.ImportLeases). Floor 0; ratio = median / 5 ms.
       store-share               The store's part of one issue: the store calls an issue makes (GetMount x2, GetRole,
                                 GetRootConfig, ListPendingLeases, GetLeaseConfig, InsertLeaseUnderEnabledMount,
-                                MarkUserCreated, ActivateLease), replayed through the
-                                module's own LeaseStore on the same store. Floor 0; ratio = median / 2 ms.
+                                MarkUserCreated, ActivateLease), replayed through the engine's store (bench/BenchTool)
+                                on the same store. Floor 0; ratio = median / 2 ms.
       cold-start                A new pwsh running Import-Module + Get-Lease against a new pwsh running Get-Date.
                                 Floor: the Get-Date median; ratio = module / Get-Date.
 
     Engine overhead per issue = the issue median - the median critical path of the IAM calls the module reports
     with -Verbose ("AWS IAM CreateUser …: 200 in 52 ms"; CreateUser + the slowest of the calls sent together after
-    it). Target <= 10 ms. Also shown: the engine called without the cmdlet layer, and an issue at --latency-ms 0.
+    it). Target <= 10 ms. Also shown: the engine called without the cmdlet layer (bench/BenchTool), and an issue at
+    --latency-ms 0.
 
     Prints the table and writes -ResultFile as a JSON list of {scenario, runs, median_ms, floor_ms, ratio, ...}.
 .EXAMPLE
@@ -39,17 +40,19 @@ param(
     [int] $Runs = 25,
     [int] $PrefixLeases = 1000,
     [int] $LookupTotal = 100000,
-    [int] $ColdRuns = 15
+    [int] $ColdRuns = 15,
+    # The build of bench/BenchTool to run.
+    [ValidateSet('Debug', 'Release')] [string] $Configuration = 'Release'
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 $benchStart = [Diagnostics.Stopwatch]::StartNew()
 $ModulePath = (Resolve-Path -LiteralPath $ModulePath).ProviderPath
+Import-Module (Join-Path $PSScriptRoot '../tests/Common/DynamicAwsCreds.TestHost.psm1') -Force
 Import-Module (Join-Path $PSScriptRoot '../tests/Pester/LocalAws.psm1') -Force
 
-$pwshDll = Join-Path $PSHOME 'pwsh.dll'
-$Pwsh = if (Test-Path $pwshDll) { @([Environment]::ProcessPath, $pwshDll) } else { @([Environment]::ProcessPath) }
 $Session = Join-Path $PSScriptRoot 'BenchSession.ps1'
+$BenchTool = Get-BuildOutput bench/BenchTool/BenchTool.csproj -Configuration $Configuration
 $Work = Join-Path ([IO.Path]::GetTempPath()) "dac-bench-$([guid]::NewGuid().ToString('n'))"
 New-Item -ItemType Directory -Path $Work -Force | Out-Null
 
@@ -61,33 +64,28 @@ function Get-Median([double[]] $Values) {
 
 function Invoke-Session([string] $Part, [string] $StorePath, [hashtable] $Arguments = @{}) {
     $out = Join-Path $Work "$Part.json"
-    $argList = @('-NoLogo', '-NoProfile', '-NonInteractive', '-File', $Session, '-Part', $Part, '-ModulePath', $ModulePath,
-        '-StorePath', $StorePath, '-OutFile', $out)
+    $argList = @('-Part', $Part, '-ModulePath', $ModulePath, '-StorePath', $StorePath, '-OutFile', $out, '-BenchTool', $BenchTool)
     foreach ($k in $Arguments.Keys) { $argList += "-$k"; $argList += [string]$Arguments[$k] }
-    $sw = [Diagnostics.Stopwatch]::StartNew()
-    & $Pwsh[0] @($Pwsh | Select-Object -Skip 1) @argList | Out-Host
-    if ($LASTEXITCODE -ne 0) { throw "The benchmark session '$Part' failed (exit code $LASTEXITCODE)." }
-    Write-Host ("   [{0}] done in {1:0.0} s" -f $Part, $sw.Elapsed.TotalSeconds) -ForegroundColor DarkGray
+    $run = Invoke-Pwsh -Stream -File $Session -ArgumentList $argList
+    if ($run.ExitCode -ne 0) { throw "The benchmark session '$Part' failed (exit code $($run.ExitCode))." }
+    Write-Host ("   [{0}] done in {1:0.0} s" -f $Part, ($run.Milliseconds / 1000)) -ForegroundColor DarkGray
     Get-Content $out -Raw | ConvertFrom-Json
 }
 
-function Measure-Process([string] $Command, [hashtable] $Environment) {
-    $info = [Diagnostics.ProcessStartInfo]::new($Pwsh[0])
-    foreach ($a in @($Pwsh | Select-Object -Skip 1) + @('-NoProfile', '-Command', $Command)) { $info.ArgumentList.Add($a) }
-    $info.UseShellExecute = $false
-    $info.RedirectStandardOutput = $true
-    $info.RedirectStandardError = $true
-    foreach ($k in $Environment.Keys) { $info.Environment[$k] = $Environment[$k] }
+# Fills a new store with $LookupTotal leases through the engine's store (bench/BenchTool).
+function Invoke-Fill([string] $StorePath) {
     $sw = [Diagnostics.Stopwatch]::StartNew()
-    $p = [Diagnostics.Process]::Start($info)
-    $stdout = $p.StandardOutput.ReadToEndAsync()
-    $stderr = $p.StandardError.ReadToEndAsync()
-    $p.WaitForExit()
-    $sw.Stop()
-    $code = $p.ExitCode
-    $p.Dispose()
-    if ($code -ne 0) { throw "'$Command' failed (exit $code): $($stderr.Result)$($stdout.Result)" }
-    $sw.Elapsed.TotalMilliseconds
+    $json = & dotnet $BenchTool fill --store $StorePath --total $LookupTotal --matching 10
+    if ($LASTEXITCODE -ne 0) { throw "BenchTool fill failed (exit code $LASTEXITCODE)." }
+    Write-Host ("   [Fill] done in {0:0.0} s" -f $sw.Elapsed.TotalSeconds) -ForegroundColor DarkGray
+    $json | ConvertFrom-Json
+}
+
+# A new pwsh running $Command, timed from its start to its exit.
+function Measure-Process([string] $Command, [hashtable] $Environment) {
+    $run = Invoke-Pwsh -Command $Command -Environment $Environment
+    if ($run.ExitCode -ne 0) { throw "'$Command' failed (exit $($run.ExitCode)): $($run.StdErr)$($run.StdOut)" }
+    $run.Milliseconds
 }
 
 $servers = @()
@@ -108,8 +106,8 @@ try {
     $a = Invoke-Session Aws $storeA ((& $keys $server) + @{ Runs = $Runs; PrefixLeases = $PrefixLeases })
     Write-Host '-- issue at --latency-ms 0 (fresh pwsh)' -ForegroundColor Cyan
     $z = Invoke-Session Zero $storeZ ((& $keys $zero) + @{ Runs = $Runs })
-    Write-Host "-- store-lookup: $LookupTotal leases written with SQLite, then Get-Lease -Prefix (fresh pwsh each)" -ForegroundColor Cyan
-    $f = Invoke-Session Fill $storeB @{ LookupTotal = $LookupTotal }
+    Write-Host "-- store-lookup: $LookupTotal leases written with ILeaseStore.ImportLeases, then Get-Lease -Prefix (fresh pwsh)" -ForegroundColor Cyan
+    $f = Invoke-Fill $storeB
     $l = Invoke-Session Lookup $storeB @{ Runs = $Runs }
 
     Write-Host "-- cold-start: $ColdRuns x (pwsh -NoProfile -Command 'Import-Module …; Get-Lease | Out-Null') vs (… 'Get-Date | Out-Null'), interleaved with Import-Module alone and bare pwsh" -ForegroundColor Cyan
@@ -219,7 +217,7 @@ Write-Host ("revoke samples, sorted (ms): Revoke-Lease      {0}" -f ($a.revoke.s
 Write-Host ("                             engine alone      {0}" -f ($a.engine_direct.revoke_samples_ms -join ' '))
 Write-Host ("at --latency-ms 0: issue {0:0.0} ms (of which the reported IAM critical path {1:0.0} ms), revoke {2:0.0} ms; issue samples (ms): {3}" -f `
         $z.zero.issue_median_ms, $z.zero.issue_critical_median_ms, $z.zero.revoke_median_ms, ($z.zero.issue_samples_ms -join ' '))
-Write-Host ("store-share method: stopwatch around the 7 store calls an issue makes, via the module's LeaseStore on the same store file; per call (median ms): {0}" -f `
+Write-Host ("store-share method: stopwatch around the 9 store calls an issue makes, via the engine's store (bench/BenchTool) on the same store file; per call (median ms): {0}" -f `
     (($a.store_share.pieces.PSObject.Properties | ForEach-Object { "$($_.Name) $($_.Value)" }) -join ', '))
 Write-Host ("store-lookup: first Get-Lease in the process (engine creation, incl. the store open and abandoned-intent scan) {0:0.0} ms; Get-Lease of all {1} leases {2:0} ms" -f `
         $l.lookup.first_call_ms, $l.lookup.list_all_count, $l.lookup.list_all_ms)

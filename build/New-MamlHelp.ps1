@@ -33,6 +33,7 @@ param(
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
+Import-Module (Join-Path $PSScriptRoot '../tests/Common/DynamicAwsCreds.TestHost.psm1') -Force
 
 $ModulePath = (Resolve-Path -LiteralPath $ModulePath).Path
 $SourcePath = (Resolve-Path -LiteralPath $SourcePath).Path
@@ -124,13 +125,9 @@ $probeFile = "$tempBase.ps1"
 $probeOut = "$tempBase.json"
 try {
     Set-Content -LiteralPath $probeFile -Value $probe -Encoding utf8
-    # The pinned PowerShell runs as 'dotnet pwsh.dll'; a plain pwsh runs as itself.
-    $pwshDll = Join-Path $PSHOME 'pwsh.dll'
-    $pwsh = if (Test-Path $pwshDll) { @([Environment]::ProcessPath, $pwshDll) } else { @([Environment]::ProcessPath) }
-    $childArgs = @($pwsh | Select-Object -Skip 1) + @('-NoLogo', '-NoProfile', '-NonInteractive', '-File', $probeFile, '-ModulePath', $ModulePath, '-OutFile', $probeOut)
-    $childOutput = & $pwsh[0] @childArgs 2>&1
-    if ($LASTEXITCODE -ne 0 -or -not (Test-Path $probeOut)) {
-        throw "New-MamlHelp: could not read the cmdlets' metadata from '$ModulePath' (exit code $LASTEXITCODE): $($childOutput -join [Environment]::NewLine)"
+    $child = Invoke-Pwsh -File $probeFile -ArgumentList '-ModulePath', $ModulePath, '-OutFile', $probeOut
+    if ($child.ExitCode -ne 0 -or -not (Test-Path $probeOut)) {
+        throw "New-MamlHelp: could not read the cmdlets' metadata from '$ModulePath' (exit code $($child.ExitCode)): $($child.StdOut)$($child.StdErr)"
     }
     $commands = @(Get-Content -LiteralPath $probeOut -Raw | ConvertFrom-Json)
 }

@@ -6,9 +6,10 @@ using DynamicAwsCreds.Engine;
 namespace DynamicAwsCreds;
 
 /// <summary>
-/// The base of every cmdlet: finds this runspace's engine, runs engine work off the pipeline thread
-/// while pumping its verbose/warning/progress records back onto it, and turns EngineExceptions into
-/// ErrorRecords with id DynamicAwsCreds.&lt;Reason&gt;.
+/// The base of every cmdlet: finds this runspace's engine, checks the parameters marked
+/// <see cref="ThrottleLimitAttribute"/>, runs engine work off the pipeline thread while pumping its
+/// verbose/warning/progress records back onto it, and turns EngineExceptions into ErrorRecords with id
+/// DynamicAwsCreds.&lt;Reason&gt;.
 /// </summary>
 public abstract class DynamicAwsCredsCmdlet : PSCmdlet
 {
@@ -23,6 +24,7 @@ public abstract class DynamicAwsCredsCmdlet : PSCmdlet
         try
         {
             _ = Engine;
+            ThrottleLimitAttribute.CheckBound(this);
         }
         catch (EngineException ex)
         {

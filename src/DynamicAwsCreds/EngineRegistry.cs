@@ -1,7 +1,6 @@
 using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
 using DynamicAwsCreds.Engine;
-using DynamicAwsCreds.Engine.Store;
 
 namespace DynamicAwsCreds;
 
@@ -14,13 +13,13 @@ internal static class EngineRegistry
     public static CredsEngine For(Runspace runspace)
     {
         // The store follows DYNAMICAWSCREDS_STORE, even when it changes within a session.
-        var storePath = StoreFiles.DefaultStorePath();
+        var storePath = CredsEngine.ResolveStorePath();
         CredsEngine? engine;
         lock (Gate)
         {
             if (Engines.TryGetValue(runspace, out engine))
             {
-                if (string.Equals(engine.StorePath, Path.GetFullPath(storePath), StringComparison.Ordinal))
+                if (string.Equals(engine.StorePath, storePath, StringComparison.Ordinal))
                 {
                     return engine;
                 }

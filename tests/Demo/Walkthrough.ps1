@@ -1,6 +1,7 @@
 <#
 .SYNOPSIS
-    The Vault AWS secrets engine tutorial, step for step, with DynamicAwsCreds against LocalAws.
+    Vault's AWS secrets engine walkthrough (secrets enable, roles, config/root, creds, lease revoke), step for step,
+    with DynamicAwsCreds against LocalAws.
     build.ps1 -Task Demo starts LocalAws and runs this in a fresh pwsh.
 #>
 param(

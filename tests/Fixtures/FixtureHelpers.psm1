@@ -2,6 +2,7 @@
 # run a script in a new pwsh process that imports exactly what the script says, in the order it says
 # (TestHelpers.psm1's Invoke-FreshPwsh always imports DynamicAwsCreds first).
 Set-StrictMode -Version Latest
+Import-Module (Join-Path $PSScriptRoot '../Common/DynamicAwsCreds.TestHost.psm1')
 
 function New-FixtureTempFolder([string] $Prefix = 'dac-fixture') {
     $folder = Join-Path ([IO.Path]::GetTempPath()) "$Prefix-$([guid]::NewGuid().ToString('n'))"
@@ -46,39 +47,19 @@ function Invoke-PwshScript {
     $outFile = "$file.xml"
     $body = "`$ErrorActionPreference = 'Stop'`nSet-StrictMode -Version Latest`n& {`n$Script`n} | Export-Clixml -LiteralPath '$($outFile -replace "'", "''")' -Depth 5`n"
     Set-Content -LiteralPath $file -Value $body
-    $info = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-    $pwshDll = Join-Path $PSHOME 'pwsh.dll'
-    if (Test-Path $pwshDll) { $info.ArgumentList.Add($pwshDll) }
-    foreach ($a in '-NoLogo', '-NoProfile', '-NonInteractive', '-File', $file) { $info.ArgumentList.Add($a) }
-    $info.UseShellExecute = $false
-    $info.RedirectStandardOutput = $true
-    $info.RedirectStandardError = $true
-    $info.RedirectStandardInput = $true
-    foreach ($name in $Environment.Keys) { $info.Environment[$name] = [string]$Environment[$name] }
-    $process = [Diagnostics.Process]::Start($info)
     try {
-        $process.StandardInput.Close()
-        $stdout = $process.StandardOutput.ReadToEndAsync()
-        $stderr = $process.StandardError.ReadToEndAsync()
-        if (-not $process.WaitForExit($TimeoutSeconds * 1000)) {
-            $process.Kill($true)
-            $process.WaitForExit(5000) | Out-Null
-            throw "pwsh did not finish within $TimeoutSeconds s.`nstdout:`n$($stdout.Result)`nstderr:`n$($stderr.Result)"
+        $run = Invoke-Pwsh -File $file -Environment $Environment -TimeoutSeconds $TimeoutSeconds
+        if ($run.ExitCode -ne 0) {
+            throw "pwsh exited with $($run.ExitCode).`nstdout:`n$($run.StdOut)`nstderr:`n$($run.StdErr)"
         }
-        $process.WaitForExit()
-        $result = [pscustomobject]@{
-            ExitCode = $process.ExitCode
-            StdOut   = $stdout.Result
-            StdErr   = $stderr.Result
+        [pscustomobject]@{
+            ExitCode = $run.ExitCode
+            StdOut   = $run.StdOut
+            StdErr   = $run.StdErr
             Output   = if (Test-Path -LiteralPath $outFile) { Import-Clixml -LiteralPath $outFile } else { $null }
         }
-        if ($result.ExitCode -ne 0) {
-            throw "pwsh exited with $($result.ExitCode).`nstdout:`n$($result.StdOut)`nstderr:`n$($result.StdErr)"
-        }
-        $result
     }
     finally {
-        $process.Dispose()
         Remove-Item -LiteralPath $file, $outFile -ErrorAction SilentlyContinue
     }
 }

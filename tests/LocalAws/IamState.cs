@@ -69,18 +69,6 @@ public sealed class IamState
         }
     }
 
-    /// <summary>Number of users, the root user included.</summary>
-    public int UserCount
-    {
-        get
-        {
-            lock (Gate)
-            {
-                return UsersByName.Count;
-            }
-        }
-    }
-
     /// <summary>All groups, sorted by name.</summary>
     public IReadOnlyList<IamGroupInfo> Groups
     {

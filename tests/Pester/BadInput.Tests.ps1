@@ -110,6 +110,7 @@ Describe 'Bad input' {
         @{ Name = 'removing a role that is not there'; Reason = 'RoleNotFound'; Category = 'ObjectNotFound'; Target = 'ghost'; Command = { Remove-AwsRole ghost -Confirm:$false } }
         @{ Name = 'throttle limit of zero'; Reason = 'InvalidThrottleLimit'; Category = 'InvalidArgument'; Target = 0; Command = { Revoke-Lease -Prefix aws/creds/developer-access -ThrottleLimit 0 } }
         @{ Name = 'throttle limit over 64'; Reason = 'InvalidThrottleLimit'; Category = 'InvalidArgument'; Target = 500; Command = { Disable-SecretsEngine aws -ThrottleLimit 500 -Confirm:$false } }
+        @{ Name = 'negative throttle limit'; Reason = 'InvalidThrottleLimit'; Category = 'InvalidArgument'; Target = -1; Command = { Remove-AwsRole developer-access -ThrottleLimit -1 -Confirm:$false } }
         @{ Name = 'waiting and not waiting at once'; Reason = 'ConflictingParameters'; Category = 'InvalidArgument'; Target = 'NoWait'; Command = { Invoke-WithAwsCredential developer-access { 'ran' } -NoWait -WaitUntilUsable } }
         @{ Name = 'unknown export format'; Reason = 'InvalidExportFormat'; Category = 'InvalidArgument'; Target = 'Yaml'; Command = { Export-AwsCredential -Role developer-access -Format Yaml } }
         @{ Name = 'removing a user the module did not issue'; Reason = 'NotAnIssuedUser'; Category = 'InvalidArgument'; Target = 'alice'; Command = { Remove-AwsOrphanUser alice -Confirm:$false -ErrorAction Stop } }

@@ -1,7 +1,7 @@
 #Requires -Version 7.4
-# Helpers for Pester tests: start/stop the LocalAws IAM+STS emulator and call it with SigV4-signed
-# Query-protocol requests. The signing code here is this module's own (HMACSHA256/SHA256), independent of
-# both LocalAws's verifier and the AWS SDK.
+# Calls the LocalAws IAM+STS emulator (started by tests/Common/DynamicAwsCreds.TestHost.psm1) with SigV4-signed
+# Query-protocol requests, for the tests, the demo and the bench. The signing code here is this module's own
+# (HMACSHA256/SHA256), independent of both LocalAws's verifier and the AWS SDK.
 
 Set-StrictMode -Version Latest
 
@@ -9,108 +9,6 @@ $script:Http = [System.Net.Http.HttpClient]::new()
 $script:Http.Timeout = [TimeSpan]::FromSeconds(60)
 $script:DefaultAccessKey = 'AKIAIOSFODNN7EXAMPLE'
 $script:DefaultSecretKey = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
-
-function Resolve-LocalAwsDll {
-    param([string] $LocalAwsDll)
-    if ($LocalAwsDll) {
-        if (-not (Test-Path -LiteralPath $LocalAwsDll)) { throw "LocalAws.dll not found at '$LocalAwsDll'." }
-        return (Resolve-Path -LiteralPath $LocalAwsDll).ProviderPath
-    }
-    if ($env:LOCALAWS_DLL -and (Test-Path -LiteralPath $env:LOCALAWS_DLL)) { return $env:LOCALAWS_DLL }
-    $root = Join-Path $PSScriptRoot '..' 'LocalAws' 'bin'
-    foreach ($config in 'Release', 'Debug') {
-        $candidate = Join-Path $root $config 'net10.0' 'LocalAws.dll'
-        if (Test-Path -LiteralPath $candidate) { return (Resolve-Path -LiteralPath $candidate).ProviderPath }
-    }
-    throw "LocalAws.dll not found under '$root' (Release or Debug). Build it first: dotnet build tests/LocalAws -c Release"
-}
-
-function Start-LocalAws {
-    <#
-    .SYNOPSIS
-    Starts LocalAws on a free loopback port and returns { Endpoint, Port, RootAccessKey, RootSecretKey, Process,
-    ContainerCredentialsUri, ContainerAuthorizationToken }. ContainerCredentialsUri is LocalAws's ECS/EKS container
-    credentials endpoint (for AWS_CONTAINER_CREDENTIALS_FULL_URI); ContainerAuthorizationToken is the value given
-    with --container-auth-token (for AWS_CONTAINER_AUTHORIZATION_TOKEN), or $null.
-    .EXAMPLE
-    $aws = Start-LocalAws -ArgumentList '--fail', 'CreateAccessKey:1'
-    #>
-    [CmdletBinding()]
-    param(
-        [string[]] $ArgumentList = @(),
-        [string] $LocalAwsDll,
-        [int] $TimeoutSeconds = 30
-    )
-
-    $dll = Resolve-LocalAwsDll -LocalAwsDll $LocalAwsDll
-    $accessKey = $script:DefaultAccessKey
-    $secretKey = $script:DefaultSecretKey
-    $containerToken = $null
-    for ($i = 0; $i -lt $ArgumentList.Count - 1; $i++) {
-        if ($ArgumentList[$i] -eq '--root-access-key') { $accessKey = $ArgumentList[$i + 1] }
-        if ($ArgumentList[$i] -eq '--root-secret-key') { $secretKey = $ArgumentList[$i + 1] }
-        if ($ArgumentList[$i] -eq '--container-auth-token') { $containerToken = $ArgumentList[$i + 1] }
-    }
-
-    $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($a in @($dll, '--port', '0') + $ArgumentList) { $psi.ArgumentList.Add([string]$a) }
-    $psi.UseShellExecute = $false
-    $psi.RedirectStandardInput = $true
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardError = $true
-    $process = [System.Diagnostics.Process]::Start($psi)
-    $stderr = $process.StandardError.ReadToEndAsync()
-    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
-
-    $endpoint = $null
-    while (-not $endpoint) {
-        $remaining = [int][Math]::Max(0, ($deadline - [DateTime]::UtcNow).TotalMilliseconds)
-        $read = $process.StandardOutput.ReadLineAsync()
-        if (-not $read.Wait($remaining)) {
-            try { $process.Kill($true) } catch { Write-Verbose "kill: $_" }
-            throw "LocalAws did not report 'LocalAws listening on' within $TimeoutSeconds s."
-        }
-        $line = $read.Result
-        if ($null -eq $line) {
-            $process.WaitForExit(5000) | Out-Null
-            $err = if ($stderr.Wait(2000)) { $stderr.Result } else { '' }
-            $code = if ($process.HasExited) { $process.ExitCode } else { '?' }
-            throw "LocalAws exited (code $code) before listening: $err"
-        }
-        if ($line -match '^LocalAws listening on (http://\S+?)/?$') { $endpoint = $Matches[1] }
-    }
-
-    $keyLine = $process.StandardOutput.ReadLineAsync()
-    if ($keyLine.Wait(5000) -and $keyLine.Result -match '^Root access key: (\S+)$') { $accessKey = $Matches[1] }
-
-    [pscustomobject]@{
-        PSTypeName                  = 'LocalAws.Server'
-        Endpoint                    = $endpoint
-        Port                        = ([Uri]$endpoint).Port
-        RootAccessKey               = $accessKey
-        RootSecretKey               = $secretKey
-        Process                     = $process
-        ContainerCredentialsUri     = "$endpoint/container-credentials/localaws-container-role"
-        ContainerAuthorizationToken = $containerToken
-    }
-}
-
-function Stop-LocalAws {
-    <# .SYNOPSIS Stops a LocalAws started by Start-LocalAws (closes its stdin, then kills it if it lingers). #>
-    [CmdletBinding()]
-    param([Parameter(Mandatory, ValueFromPipeline)] $Server)
-    process {
-        $p = $Server.Process
-        if ($null -eq $p) { return }
-        try {
-            if (-not $p.HasExited) {
-                try { $p.StandardInput.Close() } catch { Write-Verbose "stdin: $_" }
-                if (-not $p.WaitForExit(5000)) { $p.Kill($true); $p.WaitForExit(5000) | Out-Null }
-            }
-        }
-        finally { $p.Dispose() }
-    }
-}
 
 function ConvertTo-QueryParameters {
     param([System.Collections.IDictionary] $Parameters)
@@ -262,4 +160,4 @@ function Get-LocalAwsRequestLog {
     $text | ConvertFrom-Json
 }
 
-Export-ModuleMember -Function Start-LocalAws, Stop-LocalAws, Invoke-LocalIam, Get-LocalAwsRequestLog
+Export-ModuleMember -Function Invoke-LocalIam, Get-LocalAwsRequestLog

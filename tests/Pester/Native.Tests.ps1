@@ -35,19 +35,8 @@ BeforeAll {
         process { [pscustomobject]@{ Set = $PSCmdlet.ParameterSetName; Bound = @($PSBoundParameters.Keys | Sort-Object); Values = @{} + $PSBoundParameters } }
     }
 
-    function Invoke-Pwsh([string] $Command, [hashtable] $Environment = @{}) {
-        $info = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-        $pwshDll = Join-Path $PSHOME 'pwsh.dll'
-        if (Test-Path $pwshDll) { $info.ArgumentList.Add($pwshDll) }
-        foreach ($a in '-NoLogo', '-NoProfile', '-NonInteractive', '-Command', $Command) { $info.ArgumentList.Add($a) }
-        $info.RedirectStandardOutput = $true; $info.RedirectStandardError = $true; $info.UseShellExecute = $false
-        $info.Environment['DYNAMICAWSCREDS_STORE'] = $script:store
-        foreach ($k in $Environment.Keys) { $info.Environment[$k] = $Environment[$k] }
-        $p = [Diagnostics.Process]::Start($info)
-        $out = $p.StandardOutput.ReadToEndAsync(); $err = $p.StandardError.ReadToEndAsync()
-        $p.WaitForExit()
-        [pscustomobject]@{ ExitCode = $p.ExitCode; StdOut = $out.Result; StdErr = $err.Result }
-    }
+    # A fresh pwsh on this file's store, as a credential_process runs.
+    function Invoke-StorePwsh([string] $Command) { Invoke-Pwsh -Command $Command -Environment @{ DYNAMICAWSCREDS_STORE = $script:store } }
 }
 AfterAll {
     Revoke-Lease -Prefix aws/ -Force | Out-Null
@@ -107,8 +96,8 @@ Describe 'Export-AwsCredential' {
 
     It 'as a credential_process, reuses the cached lease instead of making a user per call' {
         $command = "Import-Module '$(Get-TestModulePath)'; Export-AwsCredential -Role dev -Format CredentialProcess -Cache"
-        $first = Invoke-Pwsh $command
-        $second = Invoke-Pwsh $command
+        $first = Invoke-StorePwsh $command
+        $second = Invoke-StorePwsh $command
         $first.ExitCode | Should -Be 0 -Because $first.StdErr
         $a = $first.StdOut | ConvertFrom-Json
         $b = $second.StdOut | ConvertFrom-Json
@@ -121,17 +110,17 @@ Describe 'Export-AwsCredential' {
         # process would then take itself for the store's last user and check the WAL out from under this one.
         $search = "`$s = '$($a.SecretAccessKey -replace "'", "''")'; Get-ChildItem '$(Split-Path $script:store)' -File | " +
             "Where-Object { [Text.Encoding]::Latin1.GetString([IO.File]::ReadAllBytes(`$_.FullName)).Contains(`$s) } | ForEach-Object Name"
-        $found = Invoke-Pwsh $search
+        $found = Invoke-StorePwsh $search
         $found.ExitCode | Should -Be 0 -Because $found.StdErr
         $found.StdOut | Should -BeNullOrEmpty
         Revoke-Lease -Prefix aws/creds/dev | Out-Null
-        $third = Invoke-Pwsh $command
+        $third = Invoke-StorePwsh $command
         ($third.StdOut | ConvertFrom-Json).AccessKeyId | Should -Not -Be $a.AccessKeyId
         Revoke-Lease -Prefix aws/creds/dev | Out-Null
     }
 
     It 'as a credential_process, fails on stderr with a non-zero exit and no secret' {
-        $result = Invoke-Pwsh "Import-Module '$(Get-TestModulePath)'; Export-AwsCredential -Role no-such-role -Format CredentialProcess -Cache"
+        $result = Invoke-StorePwsh "Import-Module '$(Get-TestModulePath)'; Export-AwsCredential -Role no-such-role -Format CredentialProcess -Cache"
         $result.ExitCode | Should -Not -Be 0
         $result.StdOut | Should -BeNullOrEmpty
         $result.StdErr | Should -Match 'no-such-role'

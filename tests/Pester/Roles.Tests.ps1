@@ -49,6 +49,14 @@ Describe 'Roles' {
         ($role.PolicyDocument | ConvertFrom-Json).Statement[0].Action | Should -Be 's3:GetObject'
     }
 
+    It 'checks -WhatIf of an update against the existing role, as the real update does, and changes nothing' {
+        Set-AwsRole deploy -CredentialType assumed_role -RoleArn arn:aws:iam::123456789012:role/deploy
+        Set-AwsRole deploy -DefaultStsTtl 30m -WhatIf
+        (Get-AwsRole deploy).DefaultStsTtl | Should -BeNullOrEmpty
+        { Set-AwsRole deploy -DefaultStsTtl 5m -WhatIf } | Should -Throw -ErrorId 'DynamicAwsCreds.InvalidDuration*'
+        { Set-AwsRole deploy -IamTag @{ team = 'blue' } -WhatIf } | Should -Throw -ErrorId 'DynamicAwsCreds.InvalidRoleParameter*'
+    }
+
     It 'lists roles by wildcard' {
         'dev-a', 'dev-b', 'ops' | ForEach-Object { Set-AwsRole $_ -PolicyArn $script:readOnly }
         @(Get-AwsRole dev-*).Name | Should -Be @('dev-a', 'dev-b')

@@ -1,5 +1,6 @@
-# Shared by the Pester tests: a temporary store per test, a fresh pwsh to run the built module in,
-# and LocalAws started through LocalAws.psm1.
+# Shared by the Pester tests: a temporary store per test, a fresh pwsh to run the built module in, and LocalAws
+# (both started through tests/Common/DynamicAwsCreds.TestHost.psm1, called through LocalAws.psm1).
+Import-Module (Join-Path $PSScriptRoot '../Common/DynamicAwsCreds.TestHost.psm1') -Force
 Import-Module (Join-Path $PSScriptRoot 'LocalAws.psm1') -Force
 
 function Get-TestModulePath { $env:DYNAMICAWSCREDS_TEST_MODULE }
@@ -84,31 +85,21 @@ function Invoke-FreshPwsh {
     $file = Join-Path ([IO.Path]::GetTempPath()) "dac-fresh-$([guid]::NewGuid().ToString('n')).ps1"
     $outFile = "$file.xml"
     Set-Content -Path $file -Value (($prelude -join "`n") + "`n& {`n$Script`n} | Export-Clixml -Path '$outFile' -Depth 4")
-    $pwshDll = Join-Path $PSHOME 'pwsh.dll'
-    $saved = $env:DYNAMICAWSCREDS_STORE
     try {
-        $env:DYNAMICAWSCREDS_STORE = $StorePath
-        $output = if (Test-Path $pwshDll) {
-            & ([Environment]::ProcessPath) $pwshDll -NoLogo -NoProfile -NonInteractive -File $file 2>&1
-        }
-        else {
-            & ([Environment]::ProcessPath) -NoLogo -NoProfile -NonInteractive -File $file 2>&1
-        }
-        if ($LASTEXITCODE -ne 0) { throw "Fresh pwsh failed (exit $LASTEXITCODE): $($output -join "`n")" }
+        $run = Invoke-Pwsh -File $file -Environment @{ DYNAMICAWSCREDS_STORE = $StorePath }
+        if ($run.ExitCode -ne 0) { throw "Fresh pwsh failed (exit $($run.ExitCode)): $($run.StdOut)$($run.StdErr)" }
         if (Test-Path $outFile) { Import-Clixml $outFile }
     }
     finally {
-        $env:DYNAMICAWSCREDS_STORE = $saved
         Remove-Item $file, $outFile -ErrorAction SilentlyContinue
     }
 }
 
-
-
 <#
 .SYNOPSIS
-    Starts a script in a new pwsh process without waiting (for crash and concurrency tests). Returns
-    the Process; its stdout and stderr go to files named in the object's OutFile / ErrFile notes.
+    Starts a script in a new pwsh process with the built module imported and the given store, without waiting
+    (for crash and concurrency tests). Returns Start-Pwsh's Process (notes StdOut and StdErr: tasks with all it
+    wrote) with a note ScriptFile: the script's file, which the caller removes.
 #>
 function Start-FreshPwsh {
     param(
@@ -117,18 +108,8 @@ function Start-FreshPwsh {
     )
     $file = Join-Path ([IO.Path]::GetTempPath()) "dac-bg-$([guid]::NewGuid().ToString('n')).ps1"
     Set-Content -Path $file -Value ("`$ErrorActionPreference = 'Stop'`nImport-Module '$((Get-TestModulePath) -replace "'", "''")'`n" + $Script)
-    $info = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-    $pwshDll = Join-Path $PSHOME 'pwsh.dll'
-    if (Test-Path $pwshDll) { $info.ArgumentList.Add($pwshDll) }
-    foreach ($a in '-NoLogo', '-NoProfile', '-NonInteractive', '-File', $file) { $info.ArgumentList.Add($a) }
-    $info.RedirectStandardOutput = $true
-    $info.RedirectStandardError = $true
-    $info.UseShellExecute = $false
-    $info.Environment['DYNAMICAWSCREDS_STORE'] = $StorePath
-    $process = [Diagnostics.Process]::Start($info)
+    $process = Start-Pwsh -File $file -Environment @{ DYNAMICAWSCREDS_STORE = $StorePath }
     $process | Add-Member -NotePropertyName ScriptFile -NotePropertyValue $file
-    $process | Add-Member -NotePropertyName StdOut -NotePropertyValue $process.StandardOutput.ReadToEndAsync()
-    $process | Add-Member -NotePropertyName StdErr -NotePropertyValue $process.StandardError.ReadToEndAsync()
     $process
 }
 

@@ -1,5 +1,6 @@
-# The Vault tutorial, step for step, against LocalAws as eventually consistent as IAM (new users, policies and keys
-# reach other calls after up to 2 s; a new key is refused for 2 s); IAM state is checked through LocalAws's own IAM API.
+# Vault's AWS secrets engine walkthrough (secrets enable, roles, config/root, creds, lease revoke), step for step,
+# against LocalAws as eventually consistent as IAM (new users, policies and keys reach other calls after up to 2 s; a
+# new key is refused for 2 s); IAM state is checked through LocalAws's own IAM API.
 BeforeDiscovery { }
 
 BeforeAll {

@@ -30,22 +30,6 @@ public sealed class QueryClient
 
     internal AwsClientOptions Options => _options;
 
-    /// <summary>
-    /// An HttpClient fit for sharing between every client: pooled connections recycled so DNS changes are seen,
-    /// enough of them for the engine's parallel revokes. Timeouts are per attempt, in <see cref="AwsClientOptions"/>.
-    /// </summary>
-    public static HttpClient CreateHttpClient() =>
-        new(new SocketsHttpHandler
-        {
-            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-            MaxConnectionsPerServer = 64,
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-            AutomaticDecompression = System.Net.DecompressionMethods.All,
-        })
-        {
-            Timeout = System.Threading.Timeout.InfiniteTimeSpan,
-        };
-
     /// <summary>Returns the <c>&lt;ActionResult&gt;</c> element, or the response root when there is none.</summary>
     public async Task<XElement> CallAsync(
         string action, IReadOnlyList<KeyValuePair<string, string>> parameters, CancellationToken ct = default)

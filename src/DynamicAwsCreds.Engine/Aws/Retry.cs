@@ -3,7 +3,8 @@ namespace DynamicAwsCreds.Engine.Aws;
 /// <summary>Which failures are worth another attempt, and how long to wait before it.</summary>
 internal static class Retry
 {
-    // The brief's list plus the throttling/timeout codes aws-sdk-net also treats as transient.
+    // Throttling, RequestLimitExceeded, ServiceUnavailable and ConcurrentModification, plus the throttling and timeout
+    // codes aws-sdk-net also treats as transient; 5xx and 429 are retried by status below.
     private static readonly HashSet<string> RetryableCodes = new(StringComparer.Ordinal)
     {
         "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException", "RequestThrottled",

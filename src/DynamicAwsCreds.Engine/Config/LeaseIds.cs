@@ -13,7 +13,10 @@ public static partial class LeaseIds
     [GeneratedRegex(@"^[A-Za-z0-9_.@/-]*\z", RegexOptions.CultureInvariant)]
     private static partial Regex PrefixPattern();
 
-    public static string New(string mount, string role) => $"{mount}/creds/{role}/{SecureRandom.Base62(RandomLength)}";
+    public static string New(string mount, string role) => RolePrefix(mount, role) + SecureRandom.Base62(RandomLength);
+
+    /// <summary>What every lease id of one role starts with: <c>&lt;mount&gt;/creds/&lt;role&gt;/</c>.</summary>
+    public static string RolePrefix(string mount, string role) => $"{mount}/creds/{role}/";
 
     /// <summary>Checks a lease id's shape before it is used anywhere.</summary>
     public static string Validate(string? leaseId)

@@ -1,22 +1,23 @@
-using System.Collections.Concurrent;
 using DynamicAwsCreds.Engine.Config.Templates;
 
 namespace DynamicAwsCreds.Engine.Config;
 
 /// <summary>
-/// Names the engine gives AWS principals: IAM user names (≤ 64), assumed-role session names (≤ 64) and
-/// federated-user names (≤ 32), from the root config's username template or Vault's default.
+/// Names the engine gives AWS principals, rendered from the mount's <see cref="UsernameTemplate"/>: IAM user names,
+/// assumed-role session names and federated-user names, and AWS's length limits on each (kept here only).
 /// </summary>
 public static partial class StsNames
 {
+    /// <summary>IAM CreateUser's UserName: 1–64 characters.</summary>
     public const int IamUserNameMaxLength = 64;
+
+    /// <summary>STS AssumeRole's RoleSessionName: 2–64 characters.</summary>
+    public const int SessionNameMinLength = 2;
+
     public const int SessionNameMaxLength = 64;
+
+    /// <summary>STS GetFederationToken's Name: 2–32 characters.</summary>
     public const int FederatedNameMaxLength = 32;
-
-    private static readonly ConcurrentDictionary<string, UsernameTemplateProgram> Programs = new(StringComparer.Ordinal);
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9_+=,.@-]{2,64}\z", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
-    private static partial System.Text.RegularExpressions.Regex SessionNamePattern();
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9_+=,.@-]+\z", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex PrincipalNamePattern();
@@ -26,10 +27,10 @@ public static partial class StsNames
 
     public static string ValidateSessionName(string name)
     {
-        if (!SessionNamePattern().IsMatch(name))
+        if (name.Length is < SessionNameMinLength or > SessionNameMaxLength || !PrincipalNamePattern().IsMatch(name))
         {
             throw new EngineException("InvalidRoleSessionName", ErrorKind.InvalidArgument, name,
-                $"'{name}' is not a valid role session name: 2–64 characters of letters, digits and +=,.@_-.");
+                $"'{name}' is not a valid role session name: {SessionNameMinLength}–{SessionNameMaxLength} characters of letters, digits and +=,.@_-.");
         }
 
         return name;
@@ -37,7 +38,7 @@ public static partial class StsNames
 
     /// <summary>
     /// Checks a username template: it must parse, and for a typical display and role name its IAM output must
-    /// fit 64 characters. STS names (≤ 64, a federated user's ≤ 32) are checked when issued, before AWS is called:
+    /// fit <see cref="IamUserNameMaxLength"/> characters. STS names are checked when issued, before AWS is called:
     /// a template used only for IAM users need not fit them.
     /// </summary>
     public static string ValidateTemplate(string template)
@@ -47,15 +48,11 @@ public static partial class StsNames
     }
 
     public static string GenerateUserName(string? template, string displayName, Role role, DateTimeOffset now) =>
-        template is null
-            ? UsernameTemplate.IamUserName(displayName, role.Name, now)
-            : Render(Parse(template), Data(displayName, role, TemplateData.Iam), now, IamUserNameMaxLength);
+        Render(Parse(template), Data(displayName, role, TemplateData.Iam), now, IamUserNameMaxLength);
 
-    /// <summary>The STS name (a session name, a federated user's name), at most <paramref name="maxLength"/> characters when the template renders it.</summary>
+    /// <summary>The STS name (a session name, a federated user's name), at most <paramref name="maxLength"/> characters.</summary>
     public static string Generate(string? template, string displayName, Role role, DateTimeOffset now, int maxLength) =>
-        template is null
-            ? UsernameTemplate.StsName(now)
-            : Render(Parse(template), Data(displayName, role, TemplateData.Sts), now, maxLength);
+        Render(Parse(template), Data(displayName, role, TemplateData.Sts), now, maxLength);
 
     private static TemplateData Data(string displayName, Role role, string type)
     {
@@ -63,11 +60,11 @@ public static partial class StsNames
         return new TemplateData(UsernameTemplate.DisplayName(displayName), name, name, type);
     }
 
-    private static UsernameTemplateProgram Parse(string template)
+    private static UsernameTemplateProgram Parse(string? template)
     {
         try
         {
-            return Programs.GetOrAdd(template, UsernameTemplateProgram.Parse);
+            return UsernameTemplate.Parse(template);
         }
         catch (TemplateException ex)
         {

@@ -1,53 +1,83 @@
-using System.Text;
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
+using DynamicAwsCreds.Engine.Config.Templates;
 
 namespace DynamicAwsCreds.Engine.Config;
 
 /// <summary>
-/// IAM user names as Vault's default template makes them:
-/// <c>vault-&lt;displayname&gt;-&lt;role&gt;-&lt;unix time&gt;-&lt;random 20&gt;</c>, the displayname/role part cut to 42
-/// and the whole to 64, so the tutorial's <c>user/vault-*</c> policy covers every user.
+/// A mount's username template: the root config's <c>username_template</c>, or Vault's default text
+/// (<see cref="VaultTemplates.AwsDefault"/>) when it has none. Every name the engine makes is rendered from one.
 /// </summary>
 public static partial class UsernameTemplate
 {
-    public const int IamMaxLength = 64;
-    public const int DisplayRoleMaxLength = 42;
-    public const string Prefix = "vault-";
+    private static readonly ConcurrentDictionary<string, UsernameTemplateProgram> Programs = new(StringComparer.Ordinal);
 
     [GeneratedRegex(@"[^a-zA-Z0-9+=,.@_-]", RegexOptions.CultureInvariant)]
     private static partial Regex UnsafeCharacters();
 
-    /// <summary>The OS user name with characters IAM does not allow replaced by '_'.</summary>
-    public static string DisplayName(string osUserName) => UnsafeCharacters().Replace(osUserName, "_");
+    /// <summary>The template text in force: the configured one, else Vault's default.</summary>
+    public static string Effective(string? template) => template ?? VaultTemplates.AwsDefault;
 
-    public static string IamUserName(string displayName, string roleName, DateTimeOffset now)
+    /// <summary>A display or role name with the characters IAM does not allow replaced by '_', as Vault does before templating.</summary>
+    public static string DisplayName(string name) => UnsafeCharacters().Replace(name, "_");
+
+    /// <summary>The parsed template, kept for reuse.</summary>
+    /// <exception cref="TemplateException">The template does not parse.</exception>
+    public static UsernameTemplateProgram Parse(string? template) => Programs.GetOrAdd(Effective(template), UsernameTemplateProgram.Parse);
+
+    /// <summary>
+    /// The text every IAM user name the template renders starts with, whatever the display name, role, time and
+    /// random characters: "vault-" for Vault's default, "team-" for <c>team-{{.RoleName}}</c>, empty for a template
+    /// whose output starts with a value. Found by rendering for samples that differ in each of those from their first
+    /// character on, and keeping what every rendering shares; empty when the template fails to render.
+    /// </summary>
+    public static string LiteralPrefix(string? template)
     {
-        var displayRole = Truncate($"{DisplayName(displayName)}-{roleName}", DisplayRoleMaxLength);
-        var name = $"{Prefix}{displayRole}-{now.ToUnixTimeSeconds()}-{SecureRandom.Base62(20)}";
-        return Truncate(name, IamMaxLength);
-    }
-
-    /// <summary>Vault's default for STS names (session and federated-user names): vault-&lt;unix time&gt;-&lt;random 20&gt; cut to 32.</summary>
-    public static string StsName(DateTimeOffset now) => Truncate($"{Prefix}{now.ToUnixTimeSeconds()}-{SecureRandom.Base62(20)}", StsMaxLength);
-
-    public const int StsMaxLength = 32;
-
-    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
-}
-
-/// <summary>Random strings from the OS CSPRNG.</summary>
-public static class SecureRandom
-{
-    private const string Base62Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
-    public static string Base62(int length)
-    {
-        var sb = new StringBuilder(length);
-        for (var i = 0; i < length; i++)
+        string? shared = null;
+        try
         {
-            sb.Append(Base62Alphabet[System.Security.Cryptography.RandomNumberGenerator.GetInt32(Base62Alphabet.Length)]);
+            var program = Parse(template);
+            foreach (var (data, now, random) in PrefixSamples)
+            {
+                var name = program.Render(data, now, random);
+                shared = shared is null ? name : shared[..CommonLength(shared, name)];
+            }
+        }
+        catch (TemplateException)
+        {
+            return string.Empty;
         }
 
-        return sb.ToString();
+        return shared ?? string.Empty;
+    }
+
+    // Display and role names, random characters and times (each field of a date, month and day names too) that
+    // differ from their first character on, so no value a template prints can add to the shared prefix. Eight
+    // samples, so even a uuid shares its first character across all of them only once in 16^7.
+    private static readonly DateTimeOffset[] SampleTimes =
+    [
+        new(1998, 7, 9, 5, 6, 7, 123, TimeSpan.Zero),
+        new(2033, 11, 23, 19, 38, 49, 456, TimeSpan.Zero),
+        new(2106, 3, 15, 22, 41, 12, 789, TimeSpan.Zero),
+    ];
+
+    private static readonly (TemplateData Data, DateTimeOffset Now, Func<int, string> Random)[] PrefixSamples =
+        "abcdefgh".Select((c, i) =>
+        {
+            var first = "AbC9xY0q"[i];
+            return (new TemplateData($"{c}display", $"{(char)('s' + i)}role", $"{(char)('s' + i)}role", TemplateData.Iam),
+                SampleTimes[i % SampleTimes.Length],
+                (Func<int, string>)(n => n == 0 ? string.Empty : first + new string('z', n - 1)));
+        }).ToArray();
+
+    private static int CommonLength(string a, string b)
+    {
+        var n = 0;
+        while (n < a.Length && n < b.Length && a[n] == b[n])
+        {
+            n++;
+        }
+
+        return n;
     }
 }

@@ -43,7 +43,7 @@ public static class ExpiryGuard
 
     /// <summary>The guard's length for a role's leases: what it takes of IAM's per-user inline policy budget.</summary>
     public static int Length(string mount, string role) =>
-        Document(new OwnershipMarker(new string('x', Store.LeaseStore.StoreIdLength), Config.LeaseIds.New(mount, role), DateTimeOffset.UnixEpoch)).Length;
+        Document(new OwnershipMarker(new string('x', Store.StoreIds.Length), Config.LeaseIds.New(mount, role), DateTimeOffset.UnixEpoch)).Length;
 
     /// <summary>The marker in a guard document read back from IAM; null when the document carries none.</summary>
     public static OwnershipMarker? ReadMarker(string document)

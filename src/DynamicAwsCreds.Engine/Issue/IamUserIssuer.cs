@@ -14,7 +14,7 @@ namespace DynamicAwsCreds.Engine.Issue;
 internal static class IamUserIssuer
 {
     public static async Task<IssuedCredential> IssueAsync(
-        IIamApi iam, ILeaseStore store, Role role, LeaseRecord intent, IOperationEvents events, CancellationToken ct, TimeSpan? propagationBudget = null)
+        IIamApi iam, ILeaseStore store, Role role, LeaseRecord intent, CancellationToken ct, TimeSpan? propagationBudget = null)
     {
         var userName = intent.UserName!;
         if (!store.InsertLeaseUnderEnabledMount(intent))
@@ -65,7 +65,7 @@ internal static class IamUserIssuer
         }
         catch (Exception)
         {
-            await RollBackAsync(iam, store, intent, userCreated, events, propagationBudget).ConfigureAwait(false);
+            await RollBackAsync(iam, store, intent, userCreated, propagationBudget).ConfigureAwait(false);
             throw;
         }
     }
@@ -99,7 +99,7 @@ internal static class IamUserIssuer
     /// Removes what the failed issue made, if this store provably made it; on success the intent goes too. If the
     /// cleanup itself fails the intent stays, so a later sweep still knows the user may exist.
     /// </summary>
-    private static async Task RollBackAsync(IIamApi iam, ILeaseStore store, LeaseRecord intent, bool userCreated, IOperationEvents events, TimeSpan? propagationBudget)
+    private static async Task RollBackAsync(IIamApi iam, ILeaseStore store, LeaseRecord intent, bool userCreated, TimeSpan? propagationBudget)
     {
         try
         {
@@ -107,7 +107,7 @@ internal static class IamUserIssuer
             using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
             if (await IntentCleanup.CleanUpAsync(iam, store, intent, userCreated, cts.Token, propagationBudget).ConfigureAwait(false) == IntentOutcome.UserNotProven)
             {
-                events.Warning($"IAM user '{intent.UserName}' exists, but AWS never confirmed that this issue created it, so it was left alone. It has no policies or keys from this module; delete it by hand if it is yours.");
+                EngineOperation.Events.Warning($"IAM user '{intent.UserName}' exists, but AWS never confirmed that this issue created it, so it was left alone. It has no policies or keys from this module; delete it by hand if it is yours.");
             }
         }
         catch (Exception)

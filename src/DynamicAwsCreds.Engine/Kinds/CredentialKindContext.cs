@@ -5,7 +5,7 @@ namespace DynamicAwsCreds.Engine.Kinds;
 
 /// <summary>
 /// What a credential kind works with, for one mount: the mount's record, its AWS clients, the store, the clock, the
-/// display name that generated names are made from, where to report, how long to wait for IAM to show what was just
+/// display name that generated names are made from, how long to wait for IAM to show what was just
 /// made, and the process named as owner of the intents it writes. The record, the clients and the owner are lazy: a
 /// step that needs none of them (checking a request, forgetting an STS lease) never resolves them.
 /// </summary>
@@ -15,7 +15,6 @@ public sealed record CredentialKindContext(
     ILeaseStore Store,
     Func<DateTimeOffset> Clock,
     string DisplayName,
-    IOperationEvents Events,
     TimeSpan PropagationBudget,
     Lazy<LeaseOwner> Owner)
 {

@@ -75,7 +75,7 @@ internal sealed class IamUserKind : ICredentialKind
         var intent = new LeaseRecord(
             LeaseIds.New(mount.Path, role.Name), mount.Path, role.Name, Name, LeaseState.Pending,
             now, now + term.Ttl, now + term.Max, null, Renewable: true, userName, null, null, context.Owner.Value);
-        return IamUserIssuer.IssueAsync(context.Iam, context.Store, role, intent, context.Events, ct, context.PropagationBudget);
+        return IamUserIssuer.IssueAsync(context.Iam, context.Store, role, intent, ct, context.PropagationBudget);
     }
 
     /// <summary>

@@ -19,7 +19,8 @@ public enum IntentOutcome
 /// <summary>
 /// Finishes an issue that did not finish: the rollback of a failed issue and the recovery of a crashed one.
 /// The user is deleted only when this store provably made it — CreateUser answered for this intent, or the
-/// user's ownership marker names this store and this lease. The intent row goes in every case.
+/// user's ownership marker names this store and this lease. The intent row goes once the user is gone, was never
+/// made, or is left alone as not provably this store's; when deleting the user fails, the row stays for a later sweep.
 /// </summary>
 internal static class IntentCleanup
 {

@@ -9,6 +9,15 @@ internal static class IntentOwners
     /// <summary>No issue takes this long; an older intent is abandoned whoever wrote it.</summary>
     public static readonly TimeSpan MaxIssueTime = TimeSpan.FromMinutes(15);
 
+    private static readonly Lazy<LeaseOwner> ThisProcess = new(() =>
+    {
+        using var self = Process.GetCurrentProcess();
+        return new LeaseOwner(Environment.MachineName, Environment.ProcessId, new DateTimeOffset(self.StartTime.ToUniversalTime(), TimeSpan.Zero));
+    });
+
+    /// <summary>This process, as the owner of the intents it writes.</summary>
+    public static LeaseOwner Current => ThisProcess.Value;
+
     public static bool IsAbandoned(LeaseRecord intent, DateTimeOffset now)
     {
         if (now - intent.IssueTime > MaxIssueTime || intent.Owner is null)

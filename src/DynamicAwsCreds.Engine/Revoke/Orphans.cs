@@ -31,17 +31,8 @@ internal static class Orphans
 {
     private const int ParallelReads = 8;
 
-    /// <summary>The literal text a username template starts with (Vault's default: "vault-"); empty when it starts with an action.</summary>
-    public static string NamePrefix(string? template)
-    {
-        if (template is null)
-        {
-            return UsernameTemplate.Prefix;
-        }
-
-        var action = template.IndexOf("{{", StringComparison.Ordinal);
-        return (action < 0 ? template : template[..action]).Trim();
-    }
+    /// <summary>The text every IAM user name of the mount's username template (null: Vault's default) starts with.</summary>
+    public static string NamePrefix(string? template) => UsernameTemplate.LiteralPrefix(template);
 
     public static async Task<IReadOnlyList<OrphanUser>> FindAsync(
         IIamApi iam, ILeaseStore store, string namePrefix, string pathPrefix, DateTimeOffset now, CancellationToken ct)

@@ -20,7 +20,8 @@ public enum UserCleanup
 /// </summary>
 public static class Revoker
 {
-    // Calls outside the tutorial's minimal policy: refused or unknown there means "nothing of that kind to remove".
+    // Answers to the clean-up calls outside the README's root policy (login profile, MFA, SSH keys, certificates,
+    // service credentials) that mean "nothing of that kind to remove": refused under that policy, or unknown.
     private static readonly HashSet<string> OptionalCallRefusals =
         new(StringComparer.Ordinal) { "AccessDenied", "AccessDeniedException", "InvalidAction", "UnknownOperation", "UnsupportedOperation", "NotImplemented" };
 

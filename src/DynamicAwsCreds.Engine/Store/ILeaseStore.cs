@@ -6,6 +6,8 @@ namespace DynamicAwsCreds.Engine.Store;
 /// many threads and many processes at once, and no method spans an AWS call.
 /// Each method that reads and then writes does both as one atomic step, so two processes (or hosts) cannot
 /// interleave; there is no general transaction, so a store on a database without transactions can implement it.
+/// Times and durations are kept to the millisecond (<see cref="StoredCopies"/>). "Ordinal" order is by Unicode code
+/// point (<see cref="CodePointOrder"/>), as SQLite and DynamoDB compare UTF-8 text.
 /// </summary>
 public interface ILeaseStore : IDisposable
 {
@@ -47,7 +49,8 @@ public interface ILeaseStore : IDisposable
     /// <summary>
     /// Reads the mount's root config, passes it to <paramref name="change"/> and writes what it returns with a new
     /// random <see cref="RootConfigRecord.Generation"/>, as one atomic step. Returns the record written, or null (nothing
-    /// written) when the mount does not exist. An exception from <paramref name="change"/> writes nothing.
+    /// written) when the mount does not exist. An exception from <paramref name="change"/> writes nothing, and so does
+    /// a record for another mount (ArgumentException).
     /// </summary>
     RootConfigRecord? UpdateRootConfig(string mount, Func<RootConfigRecord?, RootConfigRecord> change);
 
@@ -61,7 +64,7 @@ public interface ILeaseStore : IDisposable
     /// <summary>
     /// Reads the role, passes it to <paramref name="change"/> and writes what it returns, as one atomic step.
     /// Returns the record written, or null (nothing written) when the mount does not exist. An exception from
-    /// <paramref name="change"/> writes nothing.
+    /// <paramref name="change"/> writes nothing, and so does a record for another mount or name (ArgumentException).
     /// </summary>
     RoleRecord? UpdateRole(string mount, string name, Func<RoleRecord?, RoleRecord> change);
 
@@ -118,7 +121,7 @@ public interface ILeaseStore : IDisposable
     /// <summary>True when any row holds a sealed secret (root key or cache entry).</summary>
     bool HasSealedSecrets();
 
-    /// <summary>Keeps a lease's sealed secrets for reuse by requests with <paramref name="requestKey"/>; the entry goes with its lease.</summary>
+    /// <summary>Keeps a lease's sealed secrets for reuse by requests with <paramref name="requestKey"/>; the entry goes with its lease (nothing is kept for a lease that is gone).</summary>
     void PutCachedCredential(string leaseId, string mount, string role, string requestKey, byte[] sealedSecrets);
 
     /// <summary>The cached credentials of <paramref name="requestKey"/> whose active lease lasts past <paramref name="now"/>, longest-lasting first.</summary>

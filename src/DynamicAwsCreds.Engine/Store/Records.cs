@@ -8,7 +8,7 @@ public sealed record MountRecord(
     TimeSpan? MaxLeaseTtl,
     DateTimeOffset CreatedAt);
 
-/// <summary>Root config as stored: the secret key only ever as a SecretBox ciphertext.</summary>
+/// <summary>Root config as stored: the secret key only ever as sealed by the store's <see cref="ISecretSealer"/>.</summary>
 public sealed record RootConfigRecord(
     string Mount,
     string? AccessKey,

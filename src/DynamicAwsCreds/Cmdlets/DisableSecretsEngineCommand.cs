@@ -17,11 +17,11 @@ public sealed class DisableSecretsEngineCommand : DynamicAwsCredsCmdlet
     public SwitchParameter Force { get; set; }
 
     [Parameter]
+    [ThrottleLimit]
     public int ThrottleLimit { get; set; } = 8;
 
     protected override void Process()
     {
-        DynamicAwsCreds.Engine.Revoke.Revoker.ValidateThrottleLimit(ThrottleLimit);
         var mount = Engine.GetMount(Path);
         var count = Engine.CountMountLeases(mount.Path);
         if (!ShouldProcess(mount.Path, $"Revoke {count} lease(s), delete their IAM users, and remove the secrets engine with its config and roles"))

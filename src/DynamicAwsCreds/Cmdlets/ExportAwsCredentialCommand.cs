@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Management.Automation;
 using System.Text;
 using System.Text.Json;
-using DynamicAwsCreds.Engine.Issue;
 
 namespace DynamicAwsCreds.Cmdlets;
 
@@ -13,54 +12,27 @@ namespace DynamicAwsCreds.Cmdlets;
 /// request while more than min(15 minutes, half the lease) remains, so a credential_process does not make a user per call.
 /// New IAM keys it issues are handed out (and cached) only once AWS accepts them, unless -NoWait.
 /// </summary>
-[Cmdlet(VerbsData.Export, "AwsCredential", DefaultParameterSetName = "Role", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsData.Export, "AwsCredential", DefaultParameterSetName = RoleSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(string))]
-public sealed class ExportAwsCredentialCommand : DynamicAwsCredsCmdlet
+public sealed class ExportAwsCredentialCommand : CredentialRequestCmdlet
 {
     [Parameter(ParameterSetName = "InputObject", Mandatory = true, ValueFromPipeline = true)]
     public AwsCredentialLease? InputObject { get; set; }
 
-    [Parameter(ParameterSetName = "Role", Mandatory = true, Position = 0)]
+    /// <summary>As the base's, but not from the pipeline: what is piped in is -InputObject.</summary>
+    [Parameter(ParameterSetName = RoleSet, Mandatory = true, Position = 0)]
     [Alias("Name", "RoleName")]
     [ArgumentCompleter(typeof(RoleNameCompleter))]
     [AllowEmptyString]
-    public string Role { get; set; } = string.Empty;
-
-    [Parameter(ParameterSetName = "Role", ValueFromPipelineByPropertyName = true)]
-    [Alias("Mount")]
-    [ArgumentCompleter(typeof(MountPathCompleter))]
-    public string Path { get; set; } = "aws";
-
-    [Parameter(ParameterSetName = "Role")]
-    [DurationTransform]
-    public Duration? Ttl { get; set; }
-
-    /// <summary>assumed_role: which of the role's ARNs to assume when it lists several.</summary>
-    [Parameter(ParameterSetName = "Role")]
-    [Alias("role_arn")]
-    public string? RoleArn { get; set; }
-
-    [Parameter(ParameterSetName = "Role")]
-    [Alias("role_session_name")]
-    public string? RoleSessionName { get; set; }
-
-    /// <summary>session_token (and assumed_role with an MFA serial): the current MFA code.</summary>
-    [Parameter(ParameterSetName = "Role")]
-    [Alias("mfa_code")]
-    public string? MfaCode { get; set; }
+    public override string Role { get => base.Role; set => base.Role = value; }
 
     /// <summary>Reuse the same request's cached credentials while more than min(15 minutes, half their lease) remains.</summary>
-    [Parameter(ParameterSetName = "Role")]
+    [Parameter(ParameterSetName = RoleSet)]
     public SwitchParameter Cache { get; set; }
 
     /// <summary>Hand out a new IAM key as soon as it exists, without waiting for AWS to accept it.</summary>
-    [Parameter(ParameterSetName = "Role")]
+    [Parameter(ParameterSetName = RoleSet)]
     public SwitchParameter NoWait { get; set; }
-
-    /// <summary>How long to wait for AWS to accept a new IAM key (default 30s).</summary>
-    [Parameter(ParameterSetName = "Role")]
-    [DurationTransform]
-    public Duration? Timeout { get; set; }
 
     [Parameter(Position = 1)]
     [ArgumentCompleter(typeof(ExportFormatCompleter))]
@@ -73,25 +45,19 @@ public sealed class ExportAwsCredentialCommand : DynamicAwsCredsCmdlet
     protected override void Process()
     {
         var format = ExportFormats.Validate(Format);
-        AwsCredentialLease credential;
-        if (InputObject is not null)
+        var credential = InputObject;
+        if (credential is null)
         {
-            credential = InputObject;
-        }
-        else
-        {
-            var ttl = Ttl?.Resolve(nameof(Ttl));
-            var timeout = Timeout?.Resolve(nameof(Timeout)) ?? TimeSpan.FromSeconds(30);
-            TimeSpan? usableWithin = NoWait ? null : timeout;
-            if (!ShouldProcess(Role, Cache ? "Reuse the role's cached AWS credentials, or issue and cache new ones" : "Issue AWS credentials"))
+            var issued = IssueRequested(
+                Cache ? "Reuse the role's cached AWS credentials, or issue and cache new ones" : "Issue AWS credentials",
+                (ttl, sts, events, ct) => Cache
+                    ? Engine.GetOrIssueCachedCredentialAsync(Path, Role, ttl, sts, NoWait ? null : WaitTimeout, events, ct)
+                    : Engine.IssueUsableCredentialAsync(Path, Role, ttl, sts, NoWait ? null : WaitTimeout, events, ct));
+            if (issued is null)
             {
                 return;
             }
 
-            var sts = new StsOptions(RoleArn, RoleSessionName, MfaCode);
-            var issued = Run((events, ct) => Cache
-                ? Engine.GetOrIssueCachedCredentialAsync(Path, Role, ttl, sts, usableWithin, events, ct)
-                : Engine.IssueUsableCredentialAsync(Path, Role, ttl, sts, usableWithin, events, ct), "Issuing AWS credentials");
             credential = new AwsCredentialLease(issued);
         }
 

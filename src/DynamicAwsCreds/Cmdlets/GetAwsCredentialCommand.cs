@@ -7,6 +7,10 @@ namespace DynamicAwsCreds.Cmdlets;
 [OutputType(typeof(AwsCredentialLease))]
 public sealed class GetAwsCredentialCommand : CredentialRequestCmdlet
 {
+    /// <summary>Wait until AWS accepts the new key (sts:GetCallerIdentity): new IAM keys take seconds to propagate.</summary>
+    [Parameter]
+    public SwitchParameter WaitUntilUsable { get; set; }
+
     protected override void Process()
     {
         if (IssueRequested("Issue AWS credentials") is not { } issued)
@@ -14,14 +18,17 @@ public sealed class GetAwsCredentialCommand : CredentialRequestCmdlet
             return;
         }
 
-        try
+        if (WaitUntilUsable)
         {
-            WaitIfRequested(issued);
-        }
-        catch (DynamicAwsCreds.Engine.EngineException ex)
-        {
-            // The credentials are issued either way; a timeout still hands them out, with the error.
-            WriteEngineError(ex);
+            try
+            {
+                WaitForUsable(issued);
+            }
+            catch (DynamicAwsCreds.Engine.EngineException ex)
+            {
+                // The credentials are issued either way; a timeout still hands them out, with the error.
+                WriteEngineError(ex);
+            }
         }
 
         WriteObject(new AwsCredentialLease(issued));

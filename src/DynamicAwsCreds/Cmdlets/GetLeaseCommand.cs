@@ -53,8 +53,7 @@ public sealed class GetLeaseCommand : DynamicAwsCredsCmdlet
         var prefix = Prefix;
         if (prefix is null && (Path is not null || Role is not null))
         {
-            var mount = Engine.GetMount(Path).Path;
-            prefix = Role is null ? mount + "/" : $"{mount}/creds/{Role}/";
+            prefix = Engine.LeasePrefix(Path, Role);
         }
 
         foreach (var lease in Engine.ListLeases(prefix))

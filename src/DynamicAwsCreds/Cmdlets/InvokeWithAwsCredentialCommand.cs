@@ -25,6 +25,10 @@ public sealed class InvokeWithAwsCredentialCommand : CredentialRequestCmdlet
     [Parameter]
     public SwitchParameter NoWait { get; set; }
 
+    /// <summary>Wait until AWS accepts the credentials, STS ones too (sts:GetCallerIdentity), not only a new IAM key.</summary>
+    [Parameter]
+    public SwitchParameter WaitUntilUsable { get; set; }
+
     protected override void Process()
     {
         if (NoWait && WaitUntilUsable)
@@ -43,7 +47,7 @@ public sealed class InvokeWithAwsCredentialCommand : CredentialRequestCmdlet
         {
             if (WaitUntilUsable)
             {
-                WaitIfRequested(issued);
+                WaitForUsable(issued);
             }
             else if (!NoWait)
             {

@@ -22,11 +22,11 @@ public sealed class RemoveAwsRoleCommand : DynamicAwsCredsCmdlet
     public SwitchParameter RevokeLeases { get; set; }
 
     [Parameter]
+    [ThrottleLimit]
     public int ThrottleLimit { get; set; } = 8;
 
     protected override void Process()
     {
-        DynamicAwsCreds.Engine.Revoke.Revoker.ValidateThrottleLimit(ThrottleLimit);
         var role = Engine.GetRole(Path, Name);
         if (!ShouldProcess($"{role.Mount}/roles/{role.Name}", RevokeLeases ? "Revoke the role's leases and remove the role" : "Remove AWS role"))
         {
@@ -35,7 +35,7 @@ public sealed class RemoveAwsRoleCommand : DynamicAwsCredsCmdlet
 
         if (RevokeLeases)
         {
-            var prefix = $"{role.Mount}/creds/{role.Name}/";
+            var prefix = Engine.LeasePrefix(role.Mount, role.Name);
             var leases = Engine.ListLeases(prefix);
             var summary = Run((events, ct) => Engine.RevokeLeasesAsync(leases, ThrottleLimit, force: false, events, ct), "Revoking leases of " + role.Name);
             foreach (var failure in summary.Outcomes.Where(o => o.Error is not null))

@@ -40,11 +40,11 @@ public sealed class RevokeLeaseCommand : DynamicAwsCredsCmdlet
     public SwitchParameter Force { get; set; }
 
     [Parameter]
+    [ThrottleLimit]
     public int ThrottleLimit { get; set; } = 8;
 
     protected override void Process()
     {
-        DynamicAwsCreds.Engine.Revoke.Revoker.ValidateThrottleLimit(ThrottleLimit);
         if (ParameterSetName == "Expired")
         {
             var expired = Engine.ListExpiredLeases(Path);

@@ -101,8 +101,7 @@ public sealed class SetAwsRoleCommand : DynamicAwsCredsCmdlet
         if (!ShouldProcess(Name, "Set AWS role"))
         {
             // Still validate, so -WhatIf reports bad input as a real run would.
-            var preview = RoleRules.Apply(Path, Name, null, input, DateTimeOffset.UtcNow);
-            RoleRules.CheckPartition(preview, Engine.GetRootConfig(Path).Region, ErrorKind.InvalidArgument);
+            Engine.PreviewRole(Path, Name, input);
             return;
         }
 

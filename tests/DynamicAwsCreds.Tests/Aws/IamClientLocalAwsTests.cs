@@ -11,7 +11,7 @@ public sealed class IamClientLocalAwsTests : IAsyncLifetime
     private const string Policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"}]}";
 
     private readonly LocalAwsOptions _options = new() { Port = 0 };
-    private readonly HttpClient _http = QueryClient.CreateHttpClient();
+    private readonly HttpClient _http = AwsClientFactory.CreateHttpClient();
     private LocalAwsServer _server = null!;
 
     public async Task InitializeAsync() => _server = await LocalAwsServer.StartAsync(_options);

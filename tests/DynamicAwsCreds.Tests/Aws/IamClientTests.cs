@@ -9,14 +9,14 @@ public class IamClientTests
     [Fact]
     public async Task ListsFollowMarkerAcrossPages()
     {
-        var handler = new FakeHandler((r, n, _) => FakeAws.Ok("ListUsers", n switch
+        var handler = new FakeHandler((r, n, _) => FakeWire.Ok("ListUsers", n switch
         {
-            1 => $"<Users><member>{FakeAws.UserXml("a")}</member><member>{FakeAws.UserXml("b")}</member></Users>"
+            1 => $"<Users><member>{FakeWire.UserXml("a")}</member><member>{FakeWire.UserXml("b")}</member></Users>"
                  + "<IsTruncated>true</IsTruncated><Marker>page+2/=</Marker>",
-            2 => $"<Users><member>{FakeAws.UserXml("c")}</member></Users><IsTruncated>true</IsTruncated><Marker>page3</Marker>",
-            _ => $"<Users><member>{FakeAws.UserXml("d")}</member></Users><IsTruncated>false</IsTruncated>",
+            2 => $"<Users><member>{FakeWire.UserXml("c")}</member></Users><IsTruncated>true</IsTruncated><Marker>page3</Marker>",
+            _ => $"<Users><member>{FakeWire.UserXml("d")}</member></Users><IsTruncated>false</IsTruncated>",
         }));
-        var iam = new IamClient(FakeAws.Client(handler, FakeAws.Options()));
+        var iam = new IamClient(FakeWire.Client(handler, FakeWire.Options()));
 
         var users = await iam.ListUsersAsync("/vault/");
 
@@ -30,9 +30,9 @@ public class IamClientTests
     [Fact]
     public async Task TruncatedWithoutMarkerIsAnError()
     {
-        var handler = new FakeHandler((_, _, _) => FakeAws.Ok("ListUserPolicies",
+        var handler = new FakeHandler((_, _, _) => FakeWire.Ok("ListUserPolicies",
             "<PolicyNames><member>p</member></PolicyNames><IsTruncated>true</IsTruncated>"));
-        var iam = new IamClient(FakeAws.Client(handler, FakeAws.Options()));
+        var iam = new IamClient(FakeWire.Client(handler, FakeWire.Options()));
 
         await Assert.ThrowsAsync<InvalidDataException>(() => iam.ListUserPoliciesAsync("alice"));
     }
@@ -42,29 +42,29 @@ public class IamClientTests
     {
         var handler = new FakeHandler((r, _, _) => r.Action switch
         {
-            "ListAttachedUserPolicies" => FakeAws.Ok(r.Action,
+            "ListAttachedUserPolicies" => FakeWire.Ok(r.Action,
                 "<AttachedPolicies><member><PolicyName>ReadOnlyAccess</PolicyName><PolicyArn>arn:aws:iam::aws:policy/ReadOnlyAccess</PolicyArn></member></AttachedPolicies><IsTruncated>false</IsTruncated>"),
-            "ListUserPolicies" => FakeAws.Ok(r.Action, "<PolicyNames><member>p1</member><member>p2</member></PolicyNames>"),
-            "ListGroupsForUser" => FakeAws.Ok(r.Action,
+            "ListUserPolicies" => FakeWire.Ok(r.Action, "<PolicyNames><member>p1</member><member>p2</member></PolicyNames>"),
+            "ListGroupsForUser" => FakeWire.Ok(r.Action,
                 "<Groups><member><Path>/</Path><GroupName>devs</GroupName><GroupId>AGPA1</GroupId><Arn>arn:aws:iam::123456789012:group/devs</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate></member></Groups>"),
-            "ListAccessKeys" => FakeAws.Ok(r.Action,
+            "ListAccessKeys" => FakeWire.Ok(r.Action,
                 "<AccessKeyMetadata><member><UserName>alice</UserName><AccessKeyId>AKIA1</AccessKeyId><Status>Inactive</Status><CreateDate>2024-01-01T00:00:00.123Z</CreateDate></member></AccessKeyMetadata>"),
-            "ListMFADevices" => FakeAws.Ok(r.Action,
+            "ListMFADevices" => FakeWire.Ok(r.Action,
                 "<MFADevices><member><UserName>alice</UserName><SerialNumber>arn:aws:iam::123456789012:mfa/alice</SerialNumber><EnableDate>2024-01-01T00:00:00Z</EnableDate></member></MFADevices>"),
-            "ListSSHPublicKeys" => FakeAws.Ok(r.Action,
+            "ListSSHPublicKeys" => FakeWire.Ok(r.Action,
                 "<SSHPublicKeys><member><UserName>alice</UserName><SSHPublicKeyId>APKA1</SSHPublicKeyId><Status>Active</Status></member></SSHPublicKeys>"),
-            "ListSigningCertificates" => FakeAws.Ok(r.Action,
+            "ListSigningCertificates" => FakeWire.Ok(r.Action,
                 "<Certificates><member><UserName>alice</UserName><CertificateId>CERT1</CertificateId><Status>Active</Status></member></Certificates>"),
-            "ListServiceSpecificCredentials" => FakeAws.Ok(r.Action,
+            "ListServiceSpecificCredentials" => FakeWire.Ok(r.Action,
                 "<ServiceSpecificCredentials><member><UserName>alice</UserName><ServiceSpecificCredentialId>ACCA1</ServiceSpecificCredentialId><ServiceName>codecommit.amazonaws.com</ServiceName></member></ServiceSpecificCredentials>"),
-            "ListAttachedGroupPolicies" => FakeAws.Ok(r.Action,
+            "ListAttachedGroupPolicies" => FakeWire.Ok(r.Action,
                 "<AttachedPolicies><member><PolicyName>P</PolicyName><PolicyArn>arn:aws:iam::123456789012:policy/P</PolicyArn></member></AttachedPolicies>"),
-            "ListGroupPolicies" => FakeAws.Ok(r.Action, "<PolicyNames><member>g1</member></PolicyNames>"),
-            "GetGroupPolicy" => FakeAws.Ok(r.Action,
+            "ListGroupPolicies" => FakeWire.Ok(r.Action, "<PolicyNames><member>g1</member></PolicyNames>"),
+            "GetGroupPolicy" => FakeWire.Ok(r.Action,
                 "<GroupName>devs</GroupName><PolicyName>g1</PolicyName><PolicyDocument>%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3AGet%2A%22%2C%22Resource%22%3A%22arn%3Aaws%3As3%3A%3A%3Aa%2Bb%22%7D%5D%7D</PolicyDocument>"),
             _ => throw new InvalidOperationException(r.Action),
         });
-        var iam = new IamClient(FakeAws.Client(handler, FakeAws.Options()));
+        var iam = new IamClient(FakeWire.Client(handler, FakeWire.Options()));
 
         Assert.Equal([new AttachedPolicy("ReadOnlyAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess")],
             await iam.ListAttachedUserPoliciesAsync("alice"));
@@ -87,8 +87,8 @@ public class IamClientTests
     [Fact]
     public async Task RemovalActionsSendAwsParameterNames()
     {
-        var handler = new FakeHandler((r, _, _) => FakeAws.Ok(r.Action, ""));
-        var iam = new IamClient(FakeAws.Client(handler, FakeAws.Options()));
+        var handler = new FakeHandler((r, _, _) => FakeWire.Ok(r.Action, ""));
+        var iam = new IamClient(FakeWire.Client(handler, FakeWire.Options()));
 
         await iam.DetachUserPolicyAsync("alice", "arn:aws:iam::aws:policy/ReadOnlyAccess");
         await iam.DeleteUserPolicyAsync("alice", "role");
@@ -121,10 +121,10 @@ public class IamClientTests
     [Fact]
     public async Task CreateAccessKeyReturnsTheSecretButDoesNotPrintIt()
     {
-        var handler = new FakeHandler((_, _, _) => FakeAws.Ok("CreateAccessKey",
+        var handler = new FakeHandler((_, _, _) => FakeWire.Ok("CreateAccessKey",
             "<AccessKey><UserName>alice</UserName><AccessKeyId>AKIANEW</AccessKeyId><Status>Active</Status>"
             + "<SecretAccessKey>s3cr3t/with+chars</SecretAccessKey><CreateDate>2024-05-06T07:08:09Z</CreateDate></AccessKey>"));
-        var iam = new IamClient(FakeAws.Client(handler, FakeAws.Options()));
+        var iam = new IamClient(FakeWire.Client(handler, FakeWire.Options()));
 
         var key = await iam.CreateAccessKeyAsync("alice");
 
@@ -136,9 +136,9 @@ public class IamClientTests
     [Fact]
     public async Task AMissingElementIsAClearError()
     {
-        var handler = new FakeHandler((_, _, _) => Task.FromResult(FakeAws.Xml(HttpStatusCode.OK,
+        var handler = new FakeHandler((_, _, _) => Task.FromResult(FakeWire.Xml(HttpStatusCode.OK,
             "<GetUserResponse><GetUserResult><User><UserName>a</UserName></User></GetUserResult></GetUserResponse>")));
-        var iam = new IamClient(FakeAws.Client(handler, FakeAws.Options()));
+        var iam = new IamClient(FakeWire.Client(handler, FakeWire.Options()));
 
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => iam.GetUserAsync("a"));
         Assert.Contains("<UserId>", error.Message);

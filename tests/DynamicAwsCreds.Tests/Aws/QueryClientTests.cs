@@ -12,8 +12,8 @@ public class QueryClientTests
     [Fact]
     public async Task RequestIsAFormPostSignedOverItsBodyHashAndSessionToken()
     {
-        var handler = new FakeHandler((_, _, _) => FakeAws.Ok("CreateUser", $"<User>{FakeAws.UserXml("alice", "/vault/")}</User>"));
-        var iam = new IamClient(FakeAws.Client(handler, FakeAws.Options()));
+        var handler = new FakeHandler((_, _, _) => FakeWire.Ok("CreateUser", $"<User>{FakeWire.UserXml("alice", "/vault/")}</User>"));
+        var iam = new IamClient(FakeWire.Client(handler, FakeWire.Options()));
 
         var user = await iam.CreateUserAsync("alice", "/vault/", "arn:aws:iam::123456789012:policy/boundary",
             new Dictionary<string, string> { ["team"] = "a b+c/d é☃", ["Owner"] = "ops" });
@@ -23,11 +23,11 @@ public class QueryClientTests
         Assert.Equal("/", request.Path);
         Assert.Equal("application/x-www-form-urlencoded; charset=utf-8", request.Headers["Content-Type"]);
         Assert.Equal("127.0.0.1:4599", request.Headers["Host"]);
-        Assert.Equal(FakeAws.Hex(SHA256.HashData(Encoding.UTF8.GetBytes(request.Body))), request.Headers["x-amz-content-sha256"]);
-        Assert.Equal(FakeAws.Root.SessionToken, request.Headers["x-amz-security-token"]);
+        Assert.Equal(FakeWire.Hex(SHA256.HashData(Encoding.UTF8.GetBytes(request.Body))), request.Headers["x-amz-content-sha256"]);
+        Assert.Equal(FakeWire.Root.SessionToken, request.Headers["x-amz-security-token"]);
         Assert.Contains("SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token,",
             request.Headers["Authorization"]);
-        FakeAws.AssertSignedBy(request, FakeAws.Root, "us-east-1", "iam");
+        FakeWire.AssertSignedBy(request, FakeWire.Root, "us-east-1", "iam");
 
         Assert.StartsWith("Action=CreateUser&Version=2010-05-08&", request.Body);
         Assert.Contains("&Path=%2Fvault%2F&", request.Body);
@@ -43,14 +43,14 @@ public class QueryClientTests
     public async Task WithoutSessionTokenTheTokenHeaderIsNeitherSentNorSigned()
     {
         var key = new AwsCredentials("AKIAPLAIN", "plainSecret");
-        var handler = new FakeHandler((_, _, _) => FakeAws.Ok("GetUser", $"<User>{FakeAws.UserXml("me")}</User>"));
-        await new IamClient(FakeAws.Client(handler, FakeAws.Options(), key)).GetUserAsync();
+        var handler = new FakeHandler((_, _, _) => FakeWire.Ok("GetUser", $"<User>{FakeWire.UserXml("me")}</User>"));
+        await new IamClient(FakeWire.Client(handler, FakeWire.Options(), key)).GetUserAsync();
 
         var request = Assert.Single(handler.Requests);
         Assert.False(request.Headers.ContainsKey("x-amz-security-token"));
         Assert.Contains("SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date,", request.Headers["Authorization"]);
         Assert.Null(request["UserName"]);
-        FakeAws.AssertSignedBy(request, key, "us-east-1", "iam");
+        FakeWire.AssertSignedBy(request, key, "us-east-1", "iam");
     }
 
     [Fact]
@@ -60,9 +60,9 @@ public class QueryClientTests
             $"<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult>"
             + "<Arn>arn:aws:iam::123456789012:user/alice</Arn><UserId>AIDAALICE</UserId><Account>123456789012</Account>"
             + "</GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>");
-        using var http = QueryClient.CreateHttpClient();
-        var sts = new StsQueryClient(new QueryClient(http, FakeAws.Options(server.Endpoint, service: "sts"),
-            _ => ValueTask.FromResult(FakeAws.Root)));
+        using var http = AwsClientFactory.CreateHttpClient();
+        var sts = new StsQueryClient(new QueryClient(http, FakeWire.Options(server.Endpoint, service: "sts"),
+            _ => ValueTask.FromResult(FakeWire.Root)));
 
         var identity = await sts.GetCallerIdentityAsync();
 
@@ -70,12 +70,12 @@ public class QueryClientTests
         var request = Assert.Single(server.Requests);
         Assert.Equal($"127.0.0.1:{server.Endpoint.Port}", request.Headers["Host"]);
         Assert.Equal("Action=GetCallerIdentity&Version=2011-06-15", request.Body);
-        FakeAws.AssertSignedBy(request, FakeAws.Root, "us-east-1", "sts");
+        FakeWire.AssertSignedBy(request, FakeWire.Root, "us-east-1", "sts");
     }
 
     public static TheoryData<string, string, string?> ErrorLayouts => new()
     {
-        { $"<ErrorResponse xmlns=\"{FakeAws.IamNs}\"><Error><Type>Sender</Type><Code>NoSuchEntity</Code>"
+        { $"<ErrorResponse xmlns=\"{FakeWire.IamNs}\"><Error><Type>Sender</Type><Code>NoSuchEntity</Code>"
           + "<Message>The user with name bob cannot be found.</Message></Error><RequestId>rid-1</RequestId></ErrorResponse>",
           "NoSuchEntity", "rid-1" },
         { "<ErrorResponse><Errors><Error><Type>Sender</Type><Code>NoSuchEntity</Code>"
@@ -90,8 +90,8 @@ public class QueryClientTests
     [MemberData(nameof(ErrorLayouts))]
     public async Task ErrorLayoutsAllGiveCodeMessageAndStatus(string body, string code, string? requestId)
     {
-        var handler = new FakeHandler((_, _, _) => Task.FromResult(FakeAws.Xml(HttpStatusCode.NotFound, body)));
-        var iam = new IamClient(FakeAws.Client(handler, FakeAws.Options()));
+        var handler = new FakeHandler((_, _, _) => Task.FromResult(FakeWire.Xml(HttpStatusCode.NotFound, body)));
+        var iam = new IamClient(FakeWire.Client(handler, FakeWire.Options()));
 
         var error = await Assert.ThrowsAsync<AwsServiceException>(() => iam.GetUserAsync("bob"));
 
@@ -113,7 +113,7 @@ public class QueryClientTests
         {
             Content = new StringContent("<html><body>Access denied by proxy</body>", Encoding.UTF8, "text/html"),
         }));
-        var iam = new IamClient(FakeAws.Client(handler, FakeAws.Options()));
+        var iam = new IamClient(FakeWire.Client(handler, FakeWire.Options()));
 
         var error = await Assert.ThrowsAsync<AwsServiceException>(() => iam.DeleteUserAsync("bob"));
 
@@ -127,14 +127,14 @@ public class QueryClientTests
     {
         var records = new ConcurrentQueue<AwsCallRecord>();
         var handler = new FakeHandler((_, n, _) => n == 1
-            ? FakeAws.Error(HttpStatusCode.BadRequest, "Throttling", "Rate exceeded")
-            : FakeAws.Ok("AttachUserPolicy", ""));
-        var iam = new IamClient(FakeAws.Client(handler, FakeAws.Options(onCall: records.Enqueue)));
+            ? FakeWire.Error(HttpStatusCode.BadRequest, "Throttling", "Rate exceeded")
+            : FakeWire.Ok("AttachUserPolicy", ""));
+        var iam = new IamClient(FakeWire.Client(handler, FakeWire.Options(onCall: records.Enqueue)));
 
         await iam.AttachUserPolicyAsync("alice", "arn:aws:iam::aws:policy/ReadOnlyAccess");
 
         Assert.Equal(2, handler.Count);
-        Assert.All(handler.Requests, r => FakeAws.AssertSignedBy(r, FakeAws.Root, "us-east-1", "iam"));
+        Assert.All(handler.Requests, r => FakeWire.AssertSignedBy(r, FakeWire.Root, "us-east-1", "iam"));
         Assert.Collection(records,
             r => Assert.Equal(("AttachUserPolicy", "alice", 400, "Throttling", 1), (r.Action, r.Target, r.StatusCode, r.ErrorCode, r.Attempt)),
             r => Assert.Equal(("AttachUserPolicy", "alice", 200, (string?)null, 2), (r.Action, r.Target, r.StatusCode, r.ErrorCode, r.Attempt)));
@@ -148,9 +148,9 @@ public class QueryClientTests
     public async Task RetriesTransientErrorsThenSucceeds(HttpStatusCode status, string code)
     {
         var handler = new FakeHandler((_, n, _) => n == 1
-            ? FakeAws.Error(status, code, "try again", (int)status >= 500 ? "Receiver" : "Sender")
-            : FakeAws.Ok("PutUserPolicy", ""));
-        var iam = new IamClient(FakeAws.Client(handler, FakeAws.Options()));
+            ? FakeWire.Error(status, code, "try again", (int)status >= 500 ? "Receiver" : "Sender")
+            : FakeWire.Ok("PutUserPolicy", ""));
+        var iam = new IamClient(FakeWire.Client(handler, FakeWire.Options()));
 
         await iam.PutUserPolicyAsync("alice", "role", "{\"Version\":\"2012-10-17\",\"Statement\":[]}");
 
@@ -168,8 +168,8 @@ public class QueryClientTests
     [InlineData(HttpStatusCode.Forbidden, "SignatureDoesNotMatch")]
     public async Task DoesNotRetryClientErrors(HttpStatusCode status, string code)
     {
-        var handler = new FakeHandler((_, _, _) => FakeAws.Error(status, code, "no"));
-        var iam = new IamClient(FakeAws.Client(handler, FakeAws.Options()));
+        var handler = new FakeHandler((_, _, _) => FakeWire.Error(status, code, "no"));
+        var iam = new IamClient(FakeWire.Client(handler, FakeWire.Options()));
 
         var error = await Assert.ThrowsAsync<AwsServiceException>(() => iam.DeleteUserAsync("alice"));
 
@@ -181,8 +181,8 @@ public class QueryClientTests
     [Fact]
     public async Task GivesUpAfterMaxRetries()
     {
-        var handler = new FakeHandler((_, _, _) => FakeAws.Error(HttpStatusCode.ServiceUnavailable, "ServiceUnavailable", "down", "Receiver"));
-        var iam = new IamClient(FakeAws.Client(handler, FakeAws.Options(maxRetries: 2)));
+        var handler = new FakeHandler((_, _, _) => FakeWire.Error(HttpStatusCode.ServiceUnavailable, "ServiceUnavailable", "down", "Receiver"));
+        var iam = new IamClient(FakeWire.Client(handler, FakeWire.Options(maxRetries: 2)));
 
         var error = await Assert.ThrowsAsync<AwsServiceException>(() => iam.ListUsersAsync());
 
@@ -194,8 +194,8 @@ public class QueryClientTests
     [Fact]
     public async Task MaxRetriesZeroMeansOneAttempt()
     {
-        var handler = new FakeHandler((_, _, _) => FakeAws.Error(HttpStatusCode.BadRequest, "Throttling", "slow down"));
-        var iam = new IamClient(FakeAws.Client(handler, FakeAws.Options(maxRetries: 0)));
+        var handler = new FakeHandler((_, _, _) => FakeWire.Error(HttpStatusCode.BadRequest, "Throttling", "slow down"));
+        var iam = new IamClient(FakeWire.Client(handler, FakeWire.Options(maxRetries: 0)));
 
         await Assert.ThrowsAsync<AwsServiceException>(() => iam.ListUsersAsync());
         Assert.Equal(1, handler.Count);
@@ -208,9 +208,9 @@ public class QueryClientTests
         {
             1 => throw new HttpRequestException("Connection reset by peer"),
             2 => throw new IOException("The response ended prematurely."),
-            _ => FakeAws.Ok("DeleteUser", ""),
+            _ => FakeWire.Ok("DeleteUser", ""),
         });
-        var iam = new IamClient(FakeAws.Client(handler, FakeAws.Options()));
+        var iam = new IamClient(FakeWire.Client(handler, FakeWire.Options()));
 
         await iam.DeleteUserAsync("alice");
 
@@ -221,9 +221,9 @@ public class QueryClientTests
     public async Task ADroppedConnectionOnTheWireIsRetried()
     {
         await using var server = new RawHttpServer((_, n) =>
-            n == 1 ? null : $"<DeleteUserResponse xmlns=\"{FakeAws.IamNs}\"><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></DeleteUserResponse>");
-        using var http = QueryClient.CreateHttpClient();
-        var iam = new IamClient(new QueryClient(http, FakeAws.Options(server.Endpoint), _ => ValueTask.FromResult(FakeAws.Root)));
+            n == 1 ? null : $"<DeleteUserResponse xmlns=\"{FakeWire.IamNs}\"><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></DeleteUserResponse>");
+        using var http = AwsClientFactory.CreateHttpClient();
+        var iam = new IamClient(new QueryClient(http, FakeWire.Options(server.Endpoint), _ => ValueTask.FromResult(FakeWire.Root)));
 
         await iam.DeleteUserAsync("alice");
 
@@ -234,7 +234,7 @@ public class QueryClientTests
     public async Task TransportFailureAfterMaxRetriesIsAnAwsTransportException()
     {
         var handler = new FakeHandler((_, _, _) => throw new HttpRequestException("Connection refused (127.0.0.1:4599)"));
-        var iam = new IamClient(FakeAws.Client(handler, FakeAws.Options(maxRetries: 2)));
+        var iam = new IamClient(FakeWire.Client(handler, FakeWire.Options(maxRetries: 2)));
 
         var error = await Assert.ThrowsAsync<AwsTransportException>(() => iam.GetUserAsync("alice"));
 
@@ -251,10 +251,10 @@ public class QueryClientTests
         {
             if (n == 1)
                 await Task.Delay(Timeout.Infinite, ct);
-            return await FakeAws.Ok("DeleteUser", "");
+            return await FakeWire.Ok("DeleteUser", "");
         });
-        var iam = new IamClient(FakeAws.Client(handler,
-            FakeAws.Options(timeout: TimeSpan.FromMilliseconds(200), onCall: records.Enqueue)));
+        var iam = new IamClient(FakeWire.Client(handler,
+            FakeWire.Options(timeout: TimeSpan.FromMilliseconds(200), onCall: records.Enqueue)));
 
         await iam.DeleteUserAsync("alice");
 
@@ -270,7 +270,7 @@ public class QueryClientTests
             await Task.Delay(Timeout.Infinite, ct);
             return new HttpResponseMessage(HttpStatusCode.OK);
         });
-        var iam = new IamClient(FakeAws.Client(handler, FakeAws.Options()));
+        var iam = new IamClient(FakeWire.Client(handler, FakeWire.Options()));
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => iam.DeleteUserAsync("alice", cts.Token));
@@ -284,16 +284,16 @@ public class QueryClientTests
         var keys = new[] { new AwsCredentials("AKIAFIRST", "first"), new AwsCredentials("AKIASECOND", "second") };
         var fetched = 0;
         var handler = new FakeHandler((_, n, _) => n == 1
-            ? FakeAws.Error(HttpStatusCode.InternalServerError, "ServiceFailure", "oops", "Receiver")
-            : FakeAws.Ok("DeleteUser", ""));
-        var client = new QueryClient(new HttpClient(handler), FakeAws.Options(),
+            ? FakeWire.Error(HttpStatusCode.InternalServerError, "ServiceFailure", "oops", "Receiver")
+            : FakeWire.Ok("DeleteUser", ""));
+        var client = new QueryClient(new HttpClient(handler), FakeWire.Options(),
             _ => ValueTask.FromResult(keys[Math.Min(Interlocked.Increment(ref fetched), 2) - 1]));
 
         await new IamClient(client).DeleteUserAsync("alice");
 
         var requests = handler.Requests.ToArray();
-        FakeAws.AssertSignedBy(requests[0], keys[0], "us-east-1", "iam");
-        FakeAws.AssertSignedBy(requests[1], keys[1], "us-east-1", "iam");
+        FakeWire.AssertSignedBy(requests[0], keys[0], "us-east-1", "iam");
+        FakeWire.AssertSignedBy(requests[1], keys[1], "us-east-1", "iam");
     }
 
     [Fact]
@@ -302,14 +302,14 @@ public class QueryClientTests
         var handler = new FakeHandler(async (r, _, _) =>
         {
             await Task.Yield();
-            return await FakeAws.Ok("GetUser", $"<User>{FakeAws.UserXml(r["UserName"]!)}</User>");
+            return await FakeWire.Ok("GetUser", $"<User>{FakeWire.UserXml(r["UserName"]!)}</User>");
         });
-        var iam = new IamClient(FakeAws.Client(handler, FakeAws.Options()));
+        var iam = new IamClient(FakeWire.Client(handler, FakeWire.Options()));
 
         var users = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => iam.GetUserAsync($"user{i}")));
 
         Assert.Equal(Enumerable.Range(0, 200).Select(i => $"user{i}"), users.Select(u => u.UserName));
-        Assert.All(handler.Requests, r => FakeAws.AssertSignedBy(r, FakeAws.Root, "us-east-1", "iam"));
+        Assert.All(handler.Requests, r => FakeWire.AssertSignedBy(r, FakeWire.Root, "us-east-1", "iam"));
     }
 
     [Fact]
@@ -321,14 +321,14 @@ public class QueryClientTests
             + $"<SecretAccessKey>{issuedSecret}</SecretAccessKey><CreateDate>2024-05-06T07:08:09Z</CreateDate></AccessKey>";
         var handler = new FakeHandler((r, n, _) => n switch
         {
-            1 => FakeAws.Ok("CreateAccessKey", keyXml),
-            2 => FakeAws.Error(HttpStatusCode.Forbidden, "InvalidClientTokenId", "The security token included in the request is invalid."),
+            1 => FakeWire.Ok("CreateAccessKey", keyXml),
+            2 => FakeWire.Error(HttpStatusCode.Forbidden, "InvalidClientTokenId", "The security token included in the request is invalid."),
             // A success cut short in the middle of the secret.
-            3 => Task.FromResult(FakeAws.Xml(HttpStatusCode.OK,
+            3 => Task.FromResult(FakeWire.Xml(HttpStatusCode.OK,
                 $"<CreateAccessKeyResponse><CreateAccessKeyResult><AccessKey><SecretAccessKey>{issuedSecret}")),
             _ => throw new HttpRequestException("Connection reset by peer"),
         });
-        var iam = new IamClient(FakeAws.Client(handler, FakeAws.Options(maxRetries: 1, onCall: records.Enqueue)));
+        var iam = new IamClient(FakeWire.Client(handler, FakeWire.Options(maxRetries: 1, onCall: records.Enqueue)));
 
         var key = await iam.CreateAccessKeyAsync("alice");
         Assert.Equal(issuedSecret, key.SecretAccessKey);
@@ -342,11 +342,11 @@ public class QueryClientTests
         var printed = errors.Select(e => e.ToString())
             .Concat(records.Select(r => r.ToString()))
             .Append(key.ToString())
-            .Append(FakeAws.Root.ToString())
+            .Append(FakeWire.Root.ToString())
             .ToList();
-        foreach (var secret in new[] { issuedSecret, FakeAws.Root.SecretAccessKey, FakeAws.Root.SessionToken! })
+        foreach (var secret in new[] { issuedSecret, FakeWire.Root.SecretAccessKey, FakeWire.Root.SessionToken! })
             Assert.DoesNotContain(printed, text => text.Contains(secret, StringComparison.Ordinal));
         Assert.Contains("AKIANEWKEY", key.ToString());
-        Assert.Contains("AKIAROOTEXAMPLE", FakeAws.Root.ToString());
+        Assert.Contains("AKIAROOTEXAMPLE", FakeWire.Root.ToString());
     }
 }

@@ -1,3 +1,4 @@
+using DynamicAwsCreds.Engine.Store.Sqlite;
 using DynamicAwsCreds.Engine;
 using DynamicAwsCreds.Engine.Aws;
 using DynamicAwsCreds.Engine.Config;
@@ -14,11 +15,11 @@ public sealed class CredentialKindTests : IDisposable
 {
     private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000);
     private readonly TempStore _temp = new();
-    private readonly LeaseStore _store;
+    private readonly SqliteLeaseStore _store;
 
     public CredentialKindTests()
     {
-        _store = LeaseStore.Open(_temp.StorePath);
+        _store = SqliteLeaseStore.Open(_temp.StorePath);
     }
 
     public void Dispose()
@@ -31,7 +32,7 @@ public sealed class CredentialKindTests : IDisposable
     private CredentialKindContext Context(MountRecord mount) => new(
         new Lazy<MountRecord>(mount),
         new Lazy<AwsApis>(() => throw new InvalidOperationException("AWS was called")),
-        _store, () => Now, "tester", NoOperationEvents.Instance, TimeSpan.Zero, new Lazy<LeaseOwner>(new LeaseOwner("host", 1, Now)));
+        _store, () => Now, "tester", TimeSpan.Zero, new Lazy<LeaseOwner>(new LeaseOwner("host", 1, Now)));
 
     private static MountRecord Mount(TimeSpan? defaultTtl = null, TimeSpan? maxTtl = null) => new("aws", "aws", null, defaultTtl, maxTtl, Now);
 

@@ -99,7 +99,7 @@ public sealed class EngineConfigTests : EngineTestBase
 
         Assert.NotEqual(oldKey, rotated.AccessKey);
         Assert.Null(Server.State.FindAccessKey(oldKey));
-        var old = new DynamicAwsCreds.Tests.LocalAws.TestSigner(Server.Endpoint, oldKey, Server.Options.RootSecretAccessKey);
+        var old = new DynamicAwsCreds.Tests.Shared.TestSigner(Server.Endpoint, oldKey, Server.Options.RootSecretAccessKey);
         Assert.Equal("InvalidClientTokenId", (await old.StsAsync("GetCallerIdentity")).ErrorCode);
 
         // The engine now signs with the new key: issuing works.
@@ -127,7 +127,7 @@ public sealed class EngineConfigTests : EngineTestBase
     public async Task Rotate_root_says_so_when_the_user_already_has_two_keys()
     {
         Mount();
-        var root = new DynamicAwsCreds.Tests.LocalAws.TestSigner(Server.Endpoint, Server.Options.RootAccessKeyId, Server.Options.RootSecretAccessKey);
+        var root = new DynamicAwsCreds.Tests.Shared.TestSigner(Server.Endpoint, Server.Options.RootAccessKeyId, Server.Options.RootSecretAccessKey);
         Assert.Equal(System.Net.HttpStatusCode.OK, (await root.IamAsync("CreateAccessKey")).Status);
         var before = Engine.GetRootConfig(null).AccessKey;
 

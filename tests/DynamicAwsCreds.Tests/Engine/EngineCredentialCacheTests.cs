@@ -3,6 +3,7 @@ using DynamicAwsCreds.Engine.Config;
 using DynamicAwsCreds.Engine.Issue;
 using DynamicAwsCreds.Engine.Revoke;
 using DynamicAwsCreds.Engine.Store;
+using DynamicAwsCreds.Engine.Store.Sqlite;
 using global::LocalAws;
 using Microsoft.Data.Sqlite;
 using Xunit;
@@ -262,7 +263,7 @@ public sealed class EngineCredentialCacheTests : EngineTestBase
 
         // The foreign key cascades for every path that deletes a lease row, not only the engine's revoke.
         var again = await Cached();
-        using (var store = LeaseStore.Open(Temp.StorePath))
+        using (var store = SqliteLeaseStore.Open(Temp.StorePath))
         {
             Assert.True(store.DeleteLease(again.Lease.LeaseId));
         }

@@ -5,6 +5,7 @@ using System.Text;
 using DynamicAwsCreds.Engine;
 using DynamicAwsCreds.Engine.Config;
 using DynamicAwsCreds.Engine.Store;
+using DynamicAwsCreds.Engine.Store.Sqlite;
 using global::LocalAws;
 using Xunit;
 
@@ -115,7 +116,7 @@ public sealed class EngineEndpointTests : EngineTestBase
     public async Task Endpoints_stored_by_an_older_version_are_not_used_until_confirmed()
     {
         Engine.SetRole(null, "dev", new RoleInput { PolicyArns = [ReadOnly] });
-        using (var store = LeaseStore.Open(Temp.StorePath))
+        using (var store = SqliteLeaseStore.Open(Temp.StorePath))
         {
             store.PutRootConfig(store.GetRootConfig("aws")! with { StsEndpoint = "https://sts.corp.example/", EndpointsVetted = false });
         }
@@ -132,7 +133,7 @@ public sealed class EngineEndpointTests : EngineTestBase
         Assert.Null(Engine.GetRootConfig(null).EndpointProblem);
         await Issue("dev");
 
-        using (var store = LeaseStore.Open(Temp.StorePath))
+        using (var store = SqliteLeaseStore.Open(Temp.StorePath))
         {
             store.PutRootConfig(store.GetRootConfig("aws")! with { IamEndpoint = "http://10.1.2.3:4599/", EndpointsVetted = true });
         }

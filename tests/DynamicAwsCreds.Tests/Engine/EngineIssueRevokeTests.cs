@@ -3,6 +3,7 @@ using DynamicAwsCreds.Engine.Config;
 using DynamicAwsCreds.Engine.Issue;
 using DynamicAwsCreds.Engine.Revoke;
 using DynamicAwsCreds.Engine.Store;
+using DynamicAwsCreds.Engine.Store.Sqlite;
 using global::LocalAws;
 using Xunit;
 
@@ -41,7 +42,7 @@ public sealed class EngineIssueRevokeTests : EngineTestBase
     {
         Server.Options.SetDelay("CreateUser", 700);
         var issuing = Issue();
-        var store = LeaseStore.Open(Temp.StorePath);
+        var store = SqliteLeaseStore.Open(Temp.StorePath);
         LeaseRecord? intent = null;
         for (var i = 0; i < 100 && intent is null; i++)
         {
@@ -80,7 +81,7 @@ public sealed class EngineIssueRevokeTests : EngineTestBase
     {
         Server.Options.SetDelay("CreateAccessKey", 500);
         var issuing = Issue();
-        using (var store = LeaseStore.Open(Temp.StorePath))
+        using (var store = SqliteLeaseStore.Open(Temp.StorePath))
         {
             LeaseRecord? intent = null;
             for (var i = 0; i < 100 && intent is null; i++)
@@ -204,15 +205,6 @@ public sealed class EngineIssueRevokeTests : EngineTestBase
         Assert.DoesNotContain(Server.Options.RootSecretAccessKey, bytes);
         Assert.All(issued, i => Assert.DoesNotContain(i.SecretAccessKey, bytes));
         Assert.All(issued, i => Assert.DoesNotContain(i.SecretAccessKey, i.ToString()));
-    }
-
-
-    private sealed class RecordingEvents : IOperationEvents
-    {
-        public List<string> Warnings { get; } = [];
-        public void Verbose(string message) { }
-        public void Warning(string message) { lock (Warnings) { Warnings.Add(message); } }
-        public void Progress(int completed, int total, string status) { }
     }
 }
 

@@ -4,6 +4,7 @@ using DynamicAwsCreds.Engine.Config;
 using DynamicAwsCreds.Engine.Issue;
 using DynamicAwsCreds.Engine.Revoke;
 using DynamicAwsCreds.Engine.Store;
+using DynamicAwsCreds.Engine.Store.Sqlite;
 using global::LocalAws;
 using Xunit;
 
@@ -101,7 +102,7 @@ public sealed class EngineLeaseLifecycleTests : EngineTestBase
     [Fact]
     public async Task An_intent_whose_process_is_gone_has_its_half_made_user_removed()
     {
-        using var store = LeaseStore.Open(Temp.StorePath);
+        using var store = SqliteLeaseStore.Open(Temp.StorePath);
         var deadPid = DeadProcess();
         var abandoned = Intent("vault-tester-dev-1-AAAAAAAAAAAAAAAAAAAA", new LeaseOwner(Environment.MachineName, deadPid.Id, deadPid.Start));
         var live = Intent("vault-tester-dev-2-BBBBBBBBBBBBBBBBBBBB", new LeaseOwner(Environment.MachineName, Environment.ProcessId, ProcessStart()));

@@ -1,7 +1,8 @@
 using DynamicAwsCreds.Engine;
 using DynamicAwsCreds.Engine.Config;
 using DynamicAwsCreds.Engine.Store;
-using DynamicAwsCreds.Tests.LocalAws;
+using DynamicAwsCreds.Engine.Store.Sqlite;
+using DynamicAwsCreds.Tests.Shared;
 using global::LocalAws;
 using Xunit;
 
@@ -77,7 +78,7 @@ public abstract class EngineTestBase : IAsyncLifetime
     {
         Assert.Empty(VaultUsers);
         Assert.Empty(Engine.ListLeases(null));
-        using var store = LeaseStore.Open(Temp.StorePath);
+        using var store = SqliteLeaseStore.Open(Temp.StorePath);
         Assert.Empty(store.ListPendingLeases());
     }
 

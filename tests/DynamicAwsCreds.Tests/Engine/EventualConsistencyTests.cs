@@ -3,7 +3,7 @@ using DynamicAwsCreds.Engine.Config;
 using DynamicAwsCreds.Engine.Issue;
 using DynamicAwsCreds.Engine.Revoke;
 using DynamicAwsCreds.Engine.Store;
-using DynamicAwsCreds.Tests.LocalAws;
+using DynamicAwsCreds.Tests.Shared;
 using global::LocalAws;
 using Xunit;
 

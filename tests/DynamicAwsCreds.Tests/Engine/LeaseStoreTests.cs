@@ -1,5 +1,6 @@
 using DynamicAwsCreds.Engine;
 using DynamicAwsCreds.Engine.Store;
+using DynamicAwsCreds.Engine.Store.Sqlite;
 using Microsoft.Data.Sqlite;
 using Xunit;
 
@@ -18,7 +19,7 @@ public class LeaseStoreTests
     public void Everything_survives_into_a_new_store_instance()
     {
         using var temp = new TempStore();
-        using (var store = LeaseStore.Open(temp.StorePath))
+        using (var store = SqliteLeaseStore.Open(temp.StorePath))
         {
             Assert.True(store.TryAddMount(new MountRecord("aws", "aws", "d", TimeSpan.FromHours(1), null, DateTimeOffset.UtcNow)));
             store.PutRole(new RoleRecord("aws", "dev", "{}", DateTimeOffset.UtcNow));
@@ -27,7 +28,7 @@ public class LeaseStoreTests
         }
 
         SqliteConnection.ClearAllPools();
-        using var reopened = LeaseStore.Open(temp.StorePath);
+        using var reopened = SqliteLeaseStore.Open(temp.StorePath);
         Assert.Equal(TimeSpan.FromHours(1), reopened.GetMount("aws")!.DefaultLeaseTtl);
         Assert.NotNull(reopened.GetRole("aws", "dev"));
         Assert.Equal(new byte[] { 1, 2, 3 }, reopened.GetRootConfig("aws")!.SecretKeyCiphertext);
@@ -38,7 +39,7 @@ public class LeaseStoreTests
     public void Adding_a_mount_twice_reports_the_conflict()
     {
         using var temp = new TempStore();
-        using var store = LeaseStore.Open(temp.StorePath);
+        using var store = SqliteLeaseStore.Open(temp.StorePath);
         var m = new MountRecord("aws", "aws", null, null, null, DateTimeOffset.UtcNow);
         Assert.True(store.TryAddMount(m));
         Assert.False(store.TryAddMount(m));
@@ -48,7 +49,7 @@ public class LeaseStoreTests
     public void Prefix_listing_is_a_path_prefix_and_skips_intents()
     {
         using var temp = new TempStore();
-        using var store = LeaseStore.Open(temp.StorePath);
+        using var store = SqliteLeaseStore.Open(temp.StorePath);
         store.InsertLease(Lease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA"));
         store.InsertLease(Lease("aws/creds/dev/BBBBBBBBBBBBBBBBBBBBBBBB"));
         store.InsertLease(Lease("aws/creds/developer/CCCCCCCCCCCCCCCCCCCCCCCC", role: "developer"));
@@ -64,7 +65,7 @@ public class LeaseStoreTests
     public void Activating_an_intent_clears_its_owner()
     {
         using var temp = new TempStore();
-        using var store = LeaseStore.Open(temp.StorePath);
+        using var store = SqliteLeaseStore.Open(temp.StorePath);
         // An intent activates only under an enabled mount.
         Assert.True(store.TryAddMount(new MountRecord("aws", "aws", null, null, null, DateTimeOffset.UtcNow)));
         store.InsertLease(Lease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA", state: LeaseState.Pending));
@@ -84,7 +85,7 @@ public class LeaseStoreTests
     public void Hostile_strings_are_stored_inertly(string hostile)
     {
         using var temp = new TempStore();
-        using var store = LeaseStore.Open(temp.StorePath);
+        using var store = SqliteLeaseStore.Open(temp.StorePath);
         store.InsertLease(Lease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA"));
         store.TryAddMount(new MountRecord("aws", "aws", hostile, null, null, DateTimeOffset.UtcNow));
         store.PutRole(new RoleRecord("aws", hostile, hostile, DateTimeOffset.UtcNow));
@@ -101,7 +102,7 @@ public class LeaseStoreTests
     public void A_damaged_sqlite_file_is_reported_with_its_path_and_left_untouched()
     {
         using var temp = new TempStore();
-        LeaseStore.Open(temp.StorePath).Dispose();
+        SqliteLeaseStore.Open(temp.StorePath).Dispose();
         SqliteConnection.ClearAllPools();
         foreach (var side in Directory.GetFiles(temp.Folder).Where(f => f != temp.StorePath))
         {
@@ -116,7 +117,7 @@ public class LeaseStoreTests
         }
 
         File.WriteAllBytes(temp.StorePath, bytes);
-        var ex = Assert.Throws<EngineException>(() => LeaseStore.Open(temp.StorePath));
+        var ex = Assert.Throws<EngineException>(() => SqliteLeaseStore.Open(temp.StorePath));
         Assert.Equal("StoreCorrupt", ex.Reason);
         Assert.Contains(temp.StorePath, ex.Message);
         SqliteConnection.ClearAllPools();
@@ -130,7 +131,7 @@ public class LeaseStoreTests
         Directory.CreateDirectory(temp.Folder);
         var blocker = Path.Combine(temp.Folder, "not-a-folder");
         File.WriteAllText(blocker, "a file where the store folder should be");
-        var ex = Assert.Throws<EngineException>(() => LeaseStore.Open(Path.Combine(blocker, "store.db")));
+        var ex = Assert.Throws<EngineException>(() => SqliteLeaseStore.Open(Path.Combine(blocker, "store.db")));
         Assert.Equal("StoreUnavailable", ex.Reason);
         Assert.Contains(blocker, ex.Message);
     }
@@ -142,7 +143,7 @@ public class LeaseStoreTests
         Directory.CreateDirectory(temp.Folder);
         var junk = "this is not a database, it is somebody's notes"u8.ToArray();
         File.WriteAllBytes(temp.StorePath, junk);
-        var ex = Assert.Throws<EngineException>(() => LeaseStore.Open(temp.StorePath));
+        var ex = Assert.Throws<EngineException>(() => SqliteLeaseStore.Open(temp.StorePath));
         Assert.Equal("StoreCorrupt", ex.Reason);
         Assert.Contains(temp.StorePath, ex.Message);
         Assert.Equal(junk, File.ReadAllBytes(temp.StorePath));
@@ -162,7 +163,7 @@ public class LeaseStoreTests
             insert.ExecuteNonQuery();
         }
 
-        using var store = LeaseStore.Open(temp.StorePath);
+        using var store = SqliteLeaseStore.Open(temp.StorePath);
         Assert.NotNull(store.GetMount("aws"));
         Assert.False(store.HasSealedSecrets());
         using var check = new SqliteConnection($"Data Source={temp.StorePath};Pooling=False");
@@ -194,7 +195,7 @@ public class LeaseStoreTests
             insert.ExecuteNonQuery();
         }
 
-        using var store = LeaseStore.Open(temp.StorePath);
+        using var store = SqliteLeaseStore.Open(temp.StorePath);
         Assert.True(store.HasSealedSecrets());
         Assert.Equal("vault-user", store.GetLease(lease.LeaseId)!.UserName);
         Assert.Empty(store.ListCachedCredentials("abc", lease.IssueTime));
@@ -206,7 +207,7 @@ public class LeaseStoreTests
     public void A_store_from_a_newer_module_is_refused_and_left_untouched()
     {
         using var temp = new TempStore();
-        LeaseStore.Open(temp.StorePath).Dispose();
+        SqliteLeaseStore.Open(temp.StorePath).Dispose();
         using (var c = new SqliteConnection($"Data Source={temp.StorePath};Pooling=False"))
         {
             c.Open();
@@ -217,7 +218,7 @@ public class LeaseStoreTests
 
         SqliteConnection.ClearAllPools();
         var before = Directory.GetFiles(temp.Folder).ToDictionary(f => f, File.ReadAllBytes);
-        var ex = Assert.Throws<EngineException>(() => LeaseStore.Open(temp.StorePath));
+        var ex = Assert.Throws<EngineException>(() => SqliteLeaseStore.Open(temp.StorePath));
         Assert.Equal("StoreTooNew", ex.Reason);
         Assert.Contains(temp.StorePath, ex.Message);
         SqliteConnection.ClearAllPools();
@@ -229,7 +230,7 @@ public class LeaseStoreTests
     public void Folder_and_files_are_owner_only_from_the_start()
     {
         using var temp = new TempStore();
-        using var store = LeaseStore.Open(temp.StorePath);
+        using var store = SqliteLeaseStore.Open(temp.StorePath);
         store.InsertLease(Lease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA"));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(temp.Folder));
         Assert.All(Directory.GetFiles(temp.Folder), f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
@@ -239,7 +240,7 @@ public class LeaseStoreTests
     public void A_mount_being_disabled_takes_no_new_lease_and_activates_no_intent()
     {
         using var temp = new TempStore();
-        using var store = LeaseStore.Open(temp.StorePath);
+        using var store = SqliteLeaseStore.Open(temp.StorePath);
         Assert.True(store.TryAddMount(new MountRecord("aws", "aws", null, null, null, DateTimeOffset.UtcNow)));
         Assert.True(store.InsertLeaseUnderEnabledMount(Lease("aws/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA", state: LeaseState.Pending)));
         Assert.False(store.InsertLeaseUnderEnabledMount(Lease("other/creds/dev/AAAAAAAAAAAAAAAAAAAAAAAA", mount: "other")));
@@ -255,27 +256,17 @@ public class LeaseStoreTests
     }
 
     [Fact]
-    public void Atomically_runs_a_read_then_write_as_one_transaction_and_rolls_back_on_failure()
+    public void UpdateRootConfig_is_one_transaction_that_a_failing_change_rolls_back()
     {
         using var temp = new TempStore();
-        using var store = LeaseStore.Open(temp.StorePath);
+        using var store = SqliteLeaseStore.Open(temp.StorePath);
         Assert.True(store.TryAddMount(new MountRecord("aws", "aws", null, null, null, DateTimeOffset.UtcNow)));
-        Assert.Throws<InvalidOperationException>(() => store.Atomically<bool>(() =>
+        Assert.Throws<InvalidOperationException>(() => store.UpdateRootConfig("aws", _ =>
         {
             store.PutLeaseConfig(new LeaseConfigRecord("aws", TimeSpan.FromHours(1), TimeSpan.FromHours(2)));
             throw new InvalidOperationException("changed my mind");
         }));
         Assert.Null(store.GetLeaseConfig("aws"));
-
-        // Many threads each read, add one and write: none of the increments is lost.
-        store.PutLeaseConfig(new LeaseConfigRecord("aws", TimeSpan.Zero, TimeSpan.FromHours(1)));
-        Parallel.For(0, 40, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ =>
-            store.Atomically(() =>
-            {
-                var c = store.GetLeaseConfig("aws")!;
-                store.PutLeaseConfig(c with { Lease = c.Lease + TimeSpan.FromSeconds(1) });
-                return true;
-            }));
-        Assert.Equal(TimeSpan.FromSeconds(40), store.GetLeaseConfig("aws")!.Lease);
+        Assert.Null(store.GetRootConfig("aws"));
     }
 }

@@ -2,7 +2,7 @@ using DynamicAwsCreds.Engine;
 using DynamicAwsCreds.Engine.Aws;
 using DynamicAwsCreds.Engine.Config;
 using DynamicAwsCreds.Engine.Revoke;
-using DynamicAwsCreds.Tests.LocalAws;
+using DynamicAwsCreds.Tests.Shared;
 using global::LocalAws;
 using Xunit;
 

@@ -12,21 +12,32 @@ public class NamingTests
     [Fact]
     public void Default_username_has_vaults_shape()
     {
-        var name = UsernameTemplate.IamUserName("alice", "developer-access", Now);
+        var name = StsNames.GenerateUserName(null, "alice", IamRole("developer-access"), Now);
         Assert.Matches(new Regex("^vault-alice-developer-access-1764000000-[A-Za-z0-9]{20}$"), name);
     }
 
     [Fact]
     public void Long_names_are_cut_to_42_then_64_and_still_start_with_vault()
     {
-        var name = UsernameTemplate.IamUserName(new string('d', 50), new string('r', 60), Now);
+        var name = StsNames.GenerateUserName(null, new string('d', 50), IamRole(new string('r', 60)), Now);
         Assert.Equal(64, name.Length);
         Assert.StartsWith("vault-" + new string('d', 42) + "-1764000000-", name);
+    }
+
+    [Theory]
+    [InlineData(StsNames.SessionNameMaxLength)]
+    [InlineData(StsNames.FederatedNameMaxLength)]
+    public void Default_sts_name_is_vaults_cut_to_32(int maxLength)
+    {
+        var name = StsNames.Generate(null, "alice", IamRole("deploy") with { CredentialType = "assumed_role" }, Now, maxLength);
+        Assert.Matches(new Regex("^vault-1764000000-[A-Za-z0-9]{15}$"), name);
     }
 
     [Fact]
     public void Display_name_characters_iam_refuses_become_underscores() =>
         Assert.Equal("DOMAIN_alice_smith", UsernameTemplate.DisplayName("DOMAIN\\alice smith"));
+
+    private static Role IamRole(string name) => new() { Mount = "aws", Name = name, CredentialType = "iam_user" };
 
     [Fact]
     public void Lease_ids_are_mount_creds_role_and_24_csprng_characters()

@@ -3,6 +3,7 @@ using DynamicAwsCreds.Engine.Config;
 using DynamicAwsCreds.Engine.Issue;
 using DynamicAwsCreds.Engine.Revoke;
 using DynamicAwsCreds.Engine.Store;
+using DynamicAwsCreds.Engine.Store.Sqlite;
 using global::LocalAws;
 using Xunit;
 
@@ -51,7 +52,7 @@ public sealed class OwnershipTests : EngineTestBase
         var marker = MarkerOf(issued.Lease.UserName!);
         Assert.NotNull(marker);
         Assert.Equal(Engine.StoreId, marker!.StoreId);
-        Assert.Equal(LeaseStore.StoreIdLength, marker.StoreId.Length);
+        Assert.Equal(StoreIds.Length, marker.StoreId.Length);
         Assert.Equal(issued.Lease.LeaseId, marker.LeaseId);
         Assert.Equal(issued.Lease.ExpireTime.ToUnixTimeSeconds(), marker.Expiry.ToUnixTimeSeconds());
 
@@ -155,7 +156,7 @@ public sealed class OwnershipTests : EngineTestBase
     public async Task A_user_of_this_store_that_no_lease_knows_is_Abandoned_and_removable()
     {
         var issued = await Issue();
-        using (var store = LeaseStore.Open(Temp.StorePath))
+        using (var store = SqliteLeaseStore.Open(Temp.StorePath))
         {
             Assert.True(store.DeleteLease(issued.Lease.LeaseId));
         }
@@ -186,7 +187,7 @@ public sealed class OwnershipTests : EngineTestBase
         Engine.SetRootConfig(null, new RootConfigInput { UsernameTemplate = "team-{{.RoleName}}-{{random 12}}" });
         var issued = await Issue();
         Assert.StartsWith("team-dev-", issued.Lease.UserName);
-        using (var store = LeaseStore.Open(Temp.StorePath))
+        using (var store = SqliteLeaseStore.Open(Temp.StorePath))
         {
             store.DeleteLease(issued.Lease.LeaseId);
         }
@@ -219,7 +220,7 @@ public sealed class OwnershipTests : EngineTestBase
         Assert.Empty(user.Groups);
         Assert.Single(user.AccessKeys);
         Assert.Empty(Engine.ListLeases(null));
-        using var store = LeaseStore.Open(Temp.StorePath);
+        using var store = SqliteLeaseStore.Open(Temp.StorePath);
         Assert.Empty(store.ListPendingLeases());
         Assert.DoesNotContain(Server.State.Requests, r => r.Action is "DeleteUser" or "AttachUserPolicy" or "PutUserPolicy" or "AddUserToGroup");
         Assert.Single(Server.State.Requests, r => r.Action == "CreateAccessKey");
@@ -245,7 +246,7 @@ public sealed class OwnershipTests : EngineTestBase
     [Fact]
     public async Task Recovery_leaves_alone_a_user_an_interrupted_issue_cannot_be_shown_to_have_made()
     {
-        using var store = LeaseStore.Open(Temp.StorePath);
+        using var store = SqliteLeaseStore.Open(Temp.StorePath);
         store.InsertLease(IntentOfDeadProcess("fixed-dev"));
         // CreateUser never answered for this intent, and the user carries no marker: somebody else's.
         await CreateUserByHand("fixed-dev", withKey: true);
@@ -259,7 +260,7 @@ public sealed class OwnershipTests : EngineTestBase
     [Fact]
     public async Task Recovery_removes_a_half_made_user_whose_marker_names_this_store_and_intent()
     {
-        using var store = LeaseStore.Open(Temp.StorePath);
+        using var store = SqliteLeaseStore.Open(Temp.StorePath);
         var intent = IntentOfDeadProcess("vault-tester-dev-1-MARKERMARKERMARKERMA");
         store.InsertLease(intent);
         await CreateUserByHand(intent.UserName!, withKey: true);
@@ -274,7 +275,7 @@ public sealed class OwnershipTests : EngineTestBase
     [Fact]
     public async Task The_next_issue_first_cleans_up_after_an_interrupted_one()
     {
-        using var store = LeaseStore.Open(Temp.StorePath);
+        using var store = SqliteLeaseStore.Open(Temp.StorePath);
         var intent = IntentOfDeadProcess("vault-tester-dev-1-INTERRUPTEDINTERRUPT");
         store.InsertLease(intent);
         await CreateUserByHand(intent.UserName!, withKey: true);

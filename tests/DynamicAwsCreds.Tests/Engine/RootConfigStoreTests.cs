@@ -1,4 +1,5 @@
 using DynamicAwsCreds.Engine.Store;
+using DynamicAwsCreds.Engine.Store.Sqlite;
 using Microsoft.Data.Sqlite;
 using Xunit;
 
@@ -11,7 +12,7 @@ public sealed class RootConfigStoreTests
     public void Sts_settings_and_vetting_round_trip_and_every_write_renews_the_generation()
     {
         using var temp = new TempStore();
-        using var store = LeaseStore.Open(temp.StorePath);
+        using var store = SqliteLeaseStore.Open(temp.StorePath);
         Assert.True(store.TryAddMount(new MountRecord("aws", "aws", null, null, null, DateTimeOffset.UtcNow)));
         Assert.Null(store.GetRootConfigGeneration("aws"));
 
@@ -55,7 +56,7 @@ public sealed class RootConfigStoreTests
             insert.ExecuteNonQuery();
         }
 
-        using var store = LeaseStore.Open(temp.StorePath);
+        using var store = SqliteLeaseStore.Open(temp.StorePath);
         var config = store.GetRootConfig("aws")!;
         Assert.Equal("https://iam.corp.example/", config.IamEndpoint);
         Assert.False(config.EndpointsVetted);

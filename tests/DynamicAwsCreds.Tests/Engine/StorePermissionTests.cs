@@ -1,5 +1,7 @@
 using DynamicAwsCreds.Engine;
 using DynamicAwsCreds.Engine.Store;
+using DynamicAwsCreds.Engine.Store.Sealing;
+using DynamicAwsCreds.Engine.Store.Sqlite;
 using Xunit;
 
 namespace DynamicAwsCreds.Tests.Engine;
@@ -20,12 +22,12 @@ public sealed class StorePermissionTests
         }
 
         using var temp = new TempStore();
-        LeaseStore.Open(temp.StorePath).Dispose();
+        SqliteLeaseStore.Open(temp.StorePath).Dispose();
         var mode = File.GetUnixFileMode(temp.Folder) | extra;
         File.SetUnixFileMode(temp.Folder, mode);
         var before = File.ReadAllBytes(temp.StorePath);
 
-        var ex = Assert.Throws<EngineException>(() => LeaseStore.Open(temp.StorePath));
+        var ex = Assert.Throws<EngineException>(() => SqliteLeaseStore.Open(temp.StorePath));
         Assert.Equal("StoreInsecure", ex.Reason);
         Assert.Equal(ErrorKind.PermissionDenied, ex.Kind);
         Assert.Equal(temp.Folder, ex.Target);
@@ -44,15 +46,15 @@ public sealed class StorePermissionTests
         }
 
         using var temp = new TempStore();
-        LeaseStore.Open(temp.StorePath).Dispose();
+        SqliteLeaseStore.Open(temp.StorePath).Dispose();
         File.SetUnixFileMode(temp.StorePath, File.GetUnixFileMode(temp.StorePath) | UnixFileMode.OtherWrite);
-        Assert.Equal("StoreInsecure", Assert.Throws<EngineException>(() => LeaseStore.Open(temp.StorePath)).Reason);
+        Assert.Equal("StoreInsecure", Assert.Throws<EngineException>(() => SqliteLeaseStore.Open(temp.StorePath)).Reason);
         File.SetUnixFileMode(temp.StorePath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
-        var box = SecretBox.ForStore(temp.StorePath);
+        var box = KeyFileSealer.ForStore(temp.StorePath);
         var sealedBytes = box.Seal(Secret, "root_config:aws");
         File.SetUnixFileMode(box.KeyFile, File.GetUnixFileMode(box.KeyFile) | UnixFileMode.GroupWrite);
-        var ex = Assert.Throws<EngineException>(() => SecretBox.ForStore(temp.StorePath).Open(sealedBytes, "root_config:aws"));
+        var ex = Assert.Throws<EngineException>(() => KeyFileSealer.ForStore(temp.StorePath).Open(sealedBytes, "root_config:aws"));
         Assert.Equal("StoreInsecure", ex.Reason);
         Assert.Equal(box.KeyFile, ex.Target);
     }
@@ -61,10 +63,10 @@ public sealed class StorePermissionTests
     public void A_private_store_opens_and_a_new_key_file_is_private()
     {
         using var temp = new TempStore();
-        LeaseStore.Open(temp.StorePath).Dispose();
-        LeaseStore.Open(temp.StorePath).Dispose();
-        var box = SecretBox.ForStore(temp.StorePath);
-        Assert.Equal(Secret, SecretBox.ForStore(temp.StorePath).Open(box.Seal(Secret, "c"), "c"));
+        SqliteLeaseStore.Open(temp.StorePath).Dispose();
+        SqliteLeaseStore.Open(temp.StorePath).Dispose();
+        var box = KeyFileSealer.ForStore(temp.StorePath);
+        Assert.Equal(Secret, KeyFileSealer.ForStore(temp.StorePath).Open(box.Seal(Secret, "c"), "c"));
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(box.KeyFile));

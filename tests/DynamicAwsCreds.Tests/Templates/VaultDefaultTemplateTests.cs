@@ -32,7 +32,7 @@ public class VaultDefaultTemplateTests
     [InlineData("alice", "deploy")]
     [InlineData("a-very-long-operating-system-user-name", "and-an-equally-long-role-name")]
     [InlineData("x", "a-role-name-so-long-that-it-pushes-the-timestamp-out")]
-    public void Iam_name_cuts_like_UsernameTemplate_IamUserName(string display, string policy)
+    public void Iam_name_cuts_as_vault_and_is_what_the_engine_issues_without_a_template(string display, string policy)
     {
         var now = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
         var data = new TemplateData(display, policy, policy, TemplateData.Iam);
@@ -42,7 +42,7 @@ public class VaultDefaultTemplateTests
         Assert.Equal(expected, Default.Render(data, now, TemplateTestKit.Alphabet));
 
         var fromTemplate = Default.Render(data, now);
-        var builtIn = UsernameTemplate.IamUserName(display, policy, now);
+        var builtIn = StsNames.GenerateUserName(null, display, new Role { Mount = "aws", Name = policy, CredentialType = "iam_user" }, now);
         Assert.Equal(builtIn.Length, fromTemplate.Length);
         var fixedPart = Math.Min(expected.Length, $"vault-{displayPolicy}-1700000000-".Length);
         Assert.Equal(builtIn[..fixedPart], fromTemplate[..fixedPart]);
@@ -85,6 +85,18 @@ public class VaultDefaultTemplateTests
         Assert.Equal(2000, names.Distinct().Count());
         Assert.All(names, n => Assert.Matches(new Regex("^vault-alice-deploy-1234567890-[A-Za-z0-9]{20}$"), n));
     }
+
+    [Theory]
+    [InlineData(null, "vault-")]
+    [InlineData(VaultTemplates.AwsDefault, "vault-")]
+    [InlineData("{{ printf \"vault-custom-%s-%s\" .PolicyName (random 8) | truncate 64 }}", "vault-custom-")]
+    [InlineData("team-{{.RoleName}}-{{random 12}}", "team-")]
+    [InlineData("{{.RoleName}}-{{random 20}}", "")]
+    [InlineData("{{ uuid }}", "")]
+    [InlineData("dac-{{ timestamp \"2006-01-02\" }}-{{ unix_time }}-{{ .DisplayName | uppercase }}", "dac-")]
+    [InlineData("x{{ if eq .RoleName \"srole\" }}a{{ else }}b{{ end }}", "x")]
+    public void The_orphan_scan_prefix_is_what_every_name_the_template_renders_starts_with(string? template, string prefix) =>
+        Assert.Equal(prefix, DynamicAwsCreds.Engine.Revoke.Orphans.NamePrefix(template));
 
     private static string Cut(string s, int max) => s.Length <= max ? s : s[..max];
 }

@@ -80,8 +80,6 @@ internal static class Values
 /// <summary>The functions Vault gives username templates, plus Go's built-in comparisons and logic.</summary>
 internal static class Functions
 {
-    private const string Base62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
     private static readonly ValueType[] None = [];
     private static readonly ValueType[] OneString = [ValueType.String];
     private static readonly ValueType[] IntAndString = [ValueType.Int, ValueType.String];
@@ -139,16 +137,6 @@ internal static class Functions
             (a, _) => a.FirstOrDefault(Values.IsTrue) ?? a[^1],
             ShortCircuit: ShortCircuit.Or),
     }.ToDictionary(f => f.Name, StringComparer.Ordinal);
-
-    /// <summary>Vault's <c>random</c>: characters from [A-Za-z0-9], from the OS CSPRNG.</summary>
-    public static string SecureRandom(int length) =>
-        string.Create(length, 0, static (span, _) =>
-        {
-            for (var i = 0; i < span.Length; i++)
-            {
-                span[i] = Base62[RandomNumberGenerator.GetInt32(Base62.Length)];
-            }
-        });
 
     private static string? Comparable(IReadOnlyList<ArgInfo> args)
     {

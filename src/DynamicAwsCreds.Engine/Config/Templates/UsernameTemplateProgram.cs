@@ -44,7 +44,7 @@ public sealed class UsernameTemplateProgram
     /// <param name="now">The time <c>unix_time</c>, <c>unix_time_millis</c> and <c>timestamp</c> report, in its own offset.</param>
     /// <returns>The output with surrounding white space removed.</returns>
     /// <exception cref="TemplateException">A function refused a value only known while rendering.</exception>
-    public string Render(TemplateData data, DateTimeOffset now) => Render(data, now, Functions.SecureRandom);
+    public string Render(TemplateData data, DateTimeOffset now) => Render(data, now, SecureRandom.Base62);
 
     /// <summary>Renders with a chosen source for <c>random</c>, so tests can reproduce exact output.</summary>
     internal string Render(TemplateData data, DateTimeOffset now, Func<int, string> random)

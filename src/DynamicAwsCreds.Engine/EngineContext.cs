@@ -1,0 +1,49 @@
+using DynamicAwsCreds.Engine.Aws;
+using DynamicAwsCreds.Engine.Clients;
+using DynamicAwsCreds.Engine.Store;
+
+namespace DynamicAwsCreds.Engine;
+
+/// <summary>What every engine service shares: the store, the sealer, each mount's AWS clients, the clock and the display name.</summary>
+internal sealed class EngineContext : IDisposable
+{
+    private readonly Lazy<ILeaseStore> _store;
+    private readonly TimeProvider _time;
+
+    public EngineContext(EngineOptions options)
+    {
+        _store = options.Store;
+        _time = options.Time;
+        StoreLocation = options.StoreLocation;
+        Sealer = options.Sealer;
+        DisplayName = options.DisplayName;
+        Clients = new MountClients(options.Store, options.Sealer, options.AwsClients);
+    }
+
+    public ILeaseStore Store => _store.Value;
+
+    public string StoreLocation { get; }
+
+    public ISecretSealer Sealer { get; }
+
+    public MountClients Clients { get; }
+
+    public string DisplayName { get; }
+
+    /// <summary>How long issue and revoke wait for IAM to show a user (or what was attached to it) made moments ago.</summary>
+    public TimeSpan PropagationBudget { get; set; } = IamPropagation.DefaultBudget;
+
+    /// <summary>The engine's clock, cut to milliseconds: the store keeps milliseconds, and so does every time the engine hands out.</summary>
+    public DateTimeOffset Now() => DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds());
+
+    /// <summary>A failure met inside a call, as the EngineException it stands for (see <see cref="EngineErrors.From"/>).</summary>
+    public EngineException? ErrorOf(Exception ex, object? target) => EngineErrors.From(ex, target, StoreLocation);
+
+    public void Dispose()
+    {
+        if (_store.IsValueCreated)
+        {
+            _store.Value.Dispose();
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using DynamicAwsCreds.Engine.Aws;
+using DynamicAwsCreds.Engine.Store;
+using DynamicAwsCreds.Engine.Store.Sealing;
+using DynamicAwsCreds.Engine.Store.Sqlite;
+
+namespace DynamicAwsCreds.Engine;
+
+/// <summary>What a <see cref="CredsEngine"/> is opened from: its store, how it seals secrets, how it reaches AWS, its clock and the name it issues under.</summary>
+public sealed record EngineOptions
+{
+    /// <summary>The store, opened on first use, so making an engine touches no disk. The engine disposes it.</summary>
+    public required Lazy<ILeaseStore> Store { get; init; }
+
+    /// <summary>Where the store lives, as a user would name it (shown by Get-SecretsEngine), known without opening it.</summary>
+    public required string StoreLocation { get; init; }
+
+    public required ISecretSealer Sealer { get; init; }
+
+    /// <summary>Builds each mount's IAM and STS clients; by default the Query clients, reporting each call as a verbose line.</summary>
+    public IAwsClientFactory AwsClients { get; init; } = new AwsClientFactory(line => EngineOperation.Events.Verbose(line));
+
+    /// <summary>The engine's clock; every time it hands out or stores is cut to whole milliseconds.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>The name put into IAM user and session names (Vault's display name).</summary>
+    public string DisplayName { get; init; } = Environment.UserName;
+
+    /// <summary>The per-user SQLite store at <paramref name="storePath"/> (default: <see cref="StoreFiles.DefaultStorePath"/>), its secrets sealed beside it.</summary>
+    public static EngineOptions ForSqlite(string? storePath = null)
+    {
+        var path = Path.GetFullPath(storePath ?? StoreFiles.DefaultStorePath());
+        var store = new Lazy<ILeaseStore>(() => SqliteLeaseStore.Open(path));
+        return new EngineOptions
+        {
+            Store = store,
+            StoreLocation = path,
+            // A missing key file while sealed secrets exist is an error, never a fresh key that silently orphans them.
+            Sealer = SecretSealers.ForFileStore(path, () => store.Value.HasSealedSecrets()),
+        };
+    }
+}
+
+/// <summary>A clock given as a function (the engine's convenience constructor takes one).</summary>
+internal sealed class FunctionTimeProvider(Func<DateTimeOffset> now) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => now();
+}

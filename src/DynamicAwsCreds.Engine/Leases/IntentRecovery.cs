@@ -1,0 +1,73 @@
+using DynamicAwsCreds.Engine.Revoke;
+
+namespace DynamicAwsCreds.Engine.Leases;
+
+/// <summary>
+/// Cleans up after issues that never finished: an intent whose issuing process is gone (or that is older than
+/// <see cref="IntentOwners.MaxIssueTime"/>) goes, and so does the half-made IAM user behind it when it is provably
+/// this store's (<see cref="IntentCleanup"/>), so a crash mid-issue never strands a user.
+/// </summary>
+internal sealed class IntentRecovery(EngineContext context)
+{
+    /// <summary>How long an issue waits on cleaning up after interrupted issues before it goes on without.</summary>
+    public static readonly TimeSpan IssueBudget = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Issuing is where AWS is called anyway, so interrupted issues are cleaned up here (and by Revoke-Lease -Expired),
+    /// never by read-only commands or tab completion; within a time budget, so an issue is not held up for long.
+    /// </summary>
+    public async Task RecoverBeforeIssueAsync(CancellationToken ct)
+    {
+        var now = context.Now();
+        if (!context.Store.ListPendingLeases().Any(l => IntentOwners.IsAbandoned(l, now)))
+        {
+            return;
+        }
+
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        budget.CancelAfter(IssueBudget);
+        try
+        {
+            await RecoverAbandonedAsync(budget.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            EngineOperation.Events.Warning($"Cleaning up after interrupted issues took longer than {Durations.Format(IssueBudget)}; it goes on at the next issue or Revoke-Lease -Expired.");
+        }
+    }
+
+    /// <summary>Cleans up after every abandoned intent; one that fails is warned about and tried again later. Returns how many users were removed.</summary>
+    public async Task<int> RecoverAbandonedAsync(CancellationToken ct)
+    {
+        var now = context.Now();
+        var events = EngineOperation.Events;
+        var abandoned = context.Store.ListPendingLeases().Where(l => IntentOwners.IsAbandoned(l, now)).ToList();
+        var cleaned = 0;
+        foreach (var intent in abandoned)
+        {
+            try
+            {
+                var iam = context.Clients.For(intent.Mount).Iam;
+                switch (await IntentCleanup.CleanUpAsync(iam, context.Store, intent, userCreated: false, ct, context.PropagationBudget).ConfigureAwait(false))
+                {
+                    case IntentOutcome.UserDeleted:
+                        cleaned++;
+                        events.Verbose($"Removed IAM user '{intent.UserName}' left half-made by a process that stopped while issuing {intent.LeaseId}.");
+                        break;
+                    case IntentOutcome.UserNotProven:
+                        events.Warning($"IAM user '{intent.UserName}' exists, but nothing proves that the interrupted issue of {intent.LeaseId} made it (AWS never confirmed CreateUser), so it was left alone. Delete it by hand if it is yours.");
+                        break;
+                    default:
+                        events.Verbose($"Forgot the interrupted issue {intent.LeaseId}: it made no IAM user.");
+                        break;
+                }
+            }
+            catch (Exception ex) when (context.ErrorOf(ex, intent.UserName) is { } error)
+            {
+                events.Warning($"IAM user '{intent.UserName}', left half-made by a process that stopped while issuing, could not be removed yet ({error.AwsCode ?? error.Reason}); it will be tried again.");
+            }
+        }
+
+        return cleaned;
+    }
+}

@@ -1,0 +1,57 @@
+using DynamicAwsCreds.Engine.Config;
+using DynamicAwsCreds.Engine.Issue;
+using DynamicAwsCreds.Engine.Kinds;
+using DynamicAwsCreds.Engine.Mounts;
+using DynamicAwsCreds.Engine.Revoke;
+using DynamicAwsCreds.Engine.Roles;
+using DynamicAwsCreds.Engine.Roots;
+using DynamicAwsCreds.Engine.Store;
+
+namespace DynamicAwsCreds.Engine.Leases;
+
+/// <summary>Vault's creds/:role: checks a request, then issues its credentials under a new lease.</summary>
+internal sealed class LeaseIssuing(EngineContext context, MountService mounts, RoleService roles, RootConfigService roots, IntentRecovery recovery, KindContexts kinds)
+{
+    public async Task<IssuedCredential> IssueAsync(string? path, string roleName, TimeSpan? ttl, StsOptions sts, CancellationToken ct)
+    {
+        var (mount, role) = Validate(path, roleName, ttl, sts);
+        return await IssueAsync(mount, role, ttl, sts, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Everything about a credential request that can be checked without AWS, so bad input changes nothing.</summary>
+    public (MountRecord Mount, Role Role) Validate(string? path, string roleName, TimeSpan? ttl, StsOptions sts)
+    {
+        var mount = mounts.Require(path);
+        var role = roles.Get(mount.Path, roleName);
+        // The mount's region may have moved to another partition since the role was set.
+        RoleRules.CheckPartition(role, roots.Region(mount.Path), ErrorKind.InvalidOperation);
+        if (ttl is { } requested)
+        {
+            Durations.Validate(requested, "Ttl");
+        }
+
+        CredentialKinds.Get(role.CredentialType).ValidateRequest(kinds.For(mount.Path, mount), new CredentialRequest(role, ttl, sts));
+        return (mount, role);
+    }
+
+    /// <summary>Issues a request <see cref="Validate"/> passed.</summary>
+    public async Task<IssuedCredential> IssueAsync(MountRecord mount, Role role, TimeSpan? ttl, StsOptions sts, CancellationToken ct)
+    {
+        var clients = context.Clients.For(mount.Path);
+        // Resolve root credentials before the intent is written, so "no credentials" changes nothing.
+        EngineOperation.About(mount.Path);
+        try
+        {
+            await clients.Credentials.GetAsync(ct).ConfigureAwait(false);
+        }
+        catch (AwsCredentialsException) when (!context.Store.MountTakesLeases(mount.Path))
+        {
+            // Disabled since the check above: its root config went with it, so there are no credentials to find.
+            throw KindErrors.MountClosed(mount.Path);
+        }
+
+        await recovery.RecoverBeforeIssueAsync(ct).ConfigureAwait(false);
+        EngineOperation.About(role.Name);
+        return await CredentialKinds.Get(role.CredentialType).IssueAsync(kinds.For(mount.Path, mount), new CredentialRequest(role, ttl, sts), ct).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,53 @@
+using DynamicAwsCreds.Engine.Config;
+using DynamicAwsCreds.Engine.Mounts;
+using DynamicAwsCreds.Engine.Store;
+
+namespace DynamicAwsCreds.Engine.Leases;
+
+/// <summary>Vault's lease lookup and lease list, and which leases a prefix revoke or an expiry sweep acts on.</summary>
+internal sealed class LeaseQueries(EngineContext context, MountService mounts)
+{
+    public LeaseRecord Get(string leaseId)
+    {
+        var id = LeaseIds.Validate(leaseId);
+        var lease = context.Store.GetLease(id);
+        if (lease is null || lease.State != LeaseState.Active)
+        {
+            throw new EngineException("LeaseNotFound", ErrorKind.ObjectNotFound, id,
+                $"There is no lease '{id}' (it was revoked, never existed, or lives in another store). Get-Lease -Prefix lists the leases this store knows.");
+        }
+
+        return lease;
+    }
+
+    /// <summary>Active leases whose id starts with the prefix, as Vault's lease list: the prefix is a path, "aws/creds/dev" means "aws/creds/dev/…".</summary>
+    public IReadOnlyList<LeaseRecord> List(string? prefix)
+    {
+        if (string.IsNullOrEmpty(prefix))
+        {
+            return context.Store.ListLeasesByPrefix(string.Empty);
+        }
+
+        var p = LeaseIds.ValidatePrefix(prefix);
+        return context.Store.ListLeasesByPrefix(p.EndsWith('/') ? p : p + "/");
+    }
+
+    /// <summary>What Revoke-Lease -Prefix acts on: as Vault, a prefix that is itself a lease id means that lease.</summary>
+    public IReadOnlyList<LeaseRecord> ResolveRevokePrefix(string prefix)
+    {
+        var p = LeaseIds.ValidatePrefix(prefix);
+        if (!p.EndsWith('/') && context.Store.GetLease(p) is { State: LeaseState.Active } exact)
+        {
+            return [exact];
+        }
+
+        return context.Store.ListLeasesByPrefix(p.EndsWith('/') ? p : p + "/");
+    }
+
+    /// <summary>Active leases past their expiry (optionally of one mount): what Revoke-Lease -Expired sweeps.</summary>
+    public IReadOnlyList<LeaseRecord> ListExpired(string? path)
+    {
+        var mount = path is null ? null : mounts.Require(path).Path;
+        return context.Store.ListExpiredLeases(context.Now()).Where(l => mount is null || l.Mount == mount).ToList();
+    }
+}
