@@ -102,6 +102,9 @@ function Invoke-Test {
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
     New-Item -ItemType Directory -Path $results -Force | Out-Null
 
+    # The shared-store tests run against dynalite (tests/dynalite, pinned by its lockfile).
+    $env:DYNAMICAWSCREDS_TEST_DYNALITE = Install-Dynalite
+
     Write-Host '== xunit' -ForegroundColor Cyan
     $xunit = foreach ($project in 'DynamicAwsCreds.Tests', 'LocalAws.Tests') { Invoke-Xunit $project $results }
     $xPassed = ($xunit | Measure-Object Passed -Sum).Sum

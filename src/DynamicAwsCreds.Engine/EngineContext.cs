@@ -16,6 +16,7 @@ internal sealed class EngineContext : IDisposable
         _time = options.Time;
         StoreLocation = options.StoreLocation;
         Sealer = options.Sealer;
+        SharedStore = options.SharedStore;
         DisplayName = options.DisplayName;
         Clients = new MountClients(options.Store, options.Sealer, options.AwsClients);
     }
@@ -25,6 +26,9 @@ internal sealed class EngineContext : IDisposable
     public string StoreLocation { get; }
 
     public ISecretSealer Sealer { get; }
+
+    /// <summary>The store is shared by many hosts (<see cref="EngineOptions.SharedStore"/>).</summary>
+    public bool SharedStore { get; }
 
     public MountClients Clients { get; }
 

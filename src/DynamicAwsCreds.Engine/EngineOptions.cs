@@ -16,6 +16,9 @@ public sealed record EngineOptions
 
     public required ISecretSealer Sealer { get; init; }
 
+    /// <summary>A store many hosts share (DynamoDB): root keys are sealed only with KMS, never with a per-machine key.</summary>
+    public bool SharedStore { get; init; }
+
     /// <summary>Builds each mount's IAM and STS clients; by default the Query clients, reporting each call as a verbose line.</summary>
     public IAwsClientFactory AwsClients { get; init; } = new AwsClientFactory(line => EngineOperation.Events.Verbose(line));
 

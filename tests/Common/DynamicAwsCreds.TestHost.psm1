@@ -211,4 +211,60 @@ function Stop-LocalAws {
     }
 }
 
-Export-ModuleMember -Function Get-BuildOutput, Start-Pwsh, Invoke-Pwsh, Start-LocalAws, Stop-LocalAws
+function Install-Dynalite {
+    <# .SYNOPSIS Installs tests/dynalite's pinned packages (npm ci) unless they are in place; returns the path of its server.js. #>
+    [CmdletBinding()]
+    param()
+    $folder = Join-Path (Split-Path $PSScriptRoot -Parent) 'dynalite'
+    $marker = Join-Path $folder 'node_modules/.package-lock.json'
+    $lock = Join-Path $folder 'package-lock.json'
+    if (-not (Test-Path $marker) -or [IO.File]::GetLastWriteTimeUtc($lock) -gt [IO.File]::GetLastWriteTimeUtc($marker)) {
+        # Install scripts are not run: dynalite keeps its tables in memory and needs no native build.
+        & npm ci --prefix $folder --ignore-scripts --no-audit --no-fund --loglevel error | Out-Host
+        if ($LASTEXITCODE -ne 0) { throw "npm ci in $folder failed (exit $LASTEXITCODE)." }
+    }
+    Join-Path $folder 'server.js'
+}
+
+function Start-Dynalite {
+    <#
+    .SYNOPSIS
+    Starts dynalite (an independent, in-memory DynamoDB implementation) on a free loopback port and returns
+    { Endpoint, Port, Process }. Tables take -CreateMs to become ACTIVE, as on AWS they take a while.
+    .EXAMPLE
+    $ddb = Start-Dynalite; $env:DYNAMICAWSCREDS_STORE = "dynamodb://team?region=us-east-1&endpoint=$($ddb.Endpoint)"
+    #>
+    [CmdletBinding()]
+    param([int] $CreateMs = 500, [int] $TimeoutSeconds = 30)
+
+    $server = Install-Dynalite
+    $psi = [System.Diagnostics.ProcessStartInfo]::new('node')
+    foreach ($a in @($server, '--create-ms', $CreateMs, '--delete-ms', $CreateMs)) { $psi.ArgumentList.Add([string]$a) }
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardInput = $true
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $process = [System.Diagnostics.Process]::Start($psi)
+    $stderr = $process.StandardError.ReadToEndAsync()
+    $read = $process.StandardOutput.ReadLineAsync()
+    if (-not $read.Wait($TimeoutSeconds * 1000)) {
+        try { $process.Kill($true) } catch { Write-Verbose "kill: $_" }
+        throw "dynalite did not report 'dynalite listening on' within $TimeoutSeconds s."
+    }
+    if ($read.Result -notmatch '^dynalite listening on (http://\S+)$') {
+        $process.WaitForExit(5000) | Out-Null
+        $err = if ($stderr.Wait(2000)) { $stderr.Result } else { '' }
+        throw "dynalite did not start: $($read.Result) $err"
+    }
+    $endpoint = $Matches[1]
+    [pscustomobject]@{ PSTypeName = 'Dynalite.Server'; Endpoint = $endpoint; Port = ([Uri]$endpoint).Port; Process = $process }
+}
+
+function Stop-Dynalite {
+    <# .SYNOPSIS Stops a dynalite started by Start-Dynalite. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, ValueFromPipeline)] $Server)
+    process { Stop-LocalAws -Server $Server }
+}
+
+Export-ModuleMember -Function Get-BuildOutput, Start-Pwsh, Invoke-Pwsh, Start-LocalAws, Stop-LocalAws, Install-Dynalite, Start-Dynalite, Stop-Dynalite

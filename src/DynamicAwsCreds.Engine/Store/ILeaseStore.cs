@@ -83,8 +83,22 @@ public interface ILeaseStore : IDisposable
     /// </summary>
     bool InsertLeaseUnderEnabledMount(LeaseRecord lease);
 
-    /// <summary>Turns an intent (Pending) into an active lease, clearing its owner; refused (false) when it is not pending, or its mount is being disabled or gone.</summary>
-    bool ActivateLease(string leaseId, string? accessKeyId);
+    /// <summary>
+    /// Turns an intent (Pending) into an active lease, clearing its owner; refused (false) when it is not pending, its
+    /// mount is being disabled or gone, or (when <paramref name="owner"/> is given) its owner is no longer
+    /// <paramref name="owner"/> (another host took the intent over after its deadline passed).
+    /// </summary>
+    bool ActivateLease(string leaseId, string? accessKeyId, LeaseOwner? owner = null);
+
+    /// <summary>
+    /// Compare-and-swap of a lease's owner, as one atomic step (a conditional write): when the lease exists and its
+    /// owner equals <paramref name="expected"/> (null: no owner; otherwise every field, the deadline included), sets
+    /// it to <paramref name="claimant"/> (null releases it) and returns true; otherwise writes nothing and returns
+    /// false. Revokes, sweeps and intent recovery claim a lease this way before calling AWS, so two hosts never both
+    /// work on one lease; the claimant moves its deadline on with the same call (expected = its current self).
+    /// The lease's state is unchanged.
+    /// </summary>
+    bool ClaimLease(string leaseId, LeaseOwner? expected, LeaseOwner? claimant);
 
     /// <summary>Records that CreateUser answered for this intent: from here on its user is provably this store's.</summary>
     bool MarkUserCreated(string leaseId);

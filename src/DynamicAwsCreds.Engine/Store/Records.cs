@@ -30,6 +30,12 @@ public sealed record RootConfigRecord(
     /// <summary>Written under the safe-endpoint rules: any custom host in it was allowed with -AllowCustomEndpoint.</summary>
     public bool EndpointsVetted { get; init; }
 
+    /// <summary>
+    /// The AWS KMS key (id, ARN or alias) the root secret key is sealed with. A shared store seals root keys only with
+    /// KMS and refuses them without a key; a file store may name one too.
+    /// </summary>
+    public string? KmsKeyId { get; init; }
+
     /// <summary>A fresh random value on every write, by any process: engines compare it to notice changes.</summary>
     public long Generation { get; init; }
 }
@@ -62,5 +68,14 @@ public sealed record LeaseRecord(
     string? AssumedRoleArn,
     LeaseOwner? Owner);
 
-/// <summary>The process that wrote an intent: lets a later process tell a crashed issue from a running one.</summary>
-public sealed record LeaseOwner(string Host, int ProcessId, DateTimeOffset ProcessStart);
+/// <summary>
+/// Who is working on a lease: the process that wrote an intent, or one revoking or recovering a lease it claimed
+/// (<see cref="ILeaseStore.ClaimLease"/>). <see cref="Host"/> is the host identity (DYNAMICAWSCREDS_HOST_ID, else the
+/// machine name). While <see cref="Deadline"/> lies ahead the owner is alive, and it moves the deadline on (a
+/// heartbeat) while it works; once it has passed, any host may take the lease over. Without a deadline (intents
+/// written before deadlines existed) only the process check and the age limit tell.
+/// </summary>
+public sealed record LeaseOwner(string Host, int ProcessId, DateTimeOffset ProcessStart)
+{
+    public DateTimeOffset? Deadline { get; init; }
+}

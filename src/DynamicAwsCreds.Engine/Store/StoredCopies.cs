@@ -26,7 +26,13 @@ public static class StoredCopies
         ExpireTime = Ms(l.ExpireTime),
         MaxExpireTime = Ms(l.MaxExpireTime),
         LastRenewalTime = l.LastRenewalTime is { } renewed ? Ms(renewed) : null,
-        Owner = l.Owner is { } owner ? owner with { ProcessStart = Ms(owner.ProcessStart) } : null,
+        Owner = l.Owner is { } owner ? Of(owner) : null,
+    };
+
+    public static LeaseOwner Of(LeaseOwner o) => o with
+    {
+        ProcessStart = Ms(o.ProcessStart),
+        Deadline = o.Deadline is { } deadline ? Ms(deadline) : null,
     };
 
     /// <summary>

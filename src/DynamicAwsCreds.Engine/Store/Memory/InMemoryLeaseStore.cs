@@ -135,14 +135,26 @@ public sealed class InMemoryLeaseStore : ILeaseStore
     public bool InsertLeaseUnderEnabledMount(LeaseRecord lease) =>
         Locked(() => TakesLeases(lease.Mount) && _leases.TryAdd(lease.LeaseId, new StoredLease(StoredCopies.Of(lease), UserCreated: false)));
 
-    public bool ActivateLease(string leaseId, string? accessKeyId) => Locked(() =>
+    public bool ActivateLease(string leaseId, string? accessKeyId, LeaseOwner? owner = null) => Locked(() =>
     {
-        if (!_leases.TryGetValue(leaseId, out var stored) || stored.Lease.State != LeaseState.Pending || !TakesLeases(stored.Lease.Mount))
+        if (!_leases.TryGetValue(leaseId, out var stored) || stored.Lease.State != LeaseState.Pending || !TakesLeases(stored.Lease.Mount)
+            || (owner is not null && stored.Lease.Owner != StoredCopies.Of(owner)))
         {
             return false;
         }
 
         _leases[leaseId] = stored with { Lease = stored.Lease with { State = LeaseState.Active, AccessKeyId = accessKeyId, Owner = null } };
+        return true;
+    });
+
+    public bool ClaimLease(string leaseId, LeaseOwner? expected, LeaseOwner? claimant) => Locked(() =>
+    {
+        if (!_leases.TryGetValue(leaseId, out var stored) || stored.Lease.Owner != (expected is null ? null : StoredCopies.Of(expected)))
+        {
+            return false;
+        }
+
+        _leases[leaseId] = stored with { Lease = stored.Lease with { Owner = claimant is null ? null : StoredCopies.Of(claimant) } };
         return true;
     });
 

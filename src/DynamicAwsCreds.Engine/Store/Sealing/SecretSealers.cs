@@ -1,3 +1,5 @@
+using DynamicAwsCreds.Engine.Store;
+
 namespace DynamicAwsCreds.Engine.Store.Sealing;
 
 /// <summary>
@@ -17,4 +19,11 @@ public static class SecretSealers
         var keyFile = KeyFileSealer.ForStore(storePath, sealedSecretsExist);
         return OperatingSystem.IsWindows() ? new DpapiSealer(storePath, otherFormats: keyFile) : keyFile;
     }
+
+    /// <summary>
+    /// A shared store's sealer: AWS KMS only (a value is sealed under the KMS key its root config names), so any host
+    /// with kms:Decrypt on that key opens it; never a per-machine key file.
+    /// </summary>
+    public static ISecretSealer ForSharedStore(DynamoDbStoreLocation location) =>
+        throw new NotImplementedException("KMS sealing is not implemented yet.");
 }

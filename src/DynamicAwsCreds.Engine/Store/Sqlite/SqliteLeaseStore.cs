@@ -203,13 +203,17 @@ public sealed class SqliteLeaseStore : ILeaseStore
             """,
             LeaseParameters(l)) == 1;
 
-    public bool ActivateLease(string leaseId, string? accessKeyId) =>
+    // TODO(claims): compare the owner (host, pid, start, deadline) and store the deadline.
+    public bool ActivateLease(string leaseId, string? accessKeyId, LeaseOwner? owner = null) =>
         _db.Execute("""
             UPDATE leases SET state = 'Active', access_key_id = $akid, owner_host = NULL, owner_pid = NULL, owner_start = NULL
             WHERE lease_id = $id AND state = 'Pending'
               AND EXISTS (SELECT 1 FROM mounts WHERE path = leases.mount AND disabling = 0);
             """,
             ("$id", leaseId), ("$akid", accessKeyId)) == 1;
+
+    public bool ClaimLease(string leaseId, LeaseOwner? expected, LeaseOwner? claimant) =>
+        throw new NotImplementedException("ClaimLease is not implemented for SQLite yet.");
 
     public bool MarkUserCreated(string leaseId) =>
         _db.Execute("UPDATE leases SET user_created = 1 WHERE lease_id = $id AND state = 'Pending';", ("$id", leaseId)) == 1;
