@@ -62,17 +62,26 @@ function Initialize-TestStore($Server) {
     $store
 }
 
+# A child's environment: -Environment's variables, with DYNAMICAWSCREDS_STORE naming the store.
+function Join-StoreEnvironment([hashtable] $Environment, [string] $StorePath) {
+    $all = @{} + $Environment
+    $all.DYNAMICAWSCREDS_STORE = $StorePath
+    $all
+}
+
 <#
 .SYNOPSIS
     Runs a script in a new pwsh process with the built module imported and the given store, as a user
     in a new terminal would. Returns what the script wrote, deserialized (CLIXML), and throws with the
-    process's errors when it fails.
+    process's errors when it fails. -Environment is added to the process's environment (a shared store's host id,
+    its AWS keys).
 #>
 function Invoke-FreshPwsh {
     param(
         [Parameter(Mandatory)] [string] $StorePath,
         [Parameter(Mandatory)] [string] $Script,
-        [hashtable] $Variables = @{}
+        [hashtable] $Variables = @{},
+        [hashtable] $Environment = @{}
     )
     $prelude = @(
         '$ErrorActionPreference = ''Stop'''
@@ -86,7 +95,7 @@ function Invoke-FreshPwsh {
     $outFile = "$file.xml"
     Set-Content -Path $file -Value (($prelude -join "`n") + "`n& {`n$Script`n} | Export-Clixml -Path '$outFile' -Depth 4")
     try {
-        $run = Invoke-Pwsh -File $file -Environment @{ DYNAMICAWSCREDS_STORE = $StorePath }
+        $run = Invoke-Pwsh -File $file -Environment (Join-StoreEnvironment $Environment $StorePath)
         if ($run.ExitCode -ne 0) { throw "Fresh pwsh failed (exit $($run.ExitCode)): $($run.StdOut)$($run.StdErr)" }
         if (Test-Path $outFile) { Import-Clixml $outFile }
     }
@@ -99,16 +108,18 @@ function Invoke-FreshPwsh {
 .SYNOPSIS
     Starts a script in a new pwsh process with the built module imported and the given store, without waiting
     (for crash and concurrency tests). Returns Start-Pwsh's Process (notes StdOut and StdErr: tasks with all it
-    wrote) with a note ScriptFile: the script's file, which the caller removes.
+    wrote) with a note ScriptFile: the script's file, which the caller removes. -Environment is added to the
+    process's environment.
 #>
 function Start-FreshPwsh {
     param(
         [Parameter(Mandatory)] [string] $StorePath,
-        [Parameter(Mandatory)] [string] $Script
+        [Parameter(Mandatory)] [string] $Script,
+        [hashtable] $Environment = @{}
     )
     $file = Join-Path ([IO.Path]::GetTempPath()) "dac-bg-$([guid]::NewGuid().ToString('n')).ps1"
     Set-Content -Path $file -Value ("`$ErrorActionPreference = 'Stop'`nImport-Module '$((Get-TestModulePath) -replace "'", "''")'`n" + $Script)
-    $process = Start-Pwsh -File $file -Environment @{ DYNAMICAWSCREDS_STORE = $StorePath }
+    $process = Start-Pwsh -File $file -Environment (Join-StoreEnvironment $Environment $StorePath)
     $process | Add-Member -NotePropertyName ScriptFile -NotePropertyValue $file
     $process
 }
@@ -149,17 +160,23 @@ function Remove-IamUserByHand($Server, [string] $UserName) {
 .SYNOPSIS
     Runs several scripts in fresh pwsh processes on one store, released at the same moment once every one has
     loaded the module and opened the store. Returns one object per script: ExitCode, StdOut, StdErr.
+    -Environments: the environment added to each script's process, by position (each host's id on a shared store).
 #>
 function Invoke-AtOnce {
     param(
         [Parameter(Mandatory)] [string] $StorePath,
         [Parameter(Mandatory)] [string[]] $Scripts,
+        [hashtable[]] $Environments = @(),
         [int] $TimeoutSeconds = 240
     )
-    $gate = Join-Path (Split-Path $StorePath) "gate-$([guid]::NewGuid().ToString('n'))"
+    # A shared store's location is no folder: the gate then lives in the temporary folder.
+    $folder = if ($StorePath -match '^[a-z]+://') { [IO.Path]::GetTempPath() } else { Split-Path $StorePath }
+    $gate = Join-Path $folder "gate-$([guid]::NewGuid().ToString('n'))"
     New-Item -ItemType Directory -Path $gate -Force | Out-Null
-    $processes = foreach ($body in $Scripts) {
-        Start-FreshPwsh -StorePath $StorePath -Script @"
+    $processes = for ($i = 0; $i -lt $Scripts.Count; $i++) {
+        $body = $Scripts[$i]
+        $environment = if ($i -lt $Environments.Count) { $Environments[$i] } else { @{} }
+        Start-FreshPwsh -StorePath $StorePath -Environment $environment -Script @"
 Get-SecretsEngine | Out-Null
 New-Item -ItemType File -Path ('$gate/ready-' + `$PID) | Out-Null
 while (-not (Test-Path '$gate/go')) { Start-Sleep -Milliseconds 20 }
