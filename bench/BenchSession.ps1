@@ -10,9 +10,14 @@
                   with -ThrottleLimit 16 and with -ThrottleLimit 1.
     -Part Zero    issues against a LocalAws without added latency (the whole cost of an issue minus the network delay).
     -Part Lookup  times Get-Lease -Prefix against a store bench/BenchTool filled.
+    -Part Shared  issue-shared: issues on a shared store (-StorePath dynamodb://…, dynalite) against LocalAws, root
+                  credentials from the default chain (-AccessKey/-SecretKey as AWS_ACCESS_KEY_ID/…, which the store
+                  uses too); the two store writes an issue cannot overlap with IAM, timed alone (bench/BenchTool
+                  store-writes); then the DynamoDB request units of an issue and of a revoke, through the meter
+                  proxy at -MeterEndpoint (bench/BenchTool ddb-meter).
 #>
 param(
-    [Parameter(Mandatory)] [ValidateSet('Aws', 'Zero', 'Lookup')] [string] $Part,
+    [Parameter(Mandatory)] [ValidateSet('Aws', 'Zero', 'Lookup', 'Shared')] [string] $Part,
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $StorePath,
     [Parameter(Mandatory)] [string] $OutFile,
@@ -26,11 +31,21 @@ param(
     [int] $WarmUp = 3,
     [int] $PrefixLeases = 1000,
     [int] $IssueWorkers = 10,
-    [int] $LookupMatching = 10
+    [int] $LookupMatching = 10,
+    # -Part Shared: dynalite's endpoint, and the meter proxy in front of it.
+    [string] $DynamoEndpoint,
+    [string] $MeterEndpoint,
+    [int] $MeteredRuns = 10
 )
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 $env:DYNAMICAWSCREDS_STORE = $StorePath
+if ($Part -eq 'Shared') {
+    # The shared store and the mount's IAM calls both take their credentials from the SDK's default chain.
+    $env:AWS_ACCESS_KEY_ID = $AccessKey
+    $env:AWS_SECRET_ACCESS_KEY = $SecretKey
+    $env:DYNAMICAWSCREDS_HOST_ID = 'bench'
+}
 Import-Module $ModulePath
 
 $PolicyArns = 'arn:aws:iam::aws:policy/ReadOnlyAccess', 'arn:aws:iam::aws:policy/IAMReadOnlyAccess', 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'
@@ -52,9 +67,10 @@ function Measure-Ms([scriptblock] $Block) {
     [pscustomobject]@{ Ms = $sw.Elapsed.TotalMilliseconds; Result = $result }
 }
 
-function Initialize-Mount([string] $Mount, [string[]] $Roles) {
+function Initialize-Mount([string] $Mount, [string[]] $Roles, [switch] $DefaultChain) {
     Enable-SecretsEngine aws -Path $Mount | Out-Null
-    Set-AwsRootConfig -Path $Mount -AccessKey $AccessKey -SecretKey $SecretKey -IamEndpoint $Endpoint -StsEndpoint $Endpoint
+    $keys = if ($DefaultChain) { @{} } else { @{ AccessKey = $AccessKey; SecretKey = $SecretKey } }
+    Set-AwsRootConfig -Path $Mount @keys -IamEndpoint $Endpoint -StsEndpoint $Endpoint
     foreach ($r in $Roles) {
         Set-AwsRole $r -Path $Mount -PolicyArn $PolicyArns -PolicyDocument $PolicyDocument -IamGroup $Group | Out-Null
     }
@@ -92,6 +108,18 @@ function Get-RevokeCriticalPath($Calls) {
     $lists + $removals + $delete
 }
 
+# $Runs timed Get-AwsCredential calls: their times and lease ids.
+function Measure-Issues([string] $Role) {
+    $ms = [Collections.Generic.List[double]]::new()
+    $ids = [Collections.Generic.List[string]]::new()
+    for ($i = 0; $i -lt $Runs; $i++) {
+        $m = Measure-Ms { Get-AwsCredential $Role }
+        $ms.Add($m.Ms); $ids.Add($m.Result.LeaseId)
+    }
+    , $ms
+    , $ids
+}
+
 # Runs bench/BenchTool (the engine's public API, outside PowerShell) and returns the JSON it prints.
 function Invoke-BenchTool([string] $Scenario, [string[]] $Arguments) {
     $json = & dotnet $BenchTool $Scenario --store $StorePath @Arguments
@@ -115,12 +143,7 @@ switch ($Part) {
         }
 
         Say "issue: $Runs runs of Get-AwsCredential $role"
-        $issueMs = [Collections.Generic.List[double]]::new()
-        $ids = [Collections.Generic.List[string]]::new()
-        for ($i = 0; $i -lt $Runs; $i++) {
-            $m = Measure-Ms { Get-AwsCredential $role }
-            $issueMs.Add($m.Ms); $ids.Add($m.Result.LeaseId)
-        }
+        $issueMs, $ids = Measure-Issues $role
 
         Say "revoke: $Runs runs of Revoke-Lease <id>"
         $revokeMs = [Collections.Generic.List[double]]::new()
@@ -244,6 +267,48 @@ switch ($Part) {
             runs = $ms.Count; median_ms = Get-Median $ms; first_call_ms = $first.Ms; matching = $LookupMatching
             min_ms = ($ms | Measure-Object -Minimum).Minimum; max_ms = ($ms | Measure-Object -Maximum).Maximum
             list_all_ms = $all.Ms; list_all_count = @($all.Result).Count
+        }
+    }
+
+    'Shared' {
+        $role = 'bench-shared'
+        Initialize-Mount 'aws' @($role) -DefaultChain
+        for ($i = 0; $i -lt $WarmUp; $i++) { Revoke-Lease (Get-AwsCredential $role).LeaseId | Out-Null }
+
+        Say "issue-shared: $Runs runs of Get-AwsCredential $role on $StorePath"
+        $issueMs, $ids = Measure-Issues $role
+        $revokeMs = [Collections.Generic.List[double]]::new()
+        foreach ($id in $ids) { $revokeMs.Add((Measure-Ms { Revoke-Lease $id }).Ms) }
+
+        Say "issue-shared: $Runs issues with -Verbose (the IAM calls' critical path)"
+        $critical = [Collections.Generic.List[double]]::new()
+        for ($i = 0; $i -lt $Runs; $i++) {
+            $split = Split-Verbose (Get-AwsCredential $role -Verbose 4>&1)
+            $critical.Add((Get-IssueCriticalPath $split.Calls))
+            Revoke-Lease $split.Objects[0].LeaseId | Out-Null
+        }
+
+        Say "issue-shared: the intent write and the activation alone, $Runs runs (bench/BenchTool store-writes)"
+        $table = ([Uri]$StorePath).Host
+        $writes = & dotnet $BenchTool store-writes --table $table --region us-east-1 --endpoint $DynamoEndpoint --role $role --runs $Runs --warmup $WarmUp
+        if ($LASTEXITCODE -ne 0) { throw "BenchTool store-writes failed (exit code $LASTEXITCODE)." }
+        $writes = $writes | ConvertFrom-Json
+
+        Say "issue-shared: DynamoDB request units of $MeteredRuns issues and $MeteredRuns revokes (through bench/BenchTool ddb-meter)"
+        $env:DYNAMICAWSCREDS_STORE = $StorePath -replace [regex]::Escape("endpoint=$DynamoEndpoint"), "endpoint=$MeterEndpoint"
+        $meter = { Invoke-RestMethod "$MeterEndpoint/_meter" }
+        Revoke-Lease (Get-AwsCredential $role).LeaseId | Out-Null
+        $null = & $meter
+        $metered = 1..$MeteredRuns | ForEach-Object { Get-AwsCredential $role }
+        $issueUnits = & $meter
+        $metered | Revoke-Lease | Out-Null
+        $revokeUnits = & $meter
+
+        $result.shared = [ordered]@{
+            runs = $issueMs.Count; median_ms = Get-Median $issueMs; samples_ms = @($issueMs | Sort-Object | ForEach-Object { [Math]::Round($_, 1) })
+            revoke_median_ms = Get-Median $revokeMs; critical_median_ms = Get-Median $critical
+            insert_median_ms = Get-Median $writes.insert_ms; activate_median_ms = Get-Median $writes.activate_ms
+            metered_runs = $MeteredRuns; issue_units = $issueUnits; revoke_units = $revokeUnits
         }
     }
 }

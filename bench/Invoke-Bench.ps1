@@ -19,6 +19,11 @@
                                 GetRootConfig, ListPendingLeases, GetLeaseConfig, InsertLeaseUnderEnabledMount,
                                 MarkUserCreated, ActivateLease), replayed through the engine's store (bench/BenchTool)
                                 on the same store. Floor 0; ratio = median / 2 ms.
+      issue-shared              Get-AwsCredential on the shared store (a DynamoDB table in dynalite, local) for a role
+                                like issue's, root credentials from the default chain. Floor: 2 round trips + the
+                                intent write (before CreateUser) + the activation (after CreateAccessKey), both timed
+                                alone on the same table in the same run (bench/BenchTool store-writes). Also: the
+                                DynamoDB request units of an issue and a revoke (bench/BenchTool ddb-meter).
       cold-start                A new pwsh running Import-Module + Get-Lease against a new pwsh running Get-Date.
                                 Floor: the Get-Date median; ratio = module / Get-Date.
 
@@ -81,6 +86,19 @@ function Invoke-Fill([string] $StorePath) {
     $json | ConvertFrom-Json
 }
 
+# bench/BenchTool ddb-meter in front of dynalite: a proxy that adds up the request units of every call through it.
+function Start-DdbMeter([string] $Target) {
+    $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
+    foreach ($a in $BenchTool, 'ddb-meter', '--target', $Target) { $psi.ArgumentList.Add($a) }
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardInput = $true
+    $psi.RedirectStandardOutput = $true
+    $process = [Diagnostics.Process]::Start($psi)
+    $line = $process.StandardOutput.ReadLine()
+    if ($line -notmatch '^ddb-meter listening on (http://\S+)$') { $process.Kill(); throw "BenchTool ddb-meter did not start: $line" }
+    $process | Add-Member -NotePropertyName Endpoint -NotePropertyValue $Matches[1] -PassThru
+}
+
 # A new pwsh running $Command, timed from its start to its exit.
 function Measure-Process([string] $Command, [hashtable] $Environment) {
     $run = Invoke-Pwsh -Command $Command -Environment $Environment
@@ -95,6 +113,9 @@ try {
     $servers += $server
     $zero = Start-LocalAws -LocalAwsDll $LocalAwsDll -ArgumentList '--latency-ms', 0
     $servers += $zero
+    $dynamo = Start-Dynalite
+    $servers += $dynamo
+    $meterProcess = Start-DdbMeter $dynamo.Endpoint
     foreach ($s in $server, $zero) { $null = Invoke-LocalIam -Server $s -Action CreateGroup -Parameters @{ GroupName = 'bench-group' } }
 
     $storeA = Join-Path $Work 'aws/store.db'
@@ -109,6 +130,9 @@ try {
     Write-Host "-- store-lookup: $LookupTotal leases written with ILeaseStore.ImportLeases, then Get-Lease -Prefix (fresh pwsh)" -ForegroundColor Cyan
     $f = Invoke-Fill $storeB
     $l = Invoke-Session Lookup $storeB @{ Runs = $Runs }
+    Write-Host '-- issue-shared: the shared store in dynalite, IAM in LocalAws (fresh pwsh)' -ForegroundColor Cyan
+    $storeS = "dynamodb://dac-bench-shared?region=us-east-1&endpoint=$($dynamo.Endpoint)"
+    $sh = Invoke-Session Shared $storeS ((& $keys $server) + @{ Runs = $Runs; DynamoEndpoint = $dynamo.Endpoint; MeterEndpoint = $meterProcess.Endpoint })
 
     Write-Host "-- cold-start: $ColdRuns x (pwsh -NoProfile -Command 'Import-Module …; Get-Lease | Out-Null') vs (… 'Get-Date | Out-Null'), interleaved with Import-Module alone and bare pwsh" -ForegroundColor Cyan
     $importCommand = "Import-Module '$($ModulePath -replace "'", "''")'; Get-Lease | Out-Null"
@@ -128,7 +152,8 @@ try {
     }
 }
 finally {
-    foreach ($s in $servers) { Stop-LocalAws $s }
+    if ($meterProcess) { $meterProcess.StandardInput.Close(); if (-not $meterProcess.WaitForExit(5000)) { $meterProcess.Kill() } }
+    foreach ($running in $servers) { Stop-LocalAws $running }
     Remove-Item $Work -Recurse -Force -ErrorAction SilentlyContinue
 }
 
@@ -152,6 +177,16 @@ $issueFloor = 2 * $rtt
 $revokeFloor = 3 * $rtt
 $prefixFloor = $PrefixLeases * 3 * $rtt / 16
 $seqFloor = $PrefixLeases * 3 * $rtt
+# The shared store's floor: IAM's two round trips plus the two store writes no IAM call may overlap.
+$sharedFloor = $issueFloor + $sh.shared.insert_median_ms + $sh.shared.activate_median_ms
+# Request units per call of the cmdlet, from the meter's totals over the metered runs.
+function Get-UnitsPer($Totals, [int] $Calls) {
+    $per = [ordered]@{}
+    foreach ($p in $Totals.PSObject.Properties) { $per[$p.Name] = [ordered]@{ calls = $p.Value.calls / $Calls; units = $p.Value.units / $Calls } }
+    $per
+}
+$issueUnits = Get-UnitsPer $sh.shared.issue_units $sh.shared.metered_runs
+$revokeUnits = Get-UnitsPer $sh.shared.revoke_units $sh.shared.metered_runs
 $coldBaseMedian = Get-Median $coldBase
 $coldModuleMedian = Get-Median $coldModule
 $coldImportMedian = Get-Median $coldImport
@@ -180,6 +215,11 @@ $rows = @(
     }
     Row 'store-share' $a.store_share.runs $a.store_share.median_ms 0 ($a.store_share.median_ms / 2) 1 '<= 2 ms' @{
         pieces_ms = $a.store_share.pieces
+    }
+    Row 'issue-shared' $sh.shared.runs $sh.shared.median_ms $sharedFloor ($sh.shared.median_ms / $sharedFloor) 1.25 '<= 1.25' @{
+        intent_write_ms = [Math]::Round($sh.shared.insert_median_ms, 2); activation_ms = [Math]::Round($sh.shared.activate_median_ms, 2)
+        iam_floor_ms = $issueFloor; aws_critical_path_ms = [Math]::Round($sh.shared.critical_median_ms, 2); revoke_median_ms = [Math]::Round($sh.shared.revoke_median_ms, 2)
+        samples_ms = $sh.shared.samples_ms; ddb_per_issue = $issueUnits; ddb_per_revoke = $revokeUnits
     }
     Row 'cold-start' $coldModule.Count $coldModuleMedian $coldBaseMedian ($coldModuleMedian / $coldBaseMedian) 1.3 '<= 1.30' @{
         baseline = 'pwsh -NoProfile -Command "Get-Date | Out-Null"'; baseline_median_ms = [Math]::Round($coldBaseMedian, 2)
@@ -219,6 +259,12 @@ Write-Host ("at --latency-ms 0: issue {0:0.0} ms (of which the reported IAM crit
         $z.zero.issue_median_ms, $z.zero.issue_critical_median_ms, $z.zero.revoke_median_ms, ($z.zero.issue_samples_ms -join ' '))
 Write-Host ("store-share method: stopwatch around the 9 store calls an issue makes, via the engine's store (bench/BenchTool) on the same store file; per call (median ms): {0}" -f `
     (($a.store_share.pieces.PSObject.Properties | ForEach-Object { "$($_.Name) $($_.Value)" }) -join ', '))
+Write-Host ("issue-shared: floor {0:0.0} ms = {1} ms of IAM round trips + intent write {2:0.00} ms + activation {3:0.00} ms (each timed alone on the same table); IAM critical path reported with -Verbose {4:0.0} ms; revoke {5:0.0} ms" -f `
+        $sharedFloor, $issueFloor, $sh.shared.insert_median_ms, $sh.shared.activate_median_ms, $sh.shared.critical_median_ms, $sh.shared.revoke_median_ms)
+foreach ($what in @(@{ n = 'issue'; u = $issueUnits }, @{ n = 'revoke'; u = $revokeUnits })) {
+    Write-Host ("   DynamoDB per {0} (mean of {1}): {2}" -f $what.n, $sh.shared.metered_runs,
+        (($what.u.GetEnumerator() | ForEach-Object { '{0} {1:0.##} calls / {2:0.##} units' -f $_.Key, $_.Value.calls, $_.Value.units }) -join ', '))
+}
 Write-Host ("store-lookup: first Get-Lease in the process (engine creation, incl. the store open and abandoned-intent scan) {0:0.0} ms; Get-Lease of all {1} leases {2:0} ms" -f `
         $l.lookup.first_call_ms, $l.lookup.list_all_count, $l.lookup.list_all_ms)
 Write-Host ("cold-start: Import-Module + Get-Lease {0:0} ms, Import-Module alone {1:0} ms, Get-Date {2:0} ms, pwsh -Command '`$null' {3:0} ms (medians of {4}, interleaved)." -f `
