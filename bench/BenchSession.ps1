@@ -299,16 +299,21 @@ switch ($Part) {
         $meter = { Invoke-RestMethod "$MeterEndpoint/_meter" }
         Revoke-Lease (Get-AwsCredential $role).LeaseId | Out-Null
         $null = & $meter
+        $one = Get-AwsCredential $role
+        $issueSequence = (& $meter).sequence
+        Revoke-Lease $one.LeaseId | Out-Null
+        $revokeSequence = (& $meter).sequence
         $metered = 1..$MeteredRuns | ForEach-Object { Get-AwsCredential $role }
-        $issueUnits = & $meter
+        $issueUnits = (& $meter).totals
         $metered | Revoke-Lease | Out-Null
-        $revokeUnits = & $meter
+        $revokeUnits = (& $meter).totals
 
         $result.shared = [ordered]@{
             runs = $issueMs.Count; median_ms = Get-Median $issueMs; samples_ms = @($issueMs | Sort-Object | ForEach-Object { [Math]::Round($_, 1) })
             revoke_median_ms = Get-Median $revokeMs; critical_median_ms = Get-Median $critical
             insert_median_ms = Get-Median $writes.insert_ms; activate_median_ms = Get-Median $writes.activate_ms
             metered_runs = $MeteredRuns; issue_units = $issueUnits; revoke_units = $revokeUnits
+            issue_calls = @($issueSequence); revoke_calls = @($revokeSequence)
         }
     }
 }

@@ -220,6 +220,7 @@ $rows = @(
         intent_write_ms = [Math]::Round($sh.shared.insert_median_ms, 2); activation_ms = [Math]::Round($sh.shared.activate_median_ms, 2)
         iam_floor_ms = $issueFloor; aws_critical_path_ms = [Math]::Round($sh.shared.critical_median_ms, 2); revoke_median_ms = [Math]::Round($sh.shared.revoke_median_ms, 2)
         samples_ms = $sh.shared.samples_ms; ddb_per_issue = $issueUnits; ddb_per_revoke = $revokeUnits
+        ddb_issue_calls = $sh.shared.issue_calls; ddb_revoke_calls = $sh.shared.revoke_calls
     }
     Row 'cold-start' $coldModule.Count $coldModuleMedian $coldBaseMedian ($coldModuleMedian / $coldBaseMedian) 1.3 '<= 1.30' @{
         baseline = 'pwsh -NoProfile -Command "Get-Date | Out-Null"'; baseline_median_ms = [Math]::Round($coldBaseMedian, 2)
@@ -265,6 +266,8 @@ foreach ($what in @(@{ n = 'issue'; u = $issueUnits }, @{ n = 'revoke'; u = $rev
     Write-Host ("   DynamoDB per {0} (mean of {1}): {2}" -f $what.n, $sh.shared.metered_runs,
         (($what.u.GetEnumerator() | ForEach-Object { '{0} {1:0.##} calls / {2:0.##} units' -f $_.Key, $_.Value.calls, $_.Value.units }) -join ', '))
 }
+Write-Host ("   DynamoDB calls of one issue, in order (operation pk/sk units): {0}" -f ($sh.shared.issue_calls -join '; '))
+Write-Host ("   DynamoDB calls of one revoke: {0}" -f ($sh.shared.revoke_calls -join '; '))
 Write-Host ("store-lookup: first Get-Lease in the process (engine creation, incl. the store open and abandoned-intent scan) {0:0.0} ms; Get-Lease of all {1} leases {2:0} ms" -f `
         $l.lookup.first_call_ms, $l.lookup.list_all_count, $l.lookup.list_all_ms)
 Write-Host ("cold-start: Import-Module + Get-Lease {0:0} ms, Import-Module alone {1:0} ms, Get-Date {2:0} ms, pwsh -Command '`$null' {3:0} ms (medians of {4}, interleaved)." -f `

@@ -58,8 +58,8 @@ internal static class SharedScenarios
 
     /// <summary>
     /// A loopback proxy in front of DynamoDB at <paramref name="target"/> that asks every call for its consumed capacity
-    /// (ReturnConsumedCapacity TOTAL) and adds it up per operation. GET /_meter returns the totals
-    /// (<c>{"PutItem":{"calls":n,"units":u},…}</c>) and starts them again from zero. Prints
+    /// (ReturnConsumedCapacity TOTAL) and adds it up per operation. GET /_meter returns the totals and the first calls in
+    /// order (<c>{"totals":{"PutItem":{"calls":n,"units":u},…},"sequence":[…]}</c>) and starts again from zero. Prints
     /// "ddb-meter listening on http://127.0.0.1:&lt;port&gt;" and serves until stdin closes.
     /// </summary>
     public static async Task<object> MeterAsync(Uri target, int port)
@@ -112,7 +112,7 @@ internal static class SharedScenarios
 
             using var response = await http.SendAsync(request).ConfigureAwait(false);
             var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
-            meter.Add(operation, response.IsSuccessStatusCode ? JsonNode.Parse(text)?["ConsumedCapacity"]?["CapacityUnits"]?.GetValue<double>() : null);
+            meter.Add(operation, Target(body), response.IsSuccessStatusCode ? JsonNode.Parse(text)?["ConsumedCapacity"]?["CapacityUnits"]?.GetValue<double>() : null);
             await WriteAsync(ctx.Response, (int)response.StatusCode, "application/x-amz-json-1.0", text).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or JsonException or HttpListenerException)
@@ -120,6 +120,22 @@ internal static class SharedScenarios
             Console.Error.WriteLine($"ddb-meter: {ex.Message}");
             ctx.Response.Abort();
         }
+    }
+
+    // The item or partition a call reads or writes, as "pk/sk" (or "pk/…" for a Query), for the meter's call list.
+    private static string Target(JsonObject body)
+    {
+        if (body["Key"] is JsonObject key)
+        {
+            return $"{key["pk"]?["S"]}/{key["sk"]?["S"]}";
+        }
+
+        if (body["Item"] is JsonObject item)
+        {
+            return $"{item["pk"]?["S"]}/{item["sk"]?["S"]}";
+        }
+
+        return body["ExpressionAttributeValues"]?[":pk"]?["S"] is { } pk ? $"{pk}/…" : "";
     }
 
     private static async Task WriteAsync(HttpListenerResponse response, int status, string contentType, string text)
@@ -132,31 +148,46 @@ internal static class SharedScenarios
         response.Close();
     }
 
-    /// <summary>Calls and consumed capacity units per DynamoDB operation; a call refused by its condition counts as a call with no units reported.</summary>
+    /// <summary>
+    /// Calls and consumed capacity units per DynamoDB operation, and the first calls in order; a call refused by its
+    /// condition counts as a call with no units reported.
+    /// </summary>
     private sealed class CapacityMeter
     {
+        private const int KeptCalls = 200;
         private readonly Lock _gate = new();
         private Dictionary<string, (int Calls, double Units)> _totals = new(StringComparer.Ordinal);
+        private List<string> _sequence = [];
 
-        public void Add(string operation, double? units)
+        public void Add(string operation, string target, double? units)
         {
             lock (_gate)
             {
                 var (calls, sum) = _totals.GetValueOrDefault(operation);
                 _totals[operation] = (calls + 1, sum + (units ?? 0));
+                if (_sequence.Count < KeptCalls)
+                {
+                    _sequence.Add($"{operation} {target} {(units is { } u ? u.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-")}");
+                }
             }
         }
 
+        /// <summary>{"totals":{op:{calls,units}},"sequence":["GetItem mounts/mounts 1",…]}, then starts again from zero.</summary>
         public string TakeTotals()
         {
             Dictionary<string, (int Calls, double Units)> taken;
+            List<string> sequence;
             lock (_gate)
             {
-                taken = _totals;
-                _totals = new(StringComparer.Ordinal);
+                (taken, sequence) = (_totals, _sequence);
+                (_totals, _sequence) = (new(StringComparer.Ordinal), []);
             }
 
-            return JsonSerializer.Serialize(taken.ToDictionary(t => t.Key, t => new { calls = t.Value.Calls, units = t.Value.Units }));
+            return JsonSerializer.Serialize(new
+            {
+                totals = taken.ToDictionary(t => t.Key, t => new { calls = t.Value.Calls, units = t.Value.Units }),
+                sequence,
+            });
         }
     }
 }
