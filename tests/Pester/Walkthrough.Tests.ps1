@@ -1,39 +1,69 @@
 # Vault's AWS secrets engine walkthrough (secrets enable, roles, config/root, creds, lease revoke), step for step,
 # against LocalAws as eventually consistent as IAM (new users, policies and keys reach other calls after up to 2 s; a
-# new key is refused for 2 s); IAM state is checked through LocalAws's own IAM API.
+# new key is refused for 2 s); IAM state is checked through LocalAws's own IAM API. It runs on each kind of store: the
+# per-user SQLite file, and the shared DynamoDB table (in dynalite; root keys sealed with LocalAws's KMS key, the
+# store and KMS reached with LocalAws's root keys from the SDK's default chain).
 BeforeDiscovery { }
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'SharedStore.psm1') -Force
     Import-Module (Get-TestModulePath) -Force
-    $script:server = Start-TestLocalAws -EventuallyConsistent
+    $script:kmsKey = 'alias/dac-walkthrough'
+    $script:server = Start-TestLocalAws -EventuallyConsistent -ArgumentList '--kms-key', $script:kmsKey
     $script:readOnly = 'arn:aws:iam::aws:policy/ReadOnlyAccess'
+    $script:dynamo = $null
 
     function Get-VaultUsers {
         $xml = Invoke-LocalIam -Server $script:server -Action ListUsers
         @($xml.ListUsersResponse.ListUsersResult.Users.member | Where-Object { $_ -and $_.UserName -like 'vault-*' })
     }
 
-    function Initialize-Walkthrough {
+    # Makes a new store of kind $Kind ('SQLite' or 'DynamoDB') this session's, with KMS at $Server; returns its location.
+    function Enter-WalkthroughStore([string] $Kind, $Server) {
+        if ($Kind -eq 'SQLite') {
+            $script:saved = $null
+            $store = New-TestStore
+            $env:DYNAMICAWSCREDS_STORE = $store
+            return $store
+        }
+        if (-not $script:dynamo) { $script:dynamo = Start-Dynalite }
+        $store = New-SharedStoreUri -Dynamo $script:dynamo -Server $Server
+        $script:saved = Enter-SharedHost -Server $Server -Store $store
+        $store
+    }
+
+    function Exit-WalkthroughStore([string] $Kind, [string] $Store) {
+        if ($Kind -eq 'SQLite') { Remove-TestStore $Store }
+        else { Exit-SharedHost $script:saved }
+    }
+
+    # Set-AwsRootConfig with $Server's root keys; a shared store seals them with the KMS key.
+    function Set-WalkthroughRoot([string] $Kind, $Server, [hashtable] $More = @{}) {
+        $kms = if ($Kind -eq 'DynamoDB') { @{ KmsKeyId = $script:kmsKey } } else { @{} }
+        Set-AwsRootConfig -AccessKey $Server.RootAccessKey -SecretKey $Server.RootSecretKey -IamEndpoint $Server.Endpoint @kms @More
+    }
+
+    function Initialize-Walkthrough([string] $Kind) {
         Enable-SecretsEngine aws | Out-Null
         Set-AwsRole developer-access -PolicyArn $script:readOnly
-        Set-AwsRootConfig -AccessKey $script:server.RootAccessKey -SecretKey $script:server.RootSecretKey -IamEndpoint $script:server.Endpoint -StsEndpoint $script:server.Endpoint
+        Set-WalkthroughRoot $Kind $script:server @{ StsEndpoint = $script:server.Endpoint }
     }
 }
 
 AfterAll {
     if ($script:server) { Stop-LocalAws $script:server }
+    if ($script:dynamo) { Stop-Dynalite $script:dynamo }
 }
 
-Describe 'The Vault AWS walkthrough' {
+Describe 'The Vault AWS walkthrough on <Kind>' -ForEach @(@{ Kind = 'SQLite' }, @{ Kind = 'DynamoDB' }) {
     BeforeEach {
-        $script:store = New-TestStore
-        $env:DYNAMICAWSCREDS_STORE = $script:store
-        Initialize-Walkthrough
+        $script:store = Enter-WalkthroughStore $Kind $script:server
+        Initialize-Walkthrough $Kind
     }
     AfterEach {
         Get-Lease | Revoke-Lease -Force -ErrorAction SilentlyContinue | Out-Null
-        Remove-TestStore $script:store
+        Exit-WalkthroughStore $Kind $script:store
     }
 
     It 'issues a vault-* IAM user with ReadOnlyAccess and a working access key' {
@@ -149,7 +179,7 @@ Describe 'The Vault AWS walkthrough' {
         Get-VaultUsers | Should -BeNullOrEmpty
     }
 
-    It 'never writes the issued secret key or the root secret to the store folder' {
+    It 'never writes the issued secret key or the root secret to the store folder' -Skip:($Kind -ne 'SQLite') {
         $creds = 1..3 | ForEach-Object { Get-AwsCredential developer-access }
         $folder = Split-Path $script:store
         $files = Get-ChildItem $folder -File -Force
@@ -161,7 +191,15 @@ Describe 'The Vault AWS walkthrough' {
         }
     }
 
-    It 'creates the store folder 0700 and its files 0600' -Skip:$IsWindows {
+    It 'never writes the issued secret key or the root secret to the table' -Skip:($Kind -ne 'DynamoDB') {
+        $creds = 1..3 | ForEach-Object { Get-AwsCredential developer-access }
+        $text = Get-DynamoTableText -Dynamo $script:dynamo -Table (Get-SharedStoreTable $script:store)
+        $text | Should -Match ([regex]::Escape($creds[0].LeaseId.Split('/')[-1]))
+        $text | Should -Not -Match ([regex]::Escape($script:server.RootSecretKey))
+        foreach ($c in $creds) { $text | Should -Not -Match ([regex]::Escape($c.SecretKey)) }
+    }
+
+    It 'creates the store folder 0700 and its files 0600' -Skip:($IsWindows -or $Kind -ne 'SQLite') {
         Get-AwsCredential developer-access | Out-Null
         $folder = Split-Path $script:store
         (Get-Item $folder).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, UserExecute')
@@ -171,22 +209,18 @@ Describe 'The Vault AWS walkthrough' {
     }
 }
 
-Describe 'A failure half-way through issuing' {
-    BeforeEach {
-        $script:store = New-TestStore
-        $env:DYNAMICAWSCREDS_STORE = $script:store
-    }
-    AfterEach { Remove-TestStore $script:store }
+Describe 'A failure half-way through issuing on <Kind>' -ForEach @(@{ Kind = 'SQLite' }, @{ Kind = 'DynamoDB' }) {
 
     It 'leaves no IAM user and no lease when <Action> fails' -ForEach @(
         @{ Action = 'CreateAccessKey' }
         @{ Action = 'AttachUserPolicy' }
     ) {
-        $faulty = Start-TestLocalAws -EventuallyConsistent -ArgumentList '--fail', "$($Action):1"
+        $faulty = Start-TestLocalAws -EventuallyConsistent -ArgumentList '--fail', "$($Action):1", '--kms-key', $script:kmsKey
+        $store = Enter-WalkthroughStore $Kind $faulty
         try {
             Enable-SecretsEngine aws | Out-Null
             Set-AwsRole developer-access -PolicyArn $script:readOnly
-            Set-AwsRootConfig -AccessKey $faulty.RootAccessKey -SecretKey $faulty.RootSecretKey -IamEndpoint $faulty.Endpoint -MaxRetries 0
+            Set-WalkthroughRoot $Kind $faulty @{ MaxRetries = 0 }
 
             { Get-AwsCredential developer-access -ErrorAction Stop } | Should -Throw -ErrorId 'DynamicAwsCreds.AwsUnavailable*'
 
@@ -201,6 +235,7 @@ Describe 'A failure half-way through issuing' {
             Revoke-Lease $cred.LeaseId | Out-Null
         }
         finally {
+            Exit-WalkthroughStore $Kind $store
             Stop-LocalAws $faulty
         }
     }
