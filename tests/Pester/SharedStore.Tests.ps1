@@ -178,3 +178,51 @@ $swept = Revoke-Lease -Expired -Confirm:$false
         Get-Lease | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Root keys sealed with KMS under the policy README.md documents' {
+    BeforeAll {
+        # The root key may do what README's root policy allows plus the KMS statement of README's store policy, which
+        # LocalAws evaluates as AWS does (the table's DynamoDB statement has nothing to check it in dynalite).
+        $account = '123456789012'
+        $readme = Get-Content -Raw -LiteralPath (Join-Path $PSScriptRoot '..' '..' 'README.md')
+        $policies = foreach ($heading in '## The IAM policy for the root credentials', '### The IAM policy for the store') {
+            $section = $readme.Substring($readme.IndexOf($heading, [StringComparison]::Ordinal) + $heading.Length)
+            $section = $section.Substring(0, $section.IndexOf("`n#", [StringComparison]::Ordinal))
+            [regex]::Match($section, '(?s)```json\r?\n(.*?)\r?\n```').Groups[1].Value.Replace('ACCOUNT-ID', $account) | ConvertFrom-Json
+        }
+        $kms = @($policies[1].Statement | Where-Object { @($_.Action) -like 'kms:*' })
+        $kms | Should -HaveCount 1
+        # README's example names a region and a key id; LocalAws's key is in us-east-1 and gets its id at start.
+        $kms[0].Resource = $kms[0].Resource.Replace('eu-west-1', 'us-east-1').Replace('KEY-ID', '*')
+        $file = Join-Path ([IO.Path]::GetTempPath()) "dac-root-policy-$([guid]::NewGuid().ToString('n')).json"
+        @{ Version = '2012-10-17'; Statement = @($policies[0].Statement) + $kms } | ConvertTo-Json -Depth 10 | Set-Content -LiteralPath $file
+        try { $script:policed = Start-TestLocalAws -ArgumentList '--account-id', $account, '--root-policy', $file, '--kms-key', 'alias/dac-team' }
+        finally { Remove-Item -LiteralPath $file }
+        $script:policedRoot = "arn:aws:iam::$($account):user/localaws-root"
+    }
+    AfterAll { if ($script:policed) { Stop-LocalAws $script:policed } }
+
+    It 'seals the root keys on one host and issues and revokes with them on another, with no call refused' {
+        $store = New-SharedStoreUri -Dynamo $script:dynamo -Server $script:policed
+        $saved = Enter-SharedHost -Server $script:policed -Store $store
+        try {
+            $mark = @(Get-LocalAwsRequestLog $script:policed).Count
+            Enable-SecretsEngine aws | Out-Null
+            Set-AwsRole dev -PolicyArn $script:readOnly
+            Set-AwsRootConfig -AccessKey $script:policed.RootAccessKey -SecretKey $script:policed.RootSecretKey -KmsKeyId alias/dac-team -IamEndpoint $script:policed.Endpoint
+
+            $other = Get-SharedHostEnvironment -Server $script:policed -HostId host-b
+            $done = Invoke-FreshPwsh -StorePath $store -Environment $other -Script @'
+$c = Get-AwsCredential dev
+[pscustomobject]@{ Source = (Get-AwsRootConfig).CredentialSource; Revoked = (Revoke-Lease $c.LeaseId).Revoked }
+'@
+            $done.Source | Should -Be 'RootConfig'
+            $done.Revoked | Should -Be 1
+            $log = @(Get-LocalAwsRequestLog $script:policed | Select-Object -Skip $mark)
+            @($log | Where-Object Action -in 'Encrypt', 'Decrypt').Count | Should -BeGreaterOrEqual 2
+            @($log | Where-Object { $_.StatusCode -eq 403 -and $_.CallerArn -eq $script:policedRoot } | ForEach-Object { "$($_.Action) $($_.ErrorCode)" }) |
+                Should -BeNullOrEmpty -Because 'README''s policies must allow every call the module makes'
+        }
+        finally { Exit-SharedHost $saved }
+    }
+}
