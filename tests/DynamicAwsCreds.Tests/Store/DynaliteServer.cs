@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using DynamicAwsCreds.Engine.Store;
 using DynamicAwsCreds.Engine.Store.DynamoDb;
@@ -56,6 +57,10 @@ public sealed class DynaliteServer : IDisposable
     /// <summary>Opens a store (creating its table) at <paramref name="location"/>, or at a fresh table.</summary>
     public DynamoDbLeaseStore Open(DynamoDbStoreLocation? location = null, string? newStoreId = null, int? pageSize = null) =>
         DynamoDbLeaseStore.Open(location ?? NewLocation(), newStoreId, Credentials, pageSize);
+
+    /// <summary>An SDK client of the server, to look at or shape a table behind the store's back.</summary>
+    public AmazonDynamoDBClient Client() =>
+        new(Credentials, new AmazonDynamoDBConfig { ServiceURL = Endpoint.ToString(), AuthenticationRegion = Region });
 
     private static string Install()
     {
