@@ -70,5 +70,6 @@ internal static class Attr
 
     public static Item Map(Item item, string name) => item.TryGetValue(name, out var v) && v.M is { } m ? m : [];
 
-    private static InvalidDataException Missing(string name) => new($"A store item lacks its '{name}' attribute.");
+    private static EngineException Missing(string name) =>
+        new("StoreCorrupt", ErrorKind.InvalidData, name, $"An item of the shared store lacks its '{name}' attribute; the store was left as it is.");
 }

@@ -40,9 +40,10 @@ internal sealed class LeaseItems(StoreTable table, MountCatalogue mounts)
 
     /// <summary>
     /// Turns the intent active when it is still pending (and still <paramref name="owner"/>'s), then reads the mount
-    /// with a strongly consistent read. If the mount is gone or being disabled, the intent is put back as it was
-    /// (unless someone claimed the lease meanwhile, a disabler that listed it active and revokes it), and the answer is
-    /// false. As for inserts, a disabler that sets its flag after this read lists the lease as active and revokes it.
+    /// with a strongly consistent read. If the mount is gone or being disabled, the answer is false and the intent is
+    /// put back as it was, unless someone claimed or deleted the lease meanwhile (a disabler that listed it active and
+    /// is revoking it); the issuer then rolls back, and both cleanups are idempotent. A disabler that sets its flag
+    /// after this read lists the lease as active and revokes it, as it would any lease activated before the disable.
     /// </summary>
     public bool Activate(string leaseId, string? accessKeyId, LeaseOwner? owner)
     {
@@ -74,7 +75,8 @@ internal sealed class LeaseItems(StoreTable table, MountCatalogue mounts)
 
         var undo = Expr.When("attribute_exists(#pk) AND #state = :active AND attribute_not_exists(#ownerHost)")
             .Named(Attr.Pk, "state", "ownerHost").Value(":active", Attr.S(nameof(LeaseState.Active)));
-        return !table.Put(before, undo);
+        table.Put(before, undo);
+        return false;
     }
 
     /// <summary>One conditional update: the owner attributes must be exactly <paramref name="expected"/>'s (or all absent).</summary>
@@ -139,11 +141,14 @@ internal sealed class LeaseItems(StoreTable table, MountCatalogue mounts)
         table.Query(ItemMapping.LeasePk, filter: Expr.When("attribute_exists(#userName)").Named("userName"), projection: "#userName")
             .Select(i => Attr.S(i, "userName")).ToHashSet(StringComparer.Ordinal);
 
-    /// <summary>Conditional puts (attribute_not_exists), several at a time; returns how many were written.</summary>
+    /// <summary>
+    /// Conditional puts (attribute_not_exists), several at a time; returns how many were written. Of records with one
+    /// id only the first is put, so the parallel puts never race each other for it.
+    /// </summary>
     public int Import(IEnumerable<LeaseRecord> leases)
     {
         var added = 0;
-        Parallel.ForEach(leases, new ParallelOptions { MaxDegreeOfParallelism = ImportParallelism }, lease =>
+        Parallel.ForEach(leases.DistinctBy(l => l.LeaseId, StringComparer.Ordinal), new ParallelOptions { MaxDegreeOfParallelism = ImportParallelism }, lease =>
         {
             if (table.Put(ItemMapping.Lease(StoredCopies.Of(lease)), Expr.When("attribute_not_exists(#pk)").Named(Attr.Pk)))
             {
