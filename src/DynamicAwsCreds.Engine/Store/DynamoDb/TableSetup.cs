@@ -15,7 +15,8 @@ internal static class TableSetup
     public const long FormatVersion = 1;
 
     private static readonly TimeSpan LongestWait = TimeSpan.FromMinutes(5);
-    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan LongestPoll = TimeSpan.FromSeconds(2);
 
     /// <summary>Returns the store id, after the table is active, of the right shape and holds a store item.</summary>
     public static string Prepare(StoreTable table, string? newStoreId)
@@ -28,6 +29,7 @@ internal static class TableSetup
     {
         var started = DateTime.UtcNow;
         var description = Describe(table) ?? Create(table);
+        var poll = FirstPoll;
         while (description.TableStatus != TableStatus.ACTIVE)
         {
             if (DateTime.UtcNow - started > LongestWait)
@@ -36,7 +38,8 @@ internal static class TableSetup
                     $"The DynamoDB table '{table.Name}' in {table.Location.Region} did not become active within {Durations.Format(LongestWait)} (it is {description.TableStatus}). Try again later.");
             }
 
-            Thread.Sleep(Poll);
+            Thread.Sleep(poll);
+            poll = poll * 2 < LongestPoll ? poll * 2 : LongestPoll;
             description = Describe(table) ?? throw new EngineException(StoreErrors.Unavailable, ErrorKind.ResourceUnavailable, table.Location.Display,
                 $"The DynamoDB table '{table.Name}' in {table.Location.Region} was deleted while it was being made ready.");
         }
