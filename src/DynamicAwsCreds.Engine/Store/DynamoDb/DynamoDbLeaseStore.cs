@@ -9,7 +9,7 @@ namespace DynamicAwsCreds.Engine.Store.DynamoDb;
 /// The shared store: one DynamoDB table (single-table design, <see cref="ItemMapping"/>), correct across hosts by
 /// conditional single-item writes and strongly consistent reads, with no transactions. Mounts live in one catalogue
 /// item (<see cref="MountCatalogue"/>), leases and their cache entries in <see cref="LeaseItems"/>, request locks in
-/// <see cref="TableRequestLock"/>; a mount's config and roles are read-modify-writes guarded by a version attribute.
+/// <see cref="TableRequestLock"/>; a mount's root config and roles are read-modify-writes guarded by their generation or version attribute.
 /// </summary>
 public sealed class DynamoDbLeaseStore : ILeaseStore
 {

@@ -31,7 +31,14 @@ internal sealed class MountCatalogue(StoreTable table)
 
     private SortedDictionary<string, Entry> Read(out long version)
     {
-        var item = table.Get(ItemMapping.CataloguePk, ItemMapping.CataloguePk) ?? [];
+        var item = table.Get(ItemMapping.CataloguePk, ItemMapping.CataloguePk);
+        if (item is null)
+        {
+            // Opening wrote it; written again if it was deleted since, so that adds can be conditional on its version.
+            EnsureExists(table);
+            item = [];
+        }
+
         version = Attr.GetN(item, Version) ?? 0;
         var entries = new SortedDictionary<string, Entry>(CodePointOrder.Instance);
         foreach (var (path, value) in Attr.Map(item, Mounts))
