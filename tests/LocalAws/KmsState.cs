@@ -92,7 +92,7 @@ public sealed class KmsState
     }
 
     /// <summary>The key a KeyId (key id, key ARN, alias name or alias ARN) names in <paramref name="region"/>; NotFoundException otherwise.</summary>
-    internal KmsKeyInfo Resolve(string region, string keyId)
+    public KmsKeyInfo Resolve(string region, string keyId)
     {
         lock (gate)
         {
