@@ -166,12 +166,7 @@ public sealed class KmsSealingTests : IAsyncLifetime
     [Fact]
     public async Task Rotation_reseals_with_the_same_KMS_key_and_a_new_KMS_key_reseals_the_stored_secret()
     {
-        // The mount's root keys are a user of their own: this host's default chain (KMS's caller) is not rotated.
-        var root = new TestSigner(_server.Endpoint, _server.Options.RootAccessKeyId, _server.Options.RootSecretAccessKey);
-        await root.IamAsync("CreateUser", ("UserName", "mount-root"));
-        await root.IamAsync("AttachUserPolicy", ("UserName", "mount-root"), ("PolicyArn", "arn:aws:iam::aws:policy/AdministratorAccess"));
-        var key = await root.IamAsync("CreateAccessKey", ("UserName", "mount-root"));
-        _engine.SetRootConfig(null, RootKeys(Alias, (key.Value("AccessKeyId")!, key.Value("SecretAccessKey")!)));
+        await SetMountRootKeysAsync();
         var before = Stored!;
         await _engine.RotateRootAsync(null, null, CancellationToken.None);
         var after = Stored!;
@@ -187,6 +182,32 @@ public sealed class KmsSealingTests : IAsyncLifetime
         Assert.Equal(after.AccessKey, Stored!.AccessKey);
         Assert.Equal("alias/other", Stored.KmsKeyId);
         await _engine.IssueCredentialAsync(null, "dev", null, null, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Rotation_whose_new_key_KMS_cannot_seal_changes_nothing_and_deletes_the_new_key()
+    {
+        var root = await SetMountRootKeysAsync();
+        var before = Stored!;
+        _server.Options.AddFail(new FaultRule("Encrypt"));
+
+        var e = await Assert.ThrowsAsync<EngineException>(() => _engine.RotateRootAsync(null, null, CancellationToken.None));
+        Assert.Equal("KmsUnavailable", e.Reason);
+        Assert.Equal("KMSInternalException", e.AwsCode);
+        Assert.Equal(before.Generation, Stored!.Generation);
+        Assert.Equal(before.SecretKeyCiphertext, Stored.SecretKeyCiphertext);
+        Assert.Equal([before.AccessKey!], (await root.IamAsync("ListAccessKeys", ("UserName", "mount-root"))).Values("AccessKeyId"));
+    }
+
+    /// <summary>The mount's root keys are a user of their own, so rotating them leaves this host's default chain (KMS's caller) alone.</summary>
+    private async Task<TestSigner> SetMountRootKeysAsync()
+    {
+        var root = new TestSigner(_server.Endpoint, _server.Options.RootAccessKeyId, _server.Options.RootSecretAccessKey);
+        await root.IamAsync("CreateUser", ("UserName", "mount-root"));
+        await root.IamAsync("AttachUserPolicy", ("UserName", "mount-root"), ("PolicyArn", "arn:aws:iam::aws:policy/AdministratorAccess"));
+        var key = await root.IamAsync("CreateAccessKey", ("UserName", "mount-root"));
+        _engine.SetRootConfig(null, RootKeys(Alias, (key.Value("AccessKeyId")!, key.Value("SecretAccessKey")!)));
+        return root;
     }
 
     [Fact]
