@@ -11,8 +11,8 @@ namespace LocalAws;
 /// <c>X-Amz-Target: TrentService.&lt;Operation&gt;</c>, <c>Content-Type: application/x-amz-json-1.1</c>), SigV4 with
 /// service <c>kms</c> in the caller's region, and errors as <c>{"__type":"…","message":"…"}</c>. Operations: CreateKey,
 /// CreateAlias, DescribeKey, EnableKey, DisableKey, Encrypt, Decrypt. Each is authorised as <c>kms:&lt;Operation&gt;</c> on
-/// the key's ARN (CreateKey on "*") by the caller's IAM policies, as under KMS's default key policy. The fault knobs
-/// apply under the operation's name.
+/// the key's ARN (CreateKey on "*", CreateAlias on the alias's ARN and the key's) by the caller's IAM policies, as under
+/// KMS's default key policy. The fault knobs apply under the operation's name.
 /// </summary>
 public sealed partial class LocalAwsServer
 {

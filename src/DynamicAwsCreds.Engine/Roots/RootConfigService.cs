@@ -24,6 +24,7 @@ internal sealed class RootConfigService(EngineContext context, MountService moun
         var kmsKeyId = RootConfig.ValidateKmsKeyId(input.KmsKeyId);
         if (kmsKeyId is not null)
         {
+            // A store whose sealer takes no named key (the file store) refuses one before anything happens.
             MountSealing.Keyed(context, kmsKeyId);
         }
 
