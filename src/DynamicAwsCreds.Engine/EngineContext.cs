@@ -49,5 +49,7 @@ internal sealed class EngineContext : IDisposable
         {
             _store.Value.Dispose();
         }
+
+        (Sealer as IDisposable)?.Dispose();
     }
 }
