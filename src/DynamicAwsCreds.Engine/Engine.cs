@@ -66,8 +66,11 @@ public sealed class CredsEngine : IDisposable
     {
     }
 
-    /// <summary>Where the store lives (for SQLite, the full file path).</summary>
+    /// <summary>Where the store lives (for SQLite, the full file path; for DynamoDB, the table URI).</summary>
     public string StorePath => _context.StoreLocation;
+
+    /// <summary>The kind of store: SQLite or DynamoDB.</summary>
+    public string StoreKind => _context.StoreKind;
 
     /// <summary>The store's random id, named in the ownership marker of every IAM user it issues.</summary>
     public string StoreId => _boundary.Run(() => _context.Store.StoreId);
@@ -201,8 +204,15 @@ public sealed class CredsEngine : IDisposable
 
     // ---- what the cmdlets ask of the engine instead of reaching the store, rules and files themselves ----
 
-    /// <summary>The full path of the store an engine made now would open: <paramref name="storePath"/>, else DYNAMICAWSCREDS_STORE, else the OS user's default.</summary>
+    /// <summary>The full path of the SQLite store an engine made now would open: <paramref name="storePath"/>, else DYNAMICAWSCREDS_STORE, else the OS user's default.</summary>
     public static string ResolveStorePath(string? storePath = null) => Path.GetFullPath(storePath ?? StoreFiles.DefaultStorePath());
+
+    /// <summary>
+    /// The store an engine made now would open: <paramref name="value"/> read as DYNAMICAWSCREDS_STORE is
+    /// (<see cref="StoreLocation.Parse"/>), else that variable's value; malformed is DynamicAwsCreds.InvalidStoreLocation.
+    /// </summary>
+    public static StoreLocation ResolveStoreLocation(string? value = null) =>
+        value is null ? StoreLocation.FromEnvironment() : StoreLocation.Parse(value);
 
     /// <summary>A -ThrottleLimit: 1 to <see cref="Revoker.MaxThrottleLimit"/>, else DynamicAwsCreds.InvalidThrottleLimit.</summary>
     public static int ValidateThrottleLimit(int throttleLimit) => Revoker.ValidateThrottleLimit(throttleLimit);

@@ -15,6 +15,7 @@ internal sealed class EngineContext : IDisposable
         _store = options.Store;
         _time = options.Time;
         StoreLocation = options.StoreLocation;
+        StoreKind = options.StoreKind;
         Sealer = options.Sealer;
         SharedStore = options.SharedStore;
         DisplayName = options.DisplayName;
@@ -24,6 +25,8 @@ internal sealed class EngineContext : IDisposable
     public ILeaseStore Store => _store.Value;
 
     public string StoreLocation { get; }
+
+    public string StoreKind { get; }
 
     public ISecretSealer Sealer { get; }
 
