@@ -8,6 +8,7 @@ using DynamicAwsCreds.Engine.Revoke;
 using DynamicAwsCreds.Engine.Roles;
 using DynamicAwsCreds.Engine.Roots;
 using DynamicAwsCreds.Engine.Store;
+using DynamicAwsCreds.Engine.Stores;
 
 namespace DynamicAwsCreds.Engine;
 
@@ -34,6 +35,7 @@ public sealed class CredsEngine : IDisposable
     private readonly IntentRecovery _recovery;
     private readonly CachedCredentials _cache;
     private readonly OrphanService _orphans;
+    private readonly StoreCopy _copy;
 
     public CredsEngine(EngineOptions options)
     {
@@ -54,6 +56,7 @@ public sealed class CredsEngine : IDisposable
         _cache = new CachedCredentials(_context, _issuing, _usable);
         _orphans = new OrphanService(_context, _mounts, _roles);
         _disabling = new MountDisabling(_context, _mounts, _revocation, _recovery);
+        _copy = new StoreCopy(_context);
     }
 
     /// <summary>An engine on the SQLite store at <paramref name="storePath"/> (default: the user's store), with the system clock unless <paramref name="clock"/> is given.</summary>
@@ -201,6 +204,15 @@ public sealed class CredsEngine : IDisposable
     /// <summary>Deletes an orphan, after reading its marker afresh: only Abandoned and Expired users are removed.</summary>
     public Task<RevokeOutcome> RemoveOrphanUserAsync(string? path, string userName, IOperationEvents? events, CancellationToken ct) =>
         _boundary.RunAsync(userName, events, ct, () => _orphans.RemoveAsync(path, userName, ct));
+
+    // ---- moving a store ---------------------------------------------------------------------
+
+    /// <summary>Copy-LeaseStore -WhatIf: what <see cref="CopyStoreAsync"/> would copy, checked as it checks it; nothing is written, not even the table.</summary>
+    public StoreCopySummary PlanStoreCopy(StoreCopyRequest request) => _boundary.Run(() => _copy.Plan(request));
+
+    /// <summary>Copy-LeaseStore: a SQLite store's mounts, config, roles and live leases into a DynamoDB table, under the source's store id.</summary>
+    public Task<StoreCopySummary> CopyStoreAsync(StoreCopyRequest request, IOperationEvents? events, CancellationToken ct) =>
+        _boundary.RunAsync(request.Destination, events, ct, () => Task.FromResult(_copy.Copy(request, ct)));
 
     // ---- what the cmdlets ask of the engine instead of reaching the store, rules and files themselves ----
 

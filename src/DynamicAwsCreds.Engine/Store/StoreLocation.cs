@@ -25,53 +25,62 @@ public abstract partial record StoreLocation
     /// <summary>
     /// Reads a DYNAMICAWSCREDS_STORE value: empty is the OS user's SQLite store
     /// (<see cref="StoreFiles.PerUserStorePath"/>); <c>dynamodb://…</c> a DynamoDB table; any other <c>scheme://</c> is
-    /// refused; anything else is a file path, made full. Anything malformed is DynamicAwsCreds.InvalidStoreLocation.
+    /// refused; anything else is a file path, made full. Anything malformed is DynamicAwsCreds.InvalidStoreLocation,
+    /// whose message names <paramref name="setting"/> (the variable, or a parameter that takes the same forms).
     /// </summary>
-    public static StoreLocation Parse(string? value)
+    public static StoreLocation Parse(string? value, string setting = EnvironmentVariable)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
             return new SqliteStoreLocation(Path.GetFullPath(StoreFiles.PerUserStorePath()));
         }
 
+        var given = new Setting(setting, value);
         var scheme = SchemePattern().Match(value);
         if (!scheme.Success)
         {
-            return ParseFilePath(value);
+            return ParseFilePath(given);
         }
 
         if (!scheme.Groups[1].Value.Equals(DynamoDbStoreLocation.Scheme, StringComparison.OrdinalIgnoreCase))
         {
-            throw Invalid(value, $"'{scheme.Groups[1].Value}://' is not a store this module knows");
+            throw given.Invalid($"'{scheme.Groups[1].Value}://' is not a store this module knows");
         }
 
-        return DynamoDbStoreLocation.ParseUri(value, value[scheme.Length..]);
+        return DynamoDbStoreLocation.ParseUri(given, value[scheme.Length..]);
     }
 
-    private static SqliteStoreLocation ParseFilePath(string value)
+    private static SqliteStoreLocation ParseFilePath(Setting given)
     {
+        var value = given.Value;
         try
         {
             var full = Path.GetFullPath(value);
             if (Path.EndsInDirectorySeparator(full))
             {
-                throw Invalid(value, "it names a folder, not a file");
+                throw given.Invalid("it names a folder, not a file");
             }
 
             return new SqliteStoreLocation(full);
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
         {
-            throw Invalid(value, "it is not a usable file path", ex);
+            throw given.Invalid("it is not a usable file path", ex);
         }
     }
 
-    /// <summary>DynamicAwsCreds.InvalidStoreLocation for <paramref name="value"/>, naming the variable and the forms it takes; any user-info part is masked.</summary>
-    internal static EngineException Invalid(string value, string why, Exception? inner = null)
+    /// <summary>A value given for a store location, and where it was given (the variable or a parameter).</summary>
+    internal readonly record struct Setting(string Name, string Value)
+    {
+        public EngineException Invalid(string why, Exception? inner = null) => StoreLocation.Invalid(Value, why, inner, Name);
+    }
+
+    /// <summary>DynamicAwsCreds.InvalidStoreLocation for <paramref name="value"/>, naming the setting and the forms it takes; any user-info part is masked.</summary>
+    internal static EngineException Invalid(string value, string why, Exception? inner = null, string setting = EnvironmentVariable)
     {
         var shown = Masked(value);
         return new EngineException("InvalidStoreLocation", ErrorKind.InvalidArgument, shown,
-            $"{EnvironmentVariable} '{shown}' cannot be used: {Masked(why)}. Give a file path (a SQLite store) or "
+            $"{setting} '{shown}' cannot be used: {Masked(why)}. Give a file path (a SQLite store) or "
             + $"{DynamoDbStoreLocation.Scheme}://<table>?region=<region>[&endpoint=<url>][&kmsEndpoint=<url>] (a DynamoDB table "
             + "of 3-255 letters, digits, '_', '-' and '.'). Nothing was opened or changed.", inner);
     }
@@ -115,49 +124,49 @@ public sealed partial record DynamoDbStoreLocation(string Table, string Region, 
     public override string Kind => "DynamoDB";
 
     /// <summary>Reads what follows "dynamodb://" in <paramref name="value"/>; the table name keeps its case.</summary>
-    internal static DynamoDbStoreLocation ParseUri(string value, string rest)
+    internal static DynamoDbStoreLocation ParseUri(Setting given, string rest)
     {
         if (rest.Contains('#'))
         {
-            throw Invalid(value, "a fragment ('#…') has no meaning here");
+            throw given.Invalid("a fragment ('#…') has no meaning here");
         }
 
         var question = rest.IndexOf('?');
         var table = question < 0 ? rest : rest[..question];
         if (table.Contains('@'))
         {
-            throw Invalid(value, "it has a user-info part ('…@'); the store's AWS credentials come from the SDK's default chain");
+            throw given.Invalid("it has a user-info part ('…@'); the store's AWS credentials come from the SDK's default chain");
         }
 
         if (table.Contains('/'))
         {
-            throw Invalid(value, "a path after the table name has no meaning here");
+            throw given.Invalid("a path after the table name has no meaning here");
         }
 
         if (!TablePattern().IsMatch(table))
         {
-            throw Invalid(value, $"'{table}' is not a DynamoDB table name");
+            throw given.Invalid($"'{table}' is not a DynamoDB table name");
         }
 
-        var query = ReadQuery(value, question < 0 ? "" : rest[(question + 1)..]);
+        var query = ReadQuery(given, question < 0 ? "" : rest[(question + 1)..]);
         if (!query.TryGetValue("region", out var region))
         {
-            throw Invalid(value, "the region is missing (add ?region=<region>, for example ?region=us-east-1)");
+            throw given.Invalid("the region is missing (add ?region=<region>, for example ?region=us-east-1)");
         }
 
         if (!Config.RootConfig.IsRegionName(region))
         {
-            throw Invalid(value, $"'{region}' is not an AWS region name (for example us-east-1)");
+            throw given.Invalid($"'{region}' is not an AWS region name (for example us-east-1)");
         }
 
         return new DynamoDbStoreLocation(table, region,
-            query.TryGetValue("endpoint", out var endpoint) ? ReadEndpoint(value, "endpoint", endpoint) : null,
-            query.TryGetValue("kmsEndpoint", out var kms) ? ReadEndpoint(value, "kmsEndpoint", kms) : null);
+            query.TryGetValue("endpoint", out var endpoint) ? ReadEndpoint(given, "endpoint", endpoint) : null,
+            query.TryGetValue("kmsEndpoint", out var kms) ? ReadEndpoint(given, "kmsEndpoint", kms) : null);
     }
 
     private static readonly string[] QueryKeys = ["region", "endpoint", "kmsEndpoint"];
 
-    private static Dictionary<string, string> ReadQuery(string value, string query)
+    private static Dictionary<string, string> ReadQuery(Setting given, string query)
     {
         var found = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (query.Length == 0)
@@ -170,34 +179,34 @@ public sealed partial record DynamoDbStoreLocation(string Table, string Region, 
             var equals = pair.IndexOf('=');
             var key = equals < 0 ? pair : pair[..equals];
             var known = QueryKeys.FirstOrDefault(k => k.Equals(key, StringComparison.OrdinalIgnoreCase))
-                ?? throw Invalid(value, key.Length == 0
+                ?? throw given.Invalid(key.Length == 0
                     ? "it has an empty query part"
                     : $"'{key}' is not a setting it takes (only {string.Join(", ", QueryKeys)})");
             var setting = equals < 0 ? "" : Uri.UnescapeDataString(pair[(equals + 1)..]);
             if (setting.Length == 0)
             {
-                throw Invalid(value, $"'{known}' has no value");
+                throw given.Invalid($"'{known}' has no value");
             }
 
             if (!found.TryAdd(known, setting))
             {
-                throw Invalid(value, $"'{known}' is given twice");
+                throw given.Invalid($"'{known}' is given twice");
             }
         }
 
         return found;
     }
 
-    private static Uri ReadEndpoint(string value, string key, string endpoint)
+    private static Uri ReadEndpoint(Setting given, string key, string endpoint)
     {
         if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
         {
-            throw Invalid(value, $"the {key} '{endpoint}' is not an absolute http or https URL (for example http://127.0.0.1:8000)");
+            throw given.Invalid($"the {key} '{endpoint}' is not an absolute http or https URL (for example http://127.0.0.1:8000)");
         }
 
         if (uri.UserInfo.Length > 0 || uri.Query.Length > 0 || uri.Fragment.Length > 0)
         {
-            throw Invalid(value, $"the {key} must be a plain http or https URL, without user info, query or fragment");
+            throw given.Invalid($"the {key} must be a plain http or https URL, without user info, query or fragment");
         }
 
         return uri;

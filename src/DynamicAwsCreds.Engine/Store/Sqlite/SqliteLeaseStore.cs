@@ -279,6 +279,10 @@ public sealed class SqliteLeaseStore : ILeaseStore
     public bool HasSealedSecrets() =>
         Convert.ToInt64(_db.Scalar("SELECT (SELECT COUNT(*) FROM root_config WHERE secret_key IS NOT NULL) + (SELECT COUNT(*) FROM credential_cache);")) > 0;
 
+    /// <summary>How many credential_process cache entries the store holds (what a copy into another store leaves behind).</summary>
+    public int CountCachedCredentials() =>
+        Convert.ToInt32(_db.Scalar("SELECT COUNT(*) FROM credential_cache;"));
+
     /// <summary>Writes nothing once the lease is gone: an entry lives only as long as its lease.</summary>
     public void PutCachedCredential(string leaseId, string mount, string role, string requestKey, byte[] sealedSecrets) =>
         _db.Execute("""
