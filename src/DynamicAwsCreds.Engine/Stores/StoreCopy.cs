@@ -21,9 +21,9 @@ internal sealed class StoreCopy(EngineContext context)
     /// <summary>What <see cref="Copy(StoreCopyRequest, CancellationToken)"/> would carry, checked as it checks it; writes nothing anywhere, not even the table.</summary>
     public StoreCopySummary Plan(StoreCopyRequest request)
     {
-        var (source, destination) = Locations(request);
-        using var store = OpenSource(source);
-        return Read(store, request, destination.Display).Summary;
+        var locations = Locations(request);
+        using var source = OpenSource(locations.Source);
+        return Read(source.Store, request, locations.Destination.Display).Summary;
     }
 
     public StoreCopySummary Copy(StoreCopyRequest request, CancellationToken ct)
@@ -37,9 +37,9 @@ internal sealed class StoreCopy(EngineContext context)
     internal StoreCopySummary Copy(
         StoreCopyRequest request, SqliteStoreLocation source, string destination, Func<string, ILeaseStore> openDestination, RootKeySealer seal, CancellationToken ct)
     {
-        using var store = OpenSource(source);
-        var snapshot = Read(store, request, destination);
-        var roots = snapshot.RootConfigs.Select(c => Carried(c, store.Path, request, seal)).ToList();
+        using var opened = OpenSource(source);
+        var snapshot = Read(opened.Store, request, destination);
+        var roots = snapshot.RootConfigs.Select(c => Carried(c, opened.Store.Path, request, seal)).ToList();
         ct.ThrowIfCancellationRequested();
 
         using var target = openDestination(snapshot.Summary.StoreId);
@@ -66,7 +66,8 @@ internal sealed class StoreCopy(EngineContext context)
         return (source, destination);
     }
 
-    private static SqliteLeaseStore OpenSource(SqliteStoreLocation source)
+    /// <summary>The source store: the engine's own when it is the same file (no second connection to open and close), else opened for this copy.</summary>
+    private SourceStore OpenSource(SqliteStoreLocation source)
     {
         // Opening creates a missing store, and an empty new store is never what is meant here.
         if (!File.Exists(source.Path))
@@ -75,7 +76,20 @@ internal sealed class StoreCopy(EngineContext context)
                 $"There is no store at '{source.Path}'. Give -Source the path of an existing SQLite store. Nothing was written.");
         }
 
-        return SqliteLeaseStore.Open(source.Path);
+        return context.StoreKind == "SQLite" && string.Equals(context.StoreLocation, source.Path, StringComparison.Ordinal) && context.Store is SqliteLeaseStore own
+            ? new SourceStore(own, Owned: false)
+            : new SourceStore(SqliteLeaseStore.Open(source.Path), Owned: true);
+    }
+
+    private sealed record SourceStore(SqliteLeaseStore Store, bool Owned) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (Owned)
+            {
+                Store.Dispose();
+            }
+        }
     }
 
     private sealed record Snapshot(

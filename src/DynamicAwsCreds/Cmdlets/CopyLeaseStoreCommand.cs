@@ -35,7 +35,8 @@ public sealed class CopyLeaseStoreCommand : DynamicAwsCredsCmdlet
     {
         var request = new StoreCopyRequest(Destination)
         {
-            Source = Source is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Source),
+            // A file path is read as PowerShell reads one (relative to the current location, ~ expanded); a URI is left to the engine.
+            Source = Source is null || Source.Contains("://", StringComparison.Ordinal) ? Source : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Source),
             KmsKeyId = KmsKeyId,
             UseDefaultCredentialChain = UseDefaultCredentialChain,
         };

@@ -1,0 +1,170 @@
+# Choosing the store and moving to it: DYNAMICAWSCREDS_STORE names a SQLite file or a DynamoDB table, and a malformed
+# value is DynamicAwsCreds.InvalidStoreLocation from the next cmdlet, changing nothing; Get-SecretsEngine shows the
+# store in use; Copy-LeaseStore -WhatIf shows what it would copy and writes nothing, and its bad input is refused
+# before anything is written; AWSSDK.DynamoDBv2 loads only inside the module's private load context.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot '../Fixtures/FixtureHelpers.psm1') -Force
+    Import-Module (Get-TestModulePath) -Force
+
+    $script:secretKey = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
+
+    function Get-StoreSnapshot([string] $Store) {
+        # -shm is SQLite's shared-memory index, rewritten by reads; the data lives in the db and its -wal.
+        Get-ChildItem (Split-Path $Store) -File -Force | Where-Object Name -NotLike '*-shm' | Sort-Object Name | ForEach-Object {
+            "$($_.Name):$((Get-FileHash $_.FullName -Algorithm SHA256).Hash)"
+        }
+    }
+
+    # A loopback port nothing listens on: a DynamoDB store there cannot be reached.
+    function Get-ClosedPort {
+        $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
+    }
+
+    function Invoke-ModuleScript([string] $Script, [hashtable] $Environment) {
+        $file = Join-Path ([IO.Path]::GetTempPath()) "dac-store-$([guid]::NewGuid().ToString('n')).ps1"
+        Set-Content -Path $file -Value ("`$ErrorActionPreference = 'Stop'`nImport-Module '$((Get-TestModulePath) -replace "'", "''")'`n" + $Script)
+        try { Invoke-Pwsh -File $file -Environment $Environment -TimeoutSeconds 120 }
+        finally { Remove-Item $file -ErrorAction SilentlyContinue }
+    }
+}
+
+Describe 'Choosing the store' {
+    BeforeAll {
+        $script:store = New-TestStore
+        $env:DYNAMICAWSCREDS_STORE = $script:store
+        Enable-SecretsEngine aws | Out-Null
+        Enable-SecretsEngine aws -Path team/aws | Out-Null
+        Set-AwsRole dev -PolicyArn arn:aws:iam::aws:policy/ReadOnlyAccess
+        Set-AwsRootConfig -AccessKey AKIAIOSFODNN7EXAMPLE -SecretKey $script:secretKey | Out-Null
+    }
+    AfterAll {
+        $env:DYNAMICAWSCREDS_STORE = $script:store
+        Remove-TestStore $script:store
+    }
+
+    It 'a DYNAMICAWSCREDS_STORE with <Name> is DynamicAwsCreds.InvalidStoreLocation from <Cmdlet>, and changes nothing' -ForEach @(
+        @{ Name = 'another scheme'; Value = 'https://dynamodb.us-east-1.amazonaws.com/team-leases'; Cmdlet = 'Get-SecretsEngine' }
+        @{ Name = 'no region'; Value = 'dynamodb://team-leases'; Cmdlet = 'Get-AwsRole' }
+        @{ Name = 'a malformed region'; Value = 'dynamodb://team-leases?region=US_EAST_1'; Cmdlet = 'Get-Lease' }
+        @{ Name = 'an unknown setting'; Value = 'dynamodb://team-leases?region=us-east-1&profile=dev'; Cmdlet = 'Get-SecretsEngine' }
+        @{ Name = 'the region twice'; Value = 'dynamodb://team-leases?region=us-east-1&region=eu-west-1'; Cmdlet = 'Enable-SecretsEngine' }
+        @{ Name = 'a table name too short'; Value = 'dynamodb://ab?region=us-east-1'; Cmdlet = 'Set-AwsRole' }
+        @{ Name = 'a path after the table'; Value = 'dynamodb://team-leases/leases?region=us-east-1'; Cmdlet = 'Get-SecretsEngine' }
+        @{ Name = 'an endpoint that is not http'; Value = 'dynamodb://team-leases?region=us-east-1&endpoint=tcp://127.0.0.1:8000'; Cmdlet = 'Get-SecretsEngine' }
+        @{ Name = 'a user-info part'; Value = 'dynamodb://admin:hunter2@team-leases?region=us-east-1'; Cmdlet = 'Get-SecretsEngine' }
+    ) {
+        $before = Get-StoreSnapshot $script:store
+        $command = switch ($Cmdlet) {
+            'Enable-SecretsEngine' { { Enable-SecretsEngine aws -Path other } }
+            'Set-AwsRole' { { Set-AwsRole ops -PolicyArn arn:aws:iam::aws:policy/ReadOnlyAccess } }
+            default { [scriptblock]::Create($Cmdlet) }
+        }
+        $err = $null
+        $env:DYNAMICAWSCREDS_STORE = $Value
+        try { & $command | Out-Null } catch { $err = $_ } finally { $env:DYNAMICAWSCREDS_STORE = $script:store }
+
+        $err | Should -Not -BeNullOrEmpty -Because 'a malformed store location must fail'
+        $err.FullyQualifiedErrorId | Should -BeLike "DynamicAwsCreds.InvalidStoreLocation,*$($Cmdlet -replace '-')Command"
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err.Exception.Message | Should -BeLike '*DYNAMICAWSCREDS_STORE*dynamodb://<table>?region=<region>*'
+        "$($err.TargetObject) $($err.Exception.Message)" | Should -Not -Match 'hunter2'
+        Get-StoreSnapshot $script:store | Should -Be $before
+        @(Get-SecretsEngine).Path | Should -Be @('aws', 'team/aws') -Because 'the store in use stays usable'
+    }
+
+    It 'Get-SecretsEngine shows the store in use and its kind, above an 80-column table' {
+        $mounts = @(Get-SecretsEngine)
+        $mounts.StorePath | Should -Be @($script:store, $script:store)
+        $mounts.StoreKind | Should -Be @('SQLite', 'SQLite')
+
+        $lines = @((Get-SecretsEngine | Out-String -Width 200) -split "`r?`n" | ForEach-Object TrimEnd | Where-Object { $_ })
+        $lines[0].Trim() | Should -Be "Store: $($script:store) (SQLite)"
+        $lines[1] | Should -Match '^Path\s+Type\s+LeaseCount\s+DefaultLeaseTtl\s+MaxLeaseTtl\s+Description$'
+        $lines | Select-Object -Skip 1 | ForEach-Object { $_.Length | Should -BeLessOrEqual 80 -Because $_ }
+    }
+
+    It 'Copy-LeaseStore -WhatIf prints the mounts and counts it would copy, and writes nothing, not even the table' {
+        $before = Get-StoreSnapshot $script:store
+        $destination = "dynamodb://team-leases?region=us-east-1&endpoint=http://127.0.0.1:$(Get-ClosedPort)"
+
+        # WhatIf lines go to the host, so a fresh pwsh's output is read. Opening the table would fail: nothing listens there.
+        $run = Invoke-ModuleScript -Environment @{ DYNAMICAWSCREDS_STORE = $script:store } -Script @"
+`$out = Copy-LeaseStore -Destination '$destination' -KmsKeyId alias/dynamicawscreds -WhatIf
+"objects: `$(@(`$out).Count)"
+"@
+
+        $run.ExitCode | Should -Be 0 -Because $run.StdErr
+        $text = ($run.StdOut -replace '\e\[[0-9;]*m') -replace '\s*\r?\n\s*', ' '
+        $storeId = (Get-SecretsEngine aws).StoreId
+        $text | Should -BeLike "*What if: *Copy store $storeId from '$($script:store)': 2 mount(s) (aws, team/aws), 1 role(s), 0 live lease(s), root keys sealed again with KMS;*"
+        $text | Should -BeLike "*on target `"$destination`"*"
+        $text | Should -BeLike '*objects: 0*'
+        Get-StoreSnapshot $script:store | Should -Be $before
+    }
+
+    It 'Copy-LeaseStore with <Name> is DynamicAwsCreds.<Reason> (<Category>) before anything is written' -ForEach @(
+        @{ Name = 'a file as the destination'; Reason = 'InvalidStoreLocation'; Category = 'InvalidArgument'; Target = 'FILE'; Command = { Copy-LeaseStore -Destination (Join-Path (Split-Path $script:store) 'copy.db') -UseDefaultCredentialChain } }
+        @{ Name = 'a malformed destination'; Reason = 'InvalidStoreLocation'; Category = 'InvalidArgument'; Target = 'dynamodb://team-leases?region=us-east-1&table=x'; Command = { Copy-LeaseStore 'dynamodb://team-leases?region=us-east-1&table=x' -UseDefaultCredentialChain } }
+        @{ Name = 'a table as the source'; Reason = 'InvalidStoreLocation'; Category = 'InvalidArgument'; Target = 'dynamodb://old-leases?region=us-east-1'; Command = { Copy-LeaseStore 'dynamodb://team-leases?region=us-east-1' -Source 'dynamodb://old-leases?region=us-east-1' -UseDefaultCredentialChain } }
+        @{ Name = 'a source with no store'; Reason = 'StoreNotFound'; Category = 'ObjectNotFound'; Target = 'MISSING'; Command = { Copy-LeaseStore 'dynamodb://team-leases?region=us-east-1' -Source (Join-Path (Split-Path $script:store) 'none.db') -UseDefaultCredentialChain } }
+        @{ Name = 'root keys and no KMS key'; Reason = 'KmsKeyRequired'; Category = 'InvalidArgument'; Target = 'aws'; Command = { Copy-LeaseStore 'dynamodb://team-leases?region=us-east-1' -Confirm:$false } }
+    ) {
+        $before = Get-StoreSnapshot $script:store
+        $err = $null
+        try { & $Command | Out-Null } catch { $err = $_ }
+
+        $err | Should -Not -BeNullOrEmpty
+        $err.FullyQualifiedErrorId | Should -BeLike "DynamicAwsCreds.$Reason,*CopyLeaseStoreCommand"
+        $err.CategoryInfo.Category | Should -Be $Category
+        $expected = switch ($Target) {
+            'FILE' { Join-Path (Split-Path $script:store) 'copy.db' }
+            'MISSING' { Join-Path (Split-Path $script:store) 'none.db' }
+            default { $Target }
+        }
+        $err.TargetObject | Should -Be $expected
+        $err.Exception.Message | Should -Not -Match ([regex]::Escape($script:secretKey))
+        Get-StoreSnapshot $script:store | Should -Be $before
+        Test-Path (Join-Path (Split-Path $script:store) 'none.db') | Should -BeFalse
+    }
+
+    It 'Copy-LeaseStore takes -KmsKeyId or -UseDefaultCredentialChain, not both' {
+        { Copy-LeaseStore 'dynamodb://team-leases?region=us-east-1' -KmsKeyId alias/x -UseDefaultCredentialChain -WhatIf } |
+            Should -Throw -ErrorId 'AmbiguousParameterSet,DynamicAwsCreds.Cmdlets.CopyLeaseStoreCommand'
+    }
+}
+
+Describe 'AWSSDK.DynamoDBv2 in the private load context' {
+    It 'loads inside the DynamicAwsCreds context with its AWSSDK.Core, never in the default one, and a DynamoDB store fails as a store' {
+        $store = "dynamodb://team-leases?region=us-east-1&endpoint=http://127.0.0.1:$(Get-ClosedPort)"
+        $run = Invoke-ModuleScript -Environment @{ DYNAMICAWSCREDS_STORE = $store; AWS_ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE'; AWS_SECRET_ACCESS_KEY = $script:secretKey; AWS_EC2_METADATA_DISABLED = 'true' } -Script @'
+$err = $null
+try { Get-SecretsEngine | Out-Null } catch { $err = $_ }
+$context = [Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -eq 'DynamicAwsCreds'
+$dynamo = $context.LoadFromAssemblyName([Reflection.AssemblyName]::new('AWSSDK.DynamoDBv2'))
+$config = [Activator]::CreateInstance($dynamo.GetType('Amazon.DynamoDBv2.AmazonDynamoDBConfig', $true))
+[pscustomobject]@{
+    ErrorId       = $err.FullyQualifiedErrorId
+    Message       = $err.Exception.Message
+    ConfigContext = [Runtime.Loader.AssemblyLoadContext]::GetLoadContext($config.GetType().BaseType.Assembly).Name
+    Loaded        = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -like 'AWSSDK.*' } | ForEach-Object {
+        [pscustomobject]@{ Name = $_.GetName().Name; Context = [Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name; Location = $_.Location }
+    })
+} | ConvertTo-Json -Depth 4
+'@
+        $run.ExitCode | Should -Be 0 -Because $run.StdErr
+        $seen = $run.StdOut | ConvertFrom-Json
+
+        $seen.ErrorId | Should -Not -BeNullOrEmpty -Because 'nothing listens at the store''s endpoint'
+        "$($seen.ErrorId) $($seen.Message)" | Should -Not -Match 'FileNotFound|FileLoad|TypeLoad|Could not load'
+        $seen.ErrorId | Should -BeLike 'DynamicAwsCreds.*,DynamicAwsCreds.Cmdlets.GetSecretsEngineCommand'
+        $seen.ConfigContext | Should -Be 'DynamicAwsCreds'
+        $dynamo = @($seen.Loaded | Where-Object Name -eq 'AWSSDK.DynamoDBv2')
+        $dynamo.Count | Should -Be 1
+        $dynamo[0].Context | Should -Be 'DynamicAwsCreds'
+        Test-UnderFolder $dynamo[0].Location (Join-Path (Resolve-Path (Get-TestModulePath)).ProviderPath 'dependencies') | Should -BeTrue
+        @($seen.Loaded | Where-Object Context -ne 'DynamicAwsCreds').Name | Should -BeNullOrEmpty -Because 'no AWSSDK assembly may load in the default context'
+    }
+}
