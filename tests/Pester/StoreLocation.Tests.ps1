@@ -110,7 +110,7 @@ Describe 'Choosing the store' {
         @{ Name = 'a malformed destination'; Reason = 'InvalidStoreLocation'; Category = 'InvalidArgument'; Target = 'dynamodb://team-leases?region=us-east-1&table=x'; Command = { Copy-LeaseStore 'dynamodb://team-leases?region=us-east-1&table=x' -UseDefaultCredentialChain } }
         @{ Name = 'a table as the source'; Reason = 'InvalidStoreLocation'; Category = 'InvalidArgument'; Target = 'dynamodb://old-leases?region=us-east-1'; Command = { Copy-LeaseStore 'dynamodb://team-leases?region=us-east-1' -Source 'dynamodb://old-leases?region=us-east-1' -UseDefaultCredentialChain } }
         @{ Name = 'a source with no store'; Reason = 'StoreNotFound'; Category = 'ObjectNotFound'; Target = 'MISSING'; Command = { Copy-LeaseStore 'dynamodb://team-leases?region=us-east-1' -Source (Join-Path (Split-Path $script:store) 'none.db') -UseDefaultCredentialChain } }
-        @{ Name = 'root keys and no KMS key'; Reason = 'KmsKeyRequired'; Category = 'InvalidArgument'; Target = 'aws'; Command = { Copy-LeaseStore 'dynamodb://team-leases?region=us-east-1' -Confirm:$false } }
+        @{ Name = 'root keys and no KMS key'; Reason = 'KmsKeyRequired'; Category = 'InvalidOperation'; Target = 'aws'; Command = { Copy-LeaseStore 'dynamodb://team-leases?region=us-east-1' -Confirm:$false } }
     ) {
         $before = Get-StoreSnapshot $script:store
         $err = $null

@@ -113,7 +113,7 @@ internal sealed class StoreCopy(EngineContext context)
         var keyed = roots.Where(c => c.SecretKeyCiphertext is not null).ToList();
         if (!request.UseDefaultCredentialChain && keyed.FirstOrDefault(c => KmsKeyOf(c, request) is null) is { } unkeyed)
         {
-            throw new EngineException("KmsKeyRequired", ErrorKind.InvalidArgument, unkeyed.Mount,
+            throw new EngineException("KmsKeyRequired", ErrorKind.InvalidOperation, unkeyed.Mount,
                 $"The root config of '{unkeyed.Mount}' holds keys, and a shared store keeps root keys only sealed with AWS KMS. Give -KmsKeyId <key id, ARN or alias>, "
                 + "or -UseDefaultCredentialChain to copy the config without its keys (the shared store's hosts then sign with their own default chain). Nothing was written.");
         }
