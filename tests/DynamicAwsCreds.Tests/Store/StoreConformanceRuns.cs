@@ -2,6 +2,7 @@ using DynamicAwsCreds.Engine.Store;
 using DynamicAwsCreds.Engine.Store.Memory;
 using DynamicAwsCreds.Engine.Store.Sqlite;
 using DynamicAwsCreds.Tests.Engine;
+using Xunit;
 
 namespace DynamicAwsCreds.Tests.Store;
 
@@ -21,4 +22,11 @@ public sealed class SqliteLeaseStoreConformance : LeaseStoreConformance
 public sealed class InMemoryLeaseStoreConformance : LeaseStoreConformance
 {
     protected override ILeaseStore CreateStore() => new InMemoryLeaseStore();
+}
+
+/// <summary>The conformance suite on DynamoDB stores, each in a fresh table of the run's dynalite.</summary>
+[Collection(DynaliteCollection.Name)]
+public sealed class DynamoDbLeaseStoreConformance(DynaliteServer dynalite) : LeaseStoreConformance
+{
+    protected override ILeaseStore CreateStore() => dynalite.Open();
 }
