@@ -12,8 +12,10 @@ namespace DynamicAwsCreds.Tests.Store;
 
 /// <summary>
 /// Copy-LeaseStore's engine work on store objects: a SQLite source in a temporary folder with two mounts, root and lease
-/// config, three roles, a live and an expired lease, an intent and a cache entry, copied into an in-memory store.
+/// config, three roles, a live and an expired lease, an intent and a cache entry, copied into an in-memory store and
+/// into a DynamoDB table on dynalite.
 /// </summary>
+[Collection(DynaliteCollection.Name)]
 public sealed class StoreCopyTests : IDisposable
 {
     private const string Destination = "dynamodb://team-leases?region=us-east-1&endpoint=http://127.0.0.1:9";
@@ -25,8 +27,11 @@ public sealed class StoreCopyTests : IDisposable
     private readonly List<(string Secret, string Context, string KmsKeyId)> _sealed = [];
     private readonly string _sourceId;
 
-    public StoreCopyTests()
+    private readonly DynaliteServer _dynalite;
+
+    public StoreCopyTests(DynaliteServer dynalite)
     {
+        _dynalite = dynalite;
         using (var engine = new CredsEngine(EngineOptions.ForSqlite(_temp.StorePath) with { Time = _clock }))
         {
             engine.EnableMount("aws", "aws", null, null, null);
@@ -57,7 +62,10 @@ public sealed class StoreCopyTests : IDisposable
         new(id, id.Split("/creds/")[0], "dev", "iam_user", state, _clock.Now.AddMinutes(-10), expires, expires.AddHours(1), null, true,
             "vault-" + id.Replace('/', '-'), "AKIA" + id.Length, null, null);
 
-    private StoreCopySummary Copy(ILeaseStore destination, StoreCopyRequest? request = null, RecordingEvents? events = null)
+    private StoreCopySummary Copy(ILeaseStore destination, StoreCopyRequest? request = null, RecordingEvents? events = null) =>
+        Copy(_ => destination, request, events);
+
+    private StoreCopySummary Copy(Func<string, ILeaseStore> openDestination, StoreCopyRequest? request = null, RecordingEvents? events = null)
     {
         using var context = new EngineContext(EngineOptions.ForSqlite(_temp.StorePath) with { Time = _clock });
         using var scope = EngineOperation.Begin(events, null);
@@ -65,7 +73,7 @@ public sealed class StoreCopyTests : IDisposable
             request ?? new StoreCopyRequest(Destination) { KmsKeyId = "alias/dac" },
             new SqliteStoreLocation(_temp.StorePath),
             Destination,
-            _ => destination,
+            openDestination,
             (secret, sealContext, kmsKeyId) =>
             {
                 _sealed.Add((secret, sealContext, kmsKeyId));
@@ -230,5 +238,49 @@ public sealed class StoreCopyTests : IDisposable
 
         Assert.Equal(("StoreNotFound", (object?)missing), (ex.Reason, ex.Target));
         Assert.False(File.Exists(missing));
+    }
+
+    [Fact]
+    public void Into_a_new_DynamoDB_table_the_copy_keeps_the_store_id_and_copying_again_adds_nothing()
+    {
+        var table = _dynalite.NewLocation();
+
+        var summary = Copy(storeId => _dynalite.Open(table, storeId));
+
+        Assert.Equal(7, summary.Added);
+        using (var copied = _dynalite.Open(table))
+        {
+            Assert.Equal(_sourceId, copied.StoreId);
+            Assert.Equal(["aws", "team/aws"], copied.ListMounts().Select(m => m.Path));
+            Assert.Equal(["dev", "ops"], copied.ListRoles("aws").Select(r => r.Name));
+            Assert.Equal(["aws/creds/dev/live", "team/aws/creds/dev/live"], copied.ListLeasesByPrefix(string.Empty, activeOnly: false).Select(l => l.LeaseId));
+            Assert.Equal("alias/dac", copied.GetRootConfig("aws")!.KmsKeyId);
+            Assert.Equal(TimeSpan.FromHours(4), copied.GetLeaseConfig("aws")!.LeaseMax);
+        }
+
+        string before;
+        using (var copied = _dynalite.Open(table))
+        {
+            before = Everything(copied);
+        }
+
+        Assert.Equal(0, Copy(storeId => _dynalite.Open(table, storeId)).Added);
+        using var again = _dynalite.Open(table);
+        Assert.Equal(before, Everything(again));
+    }
+
+    [Fact]
+    public void A_DynamoDB_table_of_another_store_is_StoreIdMismatch_and_gets_nothing()
+    {
+        var table = _dynalite.NewLocation();
+        _dynalite.Open(table).Dispose();
+
+        var ex = Assert.Throws<EngineException>(() => Copy(storeId => _dynalite.Open(table, storeId)));
+
+        Assert.Equal("StoreIdMismatch", ex.Reason);
+        using var other = _dynalite.Open(table);
+        Assert.NotEqual(_sourceId, other.StoreId);
+        Assert.Empty(other.ListMounts());
+        Assert.Empty(other.ListLeasesByPrefix(string.Empty, activeOnly: false));
     }
 }
