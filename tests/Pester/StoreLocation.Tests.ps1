@@ -168,3 +168,60 @@ $config = [Activator]::CreateInstance($dynamo.GetType('Amazon.DynamoDBv2.AmazonD
         @($seen.Loaded | Where-Object Context -ne 'DynamicAwsCreds').Name | Should -BeNullOrEmpty -Because 'no AWSSDK assembly may load in the default context'
     }
 }
+
+Describe 'Copy-LeaseStore into a DynamoDB table on dynalite' {
+    BeforeAll {
+        $script:server = Start-TestLocalAws
+        $script:dynalite = Start-Dynalite
+        $script:sqlite = Initialize-TestStore $script:server
+        Set-AwsRole dev -PolicyArn arn:aws:iam::aws:policy/ReadOnlyAccess
+        $script:lease = Get-AwsCredential dev
+        $script:table = "dynamodb://copied-$([guid]::NewGuid().ToString('n'))?region=us-east-1&endpoint=$($script:dynalite.Endpoint)"
+        # The shared store's hosts sign IAM calls and reach the table with the default chain: here LocalAws's root key.
+        $script:hostEnvironment = @{
+            AWS_ACCESS_KEY_ID         = $script:server.RootAccessKey
+            AWS_SECRET_ACCESS_KEY     = $script:server.RootSecretKey
+            AWS_EC2_METADATA_DISABLED = 'true'
+        }
+
+        function Invoke-OnHost([string] $Store, [string] $Script) {
+            $run = Invoke-ModuleScript -Environment ($script:hostEnvironment + @{ DYNAMICAWSCREDS_STORE = $Store }) -Script $Script
+            if ($run.ExitCode -ne 0) { throw "pwsh failed (exit $($run.ExitCode)): $($run.StdOut)$($run.StdErr)" }
+            $run.StdOut | ConvertFrom-Json
+        }
+    }
+    AfterAll {
+        Get-Lease | Revoke-Lease -Force -ErrorAction SilentlyContinue | Out-Null
+        if ($script:dynalite) { Stop-Dynalite $script:dynalite }
+        if ($script:server) { Stop-LocalAws $script:server }
+        Remove-TestStore $script:sqlite
+    }
+
+    It 'copies the mount, role and live lease under the same store id, and copying again adds nothing' {
+        $storeId = (Get-SecretsEngine aws).StoreId
+        $copy = Invoke-OnHost $script:sqlite "Copy-LeaseStore -Destination '$($script:table)' -UseDefaultCredentialChain | ConvertTo-Json"
+
+        ($copy.Source, $copy.Destination, $copy.StoreId) | Should -Be @($script:sqlite, $script:table, $storeId)
+        $copy.Mounts | Should -Be @('aws')
+        ($copy.Roles, $copy.Leases, $copy.SkippedIntents, $copy.RootKeys, $copy.Added) | Should -Be @(1, 1, 0, 'DefaultChain', 3)
+
+        $again = Invoke-OnHost $script:sqlite "Copy-LeaseStore -Destination '$($script:table)' -UseDefaultCredentialChain | ConvertTo-Json"
+        ($again.StoreId, $again.Leases, $again.Added) | Should -Be @($storeId, 1, 0) -Because 'copying again adds nothing'
+    }
+
+    It 'refuses a table that holds another store with DynamicAwsCreds.StoreIdMismatch' {
+        $other = New-TestStore
+        try {
+            $refused = Invoke-OnHost $other @"
+Enable-SecretsEngine aws -Path other | Out-Null
+`$err = `$null
+try { Copy-LeaseStore -Destination '$($script:table)' -UseDefaultCredentialChain } catch { `$err = `$_ }
+[pscustomobject]@{ ErrorId = `$err.FullyQualifiedErrorId; Category = "`$(`$err.CategoryInfo.Category)"; Target = `$err.TargetObject } | ConvertTo-Json
+"@
+            $refused.ErrorId | Should -BeLike 'DynamicAwsCreds.StoreIdMismatch,*CopyLeaseStoreCommand'
+            $refused.Category | Should -Be 'InvalidOperation'
+            $refused.Target | Should -Be $script:table
+        }
+        finally { Remove-TestStore $other }
+    }
+}
