@@ -53,7 +53,7 @@ public sealed class CredsEngine : IDisposable
         _issuing = new LeaseIssuing(_context, _mounts, _roles, _roots, _recovery, kinds);
         _usable = new UsableCredentials(_context, _mounts, _revocation);
         _renewal = new LeaseRenewal(_leases, kinds);
-        _cache = new CachedCredentials(_context, _issuing, _usable);
+        _cache = new CachedCredentials(_context, _issuing, _usable, _revocation);
         _orphans = new OrphanService(_context, _mounts, _roles);
         _disabling = new MountDisabling(_context, _mounts, _revocation, _recovery);
         _copy = new StoreCopy(_context);

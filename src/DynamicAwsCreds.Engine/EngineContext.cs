@@ -52,5 +52,7 @@ internal sealed class EngineContext : IDisposable
         {
             _store.Value.Dispose();
         }
+
+        (Sealer as IDisposable)?.Dispose();
     }
 }

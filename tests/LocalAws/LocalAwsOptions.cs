@@ -93,6 +93,23 @@ public sealed class LocalAwsOptions
     /// </summary>
     public string? ContainerAuthorizationToken { get; set; }
 
+    /// <summary>KMS keys made at start, each with its alias (<c>alias/…</c>) in its region (see <see cref="KmsState"/>).</summary>
+    public List<(string Alias, string Region)> KmsKeys { get; } = [];
+
+    /// <summary>Parses <c>alias/name</c> or <c>alias/name@region</c> (us-east-1 when no region is given).</summary>
+    public static (string Alias, string Region) ParseKmsKey(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var at = text.LastIndexOf('@');
+        var (alias, region) = at < 0 ? (text, "us-east-1") : (text[..at], text[(at + 1)..]);
+        if (!alias.StartsWith("alias/", StringComparison.Ordinal) || alias.Length == "alias/".Length || region.Length == 0)
+        {
+            throw new FormatException($"'{text}' is not of the form alias/<name>[@<region>].");
+        }
+
+        return (alias, region);
+    }
+
     public void SetDelay(string action, int milliseconds)
     {
         lock (Sync)

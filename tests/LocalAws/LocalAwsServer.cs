@@ -38,6 +38,11 @@ public sealed partial class LocalAwsServer : IAsyncDisposable
         Port = port;
         Endpoint = new Uri($"http://127.0.0.1:{port}/");
         State = new IamState(options);
+        Kms = new KmsState(options.AccountId);
+        foreach (var (alias, region) in options.KmsKeys)
+        {
+            Kms.CreateKey(region, alias);
+        }
     }
 
     /// <summary>http://127.0.0.1:&lt;port&gt;/</summary>
@@ -115,6 +120,12 @@ public sealed partial class LocalAwsServer : IAsyncDisposable
         if (IsRequestLogRequest(ctx))
         {
             await HandleRequestLogAsync(ctx).ConfigureAwait(false);
+            return;
+        }
+
+        if (IsKmsRequest(ctx))
+        {
+            await HandleKmsAsync(ctx).ConfigureAwait(false);
             return;
         }
 
@@ -287,7 +298,9 @@ public sealed partial class LocalAwsServer : IAsyncDisposable
         State.Record(new LocalAwsRequestRecord(received, service, action, accessKeyId, status, errorCode) { CallerArn = callerArn });
     }
 
-    private (UserEntity? User, SessionEntity? Session) Authenticate(SigV4Claim claim, HttpRequest request, string rawPath, IReadOnlyList<KeyValuePair<string, string>> rawQuery, byte[] body)
+    /// <summary>Verifies the signature of a known key; <paramref name="onlyService"/> is the one service the scope may name (else iam or sts).</summary>
+    private (UserEntity? User, SessionEntity? Session) Authenticate(
+        SigV4Claim claim, HttpRequest request, string rawPath, IReadOnlyList<KeyValuePair<string, string>> rawQuery, byte[] body, string? onlyService = null)
     {
         string secret;
         UserEntity? user = null;
@@ -331,7 +344,14 @@ public sealed partial class LocalAwsServer : IAsyncDisposable
             }
         }
 
-        if (claim.Service is not ("iam" or "sts"))
+        if (onlyService is not null)
+        {
+            if (claim.Service != onlyService)
+            {
+                throw AwsError.SignatureDoesNotMatch($"Credential should be scoped to correct service: '{onlyService}'. ");
+            }
+        }
+        else if (claim.Service is not ("iam" or "sts"))
         {
             throw AwsError.SignatureDoesNotMatch($"Credential should be scoped to correct service: 'iam'. ");
         }

@@ -7,12 +7,17 @@ Usage: LocalAws --port <n> [--root-access-key <id> --root-secret-key <secret>] [
                 [--latency-ms <n>] [--delay <Action>:<ms>]... [--fail <Action>[:<nth>]]... [--drop <Action>[:<nth>]]... [--lose-answer <Action>[:<nth>]]... [--garbage <Action>[:<nth>]]...
                 [--throttle-rps <n>] [--clock-offset <duration: 90s, 2h, -1h, 01:00:00>] [--key-propagation-ms <n>]
                 [--consistency-delay-ms <n>] [--container-auth-token <token>] [--root-policy <file>]
-Serves IAM and STS (AWS Query protocol, SigV4) on http://127.0.0.1:<port>/ until stdin closes, SIGTERM or Ctrl+C.
+                [--kms-key alias/<name>[@<region>]]...
+Serves IAM and STS (AWS Query protocol, SigV4) and KMS (see --kms-key) on http://127.0.0.1:<port>/ until stdin closes, SIGTERM or Ctrl+C.
 Also serves the ECS/EKS container credentials endpoint: GET http://127.0.0.1:<port>/container-credentials/[<role>]
 returns AssumeRole credentials (1 h) for the role (default localaws-container-role, AdministratorAccess, created on
 first use); set AWS_CONTAINER_CREDENTIALS_FULL_URI to it (and AWS_CONTAINER_AUTHORIZATION_TOKEN to --container-auth-token).
 
   --root-policy <file>        The root key's IAM policy (JSON), evaluated as AWS does, instead of AdministratorAccess.
+  --kms-key alias/<name>[@r]  Makes a symmetric KMS key with that alias in region r (default us-east-1) at start.
+                              KMS (JSON 1.1 protocol, X-Amz-Target TrentService.<Operation>, SigV4 service kms) serves
+                              CreateKey, CreateAlias, DescribeKey, EnableKey, DisableKey, Encrypt and Decrypt on the
+                              same port, authorised as kms:<Operation> on the key by the caller's IAM policies.
   --lose-answer <Action>[:n]  The call is carried out, then the connection is closed without an answer.
   --garbage <Action>[:n]      The call is carried out and answered 200 with half of its XML (not the documented shape).
   --key-propagation-ms <n>    A new access key is refused (InvalidClientTokenId 403) for n ms after CreateAccessKey.
@@ -106,6 +111,9 @@ try
                 break;
             case "--container-auth-token":
                 options.ContainerAuthorizationToken = Value();
+                break;
+            case "--kms-key":
+                options.KmsKeys.Add(LocalAwsOptions.ParseKmsKey(Value()));
                 break;
             case "--root-policy":
                 {

@@ -98,6 +98,8 @@ Describe 'Bad input' {
         @{ Name = 'STS options for an iam_user role'; Reason = 'InvalidRoleParameter'; Category = 'InvalidArgument'; Target = 'developer-access'; Command = { Get-AwsCredential developer-access -RoleSessionName me } }
         # root config
         @{ Name = 'region that is not one'; Reason = 'InvalidRegion'; Category = 'InvalidArgument'; Target = 'moon-base-1a'; Command = { Set-AwsRootConfig -Region moon-base-1a } }
+        @{ Name = 'KMS key in the per-user file store'; Reason = 'KmsKeyIdNotSupported'; Category = 'InvalidOperation'; Target = 'alias/dynamicawscreds'; Command = { Set-AwsRootConfig -KmsKeyId alias/dynamicawscreds } }
+        @{ Name = 'KMS key id KMS cannot take'; Reason = 'InvalidKmsKeyId'; Category = 'InvalidArgument'; Target = 'alias/with space'; Command = { Set-AwsRootConfig -kms_key_id 'alias/with space' } }
         @{ Name = 'retries out of range'; Reason = 'InvalidMaxRetries'; Category = 'InvalidArgument'; Target = 99; Command = { Set-AwsRootConfig -MaxRetries 99 } }
         @{ Name = 'access key with spaces'; Reason = 'InvalidAccessKey'; Category = 'InvalidArgument'; Target = 'AKID EXAMPLE 000000'; Command = { Set-AwsRootConfig -AccessKey 'AKID EXAMPLE 000000' -SecretKey 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } }
         @{ Name = 'username template that does not parse'; Reason = 'InvalidUsernameTemplate'; Category = 'InvalidArgument'; Target = '{{ nope }}'; Command = { Set-AwsRootConfig -UsernameTemplate '{{ nope }}' } }

@@ -110,6 +110,7 @@ Describe 'Choosing the store' {
         @{ Name = 'a malformed destination'; Reason = 'InvalidStoreLocation'; Category = 'InvalidArgument'; Target = 'dynamodb://team-leases?region=us-east-1&table=x'; Command = { Copy-LeaseStore 'dynamodb://team-leases?region=us-east-1&table=x' -UseDefaultCredentialChain } }
         @{ Name = 'a table as the source'; Reason = 'InvalidStoreLocation'; Category = 'InvalidArgument'; Target = 'dynamodb://old-leases?region=us-east-1'; Command = { Copy-LeaseStore 'dynamodb://team-leases?region=us-east-1' -Source 'dynamodb://old-leases?region=us-east-1' -UseDefaultCredentialChain } }
         @{ Name = 'a source with no store'; Reason = 'StoreNotFound'; Category = 'ObjectNotFound'; Target = 'MISSING'; Command = { Copy-LeaseStore 'dynamodb://team-leases?region=us-east-1' -Source (Join-Path (Split-Path $script:store) 'none.db') -UseDefaultCredentialChain } }
+        @{ Name = 'a KMS key id KMS cannot take'; Reason = 'InvalidKmsKeyId'; Category = 'InvalidArgument'; Target = 'alias/with space'; Command = { Copy-LeaseStore 'dynamodb://team-leases?region=us-east-1' -KmsKeyId 'alias/with space' } }
         @{ Name = 'root keys and no KMS key'; Reason = 'KmsKeyRequired'; Category = 'InvalidOperation'; Target = 'aws'; Command = { Copy-LeaseStore 'dynamodb://team-leases?region=us-east-1' -Confirm:$false } }
     ) {
         $before = Get-StoreSnapshot $script:store
@@ -159,7 +160,7 @@ $config = [Activator]::CreateInstance($dynamo.GetType('Amazon.DynamoDBv2.AmazonD
 
         $seen.ErrorId | Should -Not -BeNullOrEmpty -Because 'nothing listens at the store''s endpoint'
         "$($seen.ErrorId) $($seen.Message)" | Should -Not -Match 'FileNotFound|FileLoad|TypeLoad|Could not load'
-        $seen.ErrorId | Should -BeLike 'DynamicAwsCreds.*,DynamicAwsCreds.Cmdlets.GetSecretsEngineCommand'
+        $seen.ErrorId | Should -BeLike 'DynamicAwsCreds.StoreUnavailable,DynamicAwsCreds.Cmdlets.GetSecretsEngineCommand'
         $seen.ConfigContext | Should -Be 'DynamicAwsCreds'
         $dynamo = @($seen.Loaded | Where-Object Name -eq 'AWSSDK.DynamoDBv2')
         $dynamo.Count | Should -Be 1
@@ -171,7 +172,7 @@ $config = [Activator]::CreateInstance($dynamo.GetType('Amazon.DynamoDBv2.AmazonD
 
 Describe 'Copy-LeaseStore into a DynamoDB table on dynalite' {
     BeforeAll {
-        $script:server = Start-TestLocalAws
+        $script:server = Start-TestLocalAws -ArgumentList @('--kms-key', 'alias/dynamicawscreds')
         $script:dynalite = Start-Dynalite
         $script:sqlite = Initialize-TestStore $script:server
         Set-AwsRole dev -PolicyArn arn:aws:iam::aws:policy/ReadOnlyAccess
@@ -209,6 +210,25 @@ Describe 'Copy-LeaseStore into a DynamoDB table on dynalite' {
         ($again.StoreId, $again.Leases, $again.Added) | Should -Be @($storeId, 1, 0) -Because 'copying again adds nothing'
     }
 
+    It 'the copied lease is listed and revoked through the table, with the copied role and the hosts'' default chain' {
+        $userName = $script:lease.UserName
+        Get-VaultUserNames $script:server | Should -Contain $userName
+        $shared = Invoke-OnHost $script:table @"
+`$mount = Get-SecretsEngine aws
+`$before = @(Get-Lease -Prefix aws/).LeaseId
+`$revoked = Revoke-Lease '$($script:lease.LeaseId)'
+[pscustomobject]@{
+    Kind = `$mount.StoreKind; Path = `$mount.StorePath; StoreId = `$mount.StoreId; Roles = @(Get-AwsRole).Name
+    Before = `$before; Revoked = `$revoked.Revoked; After = @(Get-Lease -Prefix aws/).Count
+} | ConvertTo-Json
+"@
+        ($shared.Kind, $shared.Path, $shared.StoreId) | Should -Be @('DynamoDB', $script:table, (Get-SecretsEngine aws).StoreId)
+        $shared.Roles | Should -Be @('dev')
+        $shared.Before | Should -Be @($script:lease.LeaseId)
+        ($shared.Revoked, $shared.After) | Should -Be @(1, 0)
+        Get-VaultUserNames $script:server | Should -Not -Contain $userName
+    }
+
     It 'refuses a table that holds another store with DynamicAwsCreds.StoreIdMismatch' {
         $other = New-TestStore
         try {
@@ -223,5 +243,30 @@ try { Copy-LeaseStore -Destination '$($script:table)' -UseDefaultCredentialChain
             $refused.Target | Should -Be $script:table
         }
         finally { Remove-TestStore $other }
+    }
+
+    It 'seals root keys again with KMS: the hosts of the shared store open them and issue with them' {
+        $keyed = New-TestStore
+        $table = "dynamodb://sealed-$([guid]::NewGuid().ToString('n'))?region=us-east-1&endpoint=$($script:dynalite.Endpoint)&kmsEndpoint=$($script:server.Endpoint)"
+        try {
+            $copy = Invoke-OnHost $keyed @"
+Enable-SecretsEngine aws | Out-Null
+Set-AwsRootConfig -AccessKey '$($script:server.RootAccessKey)' -SecretKey '$($script:server.RootSecretKey)' -IamEndpoint '$($script:server.Endpoint)' -StsEndpoint '$($script:server.Endpoint)' | Out-Null
+Set-AwsRole dev -PolicyArn arn:aws:iam::aws:policy/ReadOnlyAccess
+Copy-LeaseStore -Destination '$table' -KmsKeyId alias/dynamicawscreds | ConvertTo-Json
+"@
+            ($copy.RootKeys, $copy.Mounts) | Should -Be @('Resealed', 'aws')
+
+            $shared = Invoke-OnHost $table @'
+$root = Get-AwsRootConfig
+$credential = Get-AwsCredential dev
+$revoked = Revoke-Lease $credential.LeaseId
+[pscustomobject]@{ KmsKeyId = $root.KmsKeyId; HasSecretKey = $root.HasSecretKey; AccessKey = $root.AccessKey; Issued = $credential.UserName; Revoked = $revoked.Revoked } | ConvertTo-Json
+'@
+            ($shared.KmsKeyId, $shared.HasSecretKey, $shared.AccessKey) | Should -Be @('alias/dynamicawscreds', $true, $script:server.RootAccessKey)
+            $shared.Issued | Should -BeLike 'vault-*'
+            $shared.Revoked | Should -Be 1
+        }
+        finally { Remove-TestStore $keyed }
     }
 }

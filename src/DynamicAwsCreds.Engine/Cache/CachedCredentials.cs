@@ -1,16 +1,18 @@
 using System.Text.Json;
 using DynamicAwsCreds.Engine.Issue;
 using DynamicAwsCreds.Engine.Leases;
+using DynamicAwsCreds.Engine.Roots;
 
 namespace DynamicAwsCreds.Engine.Cache;
 
 /// <summary>
 /// For credential_process: the cached credentials of this exact request (mount, role, its definition, type,
 /// role ARN, session name, TTL) while their lease has more than min(15 minutes, half its term) left; else a
-/// new lease whose secrets are cached, sealed like the root secret. Processes making the same request
+/// new lease whose secrets are cached, sealed like the root secret (in a shared store, with the AWS KMS key the
+/// mount's root config names; without one the request is refused before anything is issued). Processes making the same request
 /// at once take turns on the store's request lock and look again after taking it, so only one of them issues.
 /// </summary>
-internal sealed class CachedCredentials(EngineContext context, LeaseIssuing issuing, UsableCredentials usable)
+internal sealed class CachedCredentials(EngineContext context, LeaseIssuing issuing, UsableCredentials usable, LeaseRevocation revocation)
 {
     /// <summary>How long a request waits for another process issuing the same credentials.</summary>
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromMinutes(2);
@@ -20,6 +22,8 @@ internal sealed class CachedCredentials(EngineContext context, LeaseIssuing issu
     {
         var (mount, role) = issuing.Validate(path, roleName, ttl, sts);
         var key = CredentialCache.RequestKey(mount.Path, role, ttl, sts);
+        var kmsKeyId = context.Store.GetRootConfig(mount.Path)?.KmsKeyId;
+        MountSealing.RequireKey(context, mount.Path, kmsKeyId, CachedWhat);
         if (Find(key) is { } cached)
         {
             return cached;
@@ -34,7 +38,19 @@ internal sealed class CachedCredentials(EngineContext context, LeaseIssuing issu
         }
 
         var issued = await usable.UsableOrRevokedAsync(await issuing.IssueAsync(mount, role, ttl, sts, ct).ConfigureAwait(false), usableWithin, ct).ConfigureAwait(false);
-        var sealedSecrets = context.Sealer.Seal(JsonSerializer.Serialize(new CachedSecrets(issued.SecretAccessKey, issued.SessionToken)), SecretContext(issued.Lease.LeaseId));
+        byte[] sealedSecrets;
+        try
+        {
+            sealedSecrets = MountSealing.Seal(context, mount.Path, kmsKeyId, JsonSerializer.Serialize(new CachedSecrets(issued.SecretAccessKey, issued.SessionToken)),
+                SecretContext(issued.Lease.LeaseId), CachedWhat);
+        }
+        catch (EngineException)
+        {
+            // Credentials that cannot be cached are not handed out: the request asked for cached ones.
+            await revocation.RevokeOneAsync(issued.Lease, force: false, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
         context.Store.PutCachedCredential(issued.Lease.LeaseId, mount.Path, role.Name, key, sealedSecrets);
         return issued;
     }
@@ -56,6 +72,8 @@ internal sealed class CachedCredentials(EngineContext context, LeaseIssuing issu
     }
 
     private sealed record CachedSecrets(string SecretAccessKey, string? SessionToken);
+
+    private const string CachedWhat = "cached credentials";
 
     private static string SecretContext(string leaseId) => "credential_cache:" + leaseId;
 }

@@ -28,6 +28,9 @@ public sealed record RootConfigInput
     /// <summary>Forget the stored keys and use the AWS SDK's default chain.</summary>
     public bool ClearKeys { get; init; }
 
+    /// <summary>The AWS KMS key (key id, key ARN, alias/name or alias ARN) that seals the mount's secrets from now on.</summary>
+    public string? KmsKeyId { get; init; }
+
     public override string ToString() => $"RootConfigInput {{ AccessKey = {AccessKey}, Region = {Region} }}";
 }
 
@@ -52,6 +55,9 @@ public sealed record RootConfigInfo(
 
     /// <summary>Why the stored endpoints would be refused when used (written by an older version), else null.</summary>
     public string? EndpointProblem { get; init; }
+
+    /// <summary>The AWS KMS key the mount's secrets are sealed with, as it was given; null when none is named.</summary>
+    public string? KmsKeyId { get; init; }
 }
 
 public static class RootConfig
@@ -183,6 +189,27 @@ public static class RootConfig
             throw new EngineException("InvalidSecretKey", ErrorKind.InvalidArgument, "SecretKey",
                 "The secret key is not a valid AWS secret access key (16–128 characters, no white space).");
         }
+    }
+
+    /// <summary>A KMS key as KMS's KeyId takes it: a key id, a key ARN, alias/name or an alias ARN (1–2048 characters).</summary>
+    public static string? ValidateKmsKeyId(string? keyId)
+    {
+        if (keyId is null)
+        {
+            return null;
+        }
+
+        var name = System.Text.RegularExpressions.Regex.Match(keyId, "^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(?<name>.+)\\z") is { Success: true } arn ? arn.Groups["name"].Value : keyId;
+        var valid = keyId.Length <= 2048 && (name.StartsWith("alias/", StringComparison.Ordinal)
+            ? System.Text.RegularExpressions.Regex.IsMatch(name, "^alias/[a-zA-Z0-9:/_-]+\\z")
+            : System.Text.RegularExpressions.Regex.IsMatch(name, (name == keyId ? "^" : "^key/") + "[a-zA-Z0-9-]{1,128}\\z"));
+        if (!valid)
+        {
+            throw new EngineException("InvalidKmsKeyId", ErrorKind.InvalidArgument, keyId,
+                $"'{keyId}' does not name an AWS KMS key. Give a key id (1234abcd-12ab-34cd-56ef-1234567890ab), a key ARN (arn:aws:kms:us-east-1:111122223333:key/…), an alias (alias/dynamicawscreds) or an alias ARN.");
+        }
+
+        return keyId;
     }
 
     public static void ValidateMaxRetries(int? maxRetries)

@@ -21,7 +21,28 @@ internal sealed class RootConfigService(EngineContext context, MountService moun
             StsNames.ValidateTemplate(input.UsernameTemplate);
         }
 
-        var sealedSecret = input.SecretKey is { } secret ? context.Sealer.Seal(secret, StoredRootConfig.SecretContext(mount.Path)) : null;
+        var kmsKeyId = RootConfig.ValidateKmsKeyId(input.KmsKeyId);
+        if (kmsKeyId is not null)
+        {
+            // A store whose sealer takes no named key (the file store) refuses one before anything happens.
+            MountSealing.Keyed(context, kmsKeyId);
+        }
+
+        // Sealing calls KMS in a shared store, so it happens before the store's transaction; a refusal changes nothing.
+        var stored = context.Store.GetRootConfig(mount.Path);
+        var sealingKey = kmsKeyId ?? stored?.KmsKeyId;
+        var secretContext = StoredRootConfig.SecretContext(mount.Path);
+        byte[]? sealedSecret = null;
+        if (input.SecretKey is { } secret)
+        {
+            sealedSecret = MountSealing.Seal(context, mount.Path, sealingKey, secret, secretContext, MountSealing.RootKeys);
+        }
+        else if (kmsKeyId is not null && kmsKeyId != stored?.KmsKeyId && !input.ClearKeys && stored?.SecretKeyCiphertext is { } kept)
+        {
+            // The stored secret moves to the new key, so the config never names a key its secret is not sealed with.
+            sealedSecret = MountSealing.Keyed(context, kmsKeyId).Seal(context.Sealer.Open(kept, secretContext), secretContext, kmsKeyId);
+        }
+
         var record = context.Store.UpdateRootConfig(mount.Path, existing =>
         {
             if (input.ClearKeys)
@@ -37,7 +58,10 @@ internal sealed class RootConfigService(EngineContext context, MountService moun
                 Blank(iamEndpoint ?? existing?.IamEndpoint),
                 Blank(stsEndpoint ?? existing?.StsEndpoint),
                 input.MaxRetries ?? existing?.MaxRetries,
-                Blank(input.UsernameTemplate ?? existing?.UsernameTemplate)), existing, input);
+                Blank(input.UsernameTemplate ?? existing?.UsernameTemplate))
+            {
+                KmsKeyId = kmsKeyId ?? existing?.KmsKeyId ?? sealingKey,
+            }, existing, input);
         }) ?? throw MountService.Gone(mount.Path);
         context.Clients.Forget(mount.Path);
         // Cached credentials came from the old account, keys or endpoints.
@@ -78,6 +102,7 @@ internal sealed class RootConfigService(EngineContext context, MountService moun
             StsFallbackRegions = r.StsFallbackRegions,
             Endpoints = endpoints,
             EndpointProblem = problem,
+            KmsKeyId = r.KmsKeyId,
         };
     }
 

@@ -21,15 +21,19 @@ internal sealed class RootKeyRotation(EngineContext context, MountService mounts
                 $"The root config of '{mount.Path}' has no access key of its own (it uses the AWS SDK's default chain), so there is nothing to rotate. Set keys with Set-AwsRootConfig first.");
         }
 
+        MountSealing.RequireKey(context, mount.Path, config.KmsKeyId, MountSealing.RootKeys);
         var iam = context.Clients.For(mount.Path).Iam;
         EngineOperation.About(mount.Path);
         var user = await iam.GetUserAsync(null, ct).ConfigureAwait(false);
         EngineOperation.About(user.UserName);
         var fresh = await CreateKeyAsync(iam, user.UserName, ct).ConfigureAwait(false);
 
-        // Nothing switches to the new key before AWS accepts it: a key just made is refused for a few seconds.
+        // Nothing switches to the new key before AWS accepts it (a key just made is refused for a few seconds) and
+        // it is sealed as the old one was (with the config's KMS key, if any); either failing deletes the new key.
+        byte[] sealedKey;
         try
         {
+            sealedKey = MountSealing.Seal(context, mount.Path, config.KmsKeyId, fresh.SecretAccessKey, StoredRootConfig.SecretContext(mount.Path), MountSealing.RootKeys);
             await context.Clients.WaitUntilAcceptedAsync(MountEndpoints.Resolve(config), new AwsCredentials(fresh.AccessKeyId, fresh.SecretAccessKey), PropagationTimeout, (ex, code) =>
                 new EngineException("RootKeyNotUsable", ErrorKind.OperationTimeout, fresh.AccessKeyId,
                     $"AWS did not accept the new root key {fresh.AccessKeyId} within {Durations.Format(PropagationTimeout)} ({code}), so the root config keeps the old key and the new one was deleted. Try again later.", ex), ct)
@@ -50,7 +54,6 @@ internal sealed class RootKeyRotation(EngineContext context, MountService mounts
         }
 
         var oldKey = config.AccessKey;
-        var sealedKey = context.Sealer.Seal(fresh.SecretAccessKey, StoredRootConfig.SecretContext(mount.Path));
         _ = store.UpdateRootConfig(mount.Path, existing => (existing ?? config) with { AccessKey = fresh.AccessKeyId, SecretKeyCiphertext = sealedKey })
             ?? throw MountService.Gone(mount.Path);
         context.Clients.Forget(mount.Path);

@@ -1,3 +1,4 @@
+using DynamicAwsCreds.Engine.Config;
 using DynamicAwsCreds.Engine.Roots;
 using DynamicAwsCreds.Engine.Store;
 using DynamicAwsCreds.Engine.Store.DynamoDb;
@@ -102,6 +103,7 @@ internal sealed class StoreCopy(EngineContext context)
 
     private Snapshot Read(SqliteLeaseStore store, StoreCopyRequest request, string destination)
     {
+        RootConfig.ValidateKmsKeyId(request.KmsKeyId);
         var now = context.Now();
         var mounts = store.ListMounts();
         var roots = mounts.Select(m => store.GetRootConfig(m.Path)).OfType<RootConfigRecord>().ToList();
@@ -210,9 +212,17 @@ internal sealed class StoreCopy(EngineContext context)
         }
     }
 
-    /// <summary>Seals a root secret key with AWS KMS for the shared store at <paramref name="destination"/>.</summary>
-    private static byte[] SealWithKms(DynamoDbStoreLocation destination, string secret, string sealContext, string kmsKeyId) =>
-        throw new EngineException("KmsUnavailable", ErrorKind.ResourceUnavailable, kmsKeyId,
-            $"Sealing root keys with the KMS key '{kmsKeyId}' for '{destination.Display}' is not available in this build. Nothing was written; "
-            + "copy with -UseDefaultCredentialChain to leave the keys behind.");
+    /// <summary>Seals a root secret key under <paramref name="kmsKeyId"/> with the shared store's KMS sealer (its region and kmsEndpoint).</summary>
+    private static byte[] SealWithKms(DynamoDbStoreLocation destination, string secret, string sealContext, string kmsKeyId)
+    {
+        var sealer = SecretSealers.ForSharedStore(destination);
+        try
+        {
+            return ((IKeyedSecretSealer)sealer).Seal(secret, sealContext, kmsKeyId);
+        }
+        finally
+        {
+            (sealer as IDisposable)?.Dispose();
+        }
+    }
 }

@@ -68,6 +68,11 @@ public sealed class SetAwsRootConfigCommand : DynamicAwsCredsCmdlet
     [Alias("username_template")]
     public string? UsernameTemplate { get; set; }
 
+    /// <summary>The AWS KMS key (key id, key ARN, alias/name or alias ARN) that seals the mount's secrets in a shared store.</summary>
+    [Parameter]
+    [Alias("kms_key_id")]
+    public string? KmsKeyId { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -89,6 +94,7 @@ public sealed class SetAwsRootConfigCommand : DynamicAwsCredsCmdlet
             MaxRetries = MaxRetries,
             UsernameTemplate = UsernameTemplate,
             ClearKeys = UseDefaultCredentialChain,
+            KmsKeyId = KmsKeyId,
         };
         if (!ShouldProcess(Path, "Set the AWS root config"))
         {

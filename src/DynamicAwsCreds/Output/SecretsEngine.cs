@@ -59,6 +59,7 @@ public sealed class AwsRootConfig
         Partition = c.Endpoints.Partition.Name;
         EffectiveIamEndpoint = new AwsEndpoint(c.Endpoints.Iam);
         EffectiveStsEndpoints = [.. c.Endpoints.Sts.Select(e => new AwsEndpoint(e))];
+        KmsKeyId = c.KmsKeyId;
     }
 
     public string Path { get; }
@@ -85,6 +86,9 @@ public sealed class AwsRootConfig
 
     /// <summary>Where STS calls go, in the order tried (the STS endpoint, then each fallback), with their signing regions.</summary>
     public AwsEndpoint[] EffectiveStsEndpoints { get; }
+
+    /// <summary>The AWS KMS key the mount's secrets are sealed with (a shared store), as it was given; null when none.</summary>
+    public string? KmsKeyId { get; }
 
     public override string ToString() => $"{Path} ({CredentialSource})";
 }

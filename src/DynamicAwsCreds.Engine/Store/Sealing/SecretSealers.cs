@@ -5,7 +5,7 @@ namespace DynamicAwsCreds.Engine.Store.Sealing;
 /// <summary>
 /// Where a store's sealer is chosen, so a new mechanism is a new <see cref="ISecretSealer"/> and a choice made here.
 /// Each mechanism marks what it seals with its own first byte (<see cref="KeyFileSealer.Format"/>,
-/// <see cref="DpapiSealer.Format"/>), so one store can hold values of several.
+/// <see cref="DpapiSealer.Format"/>, <see cref="KmsSealer.Format"/>), so one store can hold values of several.
 /// </summary>
 public static class SecretSealers
 {
@@ -24,6 +24,5 @@ public static class SecretSealers
     /// A shared store's sealer: AWS KMS only (a value is sealed under the KMS key its root config names), so any host
     /// with kms:Decrypt on that key opens it; never a per-machine key file.
     /// </summary>
-    public static ISecretSealer ForSharedStore(DynamoDbStoreLocation location) =>
-        throw new NotImplementedException("KMS sealing is not implemented yet.");
+    public static ISecretSealer ForSharedStore(DynamoDbStoreLocation location) => new KmsSealer(location.Region, location.KmsEndpoint);
 }
