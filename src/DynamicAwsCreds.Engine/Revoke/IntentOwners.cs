@@ -34,8 +34,8 @@ internal sealed class IntentOwners(string hostId, TimeSpan deadline, Func<DateTi
 
     public TimeSpan Deadline => deadline;
 
-    /// <summary>How often a holder moves its deadline on: three beats fit in one deadline.</summary>
-    public TimeSpan HeartbeatInterval => deadline / 3;
+    /// <summary>How often a holder moves its deadline on: three beats fit in one deadline (never more often than every 10 ms).</summary>
+    public TimeSpan HeartbeatInterval => TimeSpan.FromTicks(Math.Max(deadline.Ticks / 3, TimeSpan.FromMilliseconds(10).Ticks));
 
     /// <summary>DYNAMICAWSCREDS_HOST_ID when set, else the machine name.</summary>
     public static string ResolveHostId(string? configured) =>
