@@ -183,15 +183,25 @@ public sealed class CredsEngine : IDisposable
     public Task<RevokeOutcome> RevokeLeaseAsync(string leaseId, bool force, IOperationEvents? events, CancellationToken ct) =>
         _boundary.RunAsync(leaseId, events, ct, () => _revocation.RevokeOneAsync(_leases.Get(leaseId), force, ct));
 
-    /// <summary>Revokes many leases with at most <paramref name="throttleLimit"/> in flight; one failure does not stop the rest.</summary>
+    /// <summary>
+    /// Revokes many leases (a prefix, a sweep) with at most <paramref name="throttleLimit"/> in flight; one failure does
+    /// not stop the rest. A lease another live host is revoking, or has revoked, is left out of the summary.
+    /// </summary>
     public Task<RevokeSummary> RevokeLeasesAsync(IReadOnlyList<LeaseRecord> leases, int throttleLimit, bool force, IOperationEvents? events, CancellationToken ct) =>
         _boundary.RunAsync(null, events, ct, () => _revocation.RevokeManyAsync(leases, throttleLimit, force, ct));
+
+    /// <summary>
+    /// Revokes leases named by id, as <see cref="RevokeLeasesAsync"/>, except that a lease another live host holds is a
+    /// DynamicAwsCreds.LeaseBusy failure and one revoked meanwhile counts as already gone.
+    /// </summary>
+    public Task<RevokeSummary> RevokeNamedLeasesAsync(IReadOnlyList<LeaseRecord> leases, int throttleLimit, bool force, IOperationEvents? events, CancellationToken ct) =>
+        _boundary.RunAsync(null, events, ct, () => _revocation.RevokeManyAsync(leases, throttleLimit, force, ct, named: true));
 
     /// <summary>Vault's lease renew (iam_user leases only), capped at issue time + max TTL.</summary>
     public Task<RenewResult> RenewLeaseAsync(string leaseId, TimeSpan? increment, IOperationEvents? events, CancellationToken ct) =>
         _boundary.RunAsync(leaseId, events, ct, () => _renewal.RenewAsync(leaseId, increment, ct));
 
-    /// <summary>Removes the half-made IAM users of issues whose process is gone; returns how many were removed.</summary>
+    /// <summary>Removes the half-made IAM users of issues whose owner is gone (deadline passed, or process ended on this host); returns how many were removed.</summary>
     public Task<int> RecoverAbandonedIntentsAsync(IOperationEvents? events, CancellationToken ct) =>
         _boundary.RunAsync(null, events, ct, () => _recovery.RecoverAbandonedAsync(ct));
 

@@ -32,6 +32,19 @@ public sealed record EngineOptions
     /// <summary>The name put into IAM user and session names (Vault's display name).</summary>
     public string DisplayName { get; init; } = Environment.UserName;
 
+    /// <summary>
+    /// This host's identity in the owners of the leases it works on (intents, claims). Null: DYNAMICAWSCREDS_HOST_ID,
+    /// else the machine name. Hosts sharing a store need distinct ids.
+    /// </summary>
+    public string? HostId { get; init; }
+
+    /// <summary>
+    /// How long an owner stays alive without a heartbeat: an intent or claim whose deadline passed may be taken over by
+    /// any host. Null: DYNAMICAWSCREDS_INTENT_DEADLINE (a duration such as "2m"), else 2 minutes; read when first
+    /// needed, so a malformed value is that call's DynamicAwsCreds.InvalidIntentDeadline error.
+    /// </summary>
+    public TimeSpan? IntentDeadline { get; init; }
+
     /// <summary>The per-user SQLite store at <paramref name="storePath"/> (default: <see cref="StoreFiles.DefaultStorePath"/>), its secrets sealed beside it.</summary>
     public static EngineOptions ForSqlite(string? storePath = null)
     {
