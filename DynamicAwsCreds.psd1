@@ -30,6 +30,7 @@
         'Revoke-Lease'
         'Get-AwsOrphanUser'
         'Remove-AwsOrphanUser'
+        'Copy-LeaseStore'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -8,6 +8,7 @@ using DynamicAwsCreds.Engine.Revoke;
 using DynamicAwsCreds.Engine.Roles;
 using DynamicAwsCreds.Engine.Roots;
 using DynamicAwsCreds.Engine.Store;
+using DynamicAwsCreds.Engine.Stores;
 
 namespace DynamicAwsCreds.Engine;
 
@@ -34,6 +35,7 @@ public sealed class CredsEngine : IDisposable
     private readonly IntentRecovery _recovery;
     private readonly CachedCredentials _cache;
     private readonly OrphanService _orphans;
+    private readonly StoreCopy _copy;
 
     public CredsEngine(EngineOptions options)
     {
@@ -54,6 +56,7 @@ public sealed class CredsEngine : IDisposable
         _cache = new CachedCredentials(_context, _issuing, _usable, _revocation);
         _orphans = new OrphanService(_context, _mounts, _roles);
         _disabling = new MountDisabling(_context, _mounts, _revocation, _recovery);
+        _copy = new StoreCopy(_context);
     }
 
     /// <summary>An engine on the SQLite store at <paramref name="storePath"/> (default: the user's store), with the system clock unless <paramref name="clock"/> is given.</summary>
@@ -66,8 +69,11 @@ public sealed class CredsEngine : IDisposable
     {
     }
 
-    /// <summary>Where the store lives (for SQLite, the full file path).</summary>
+    /// <summary>Where the store lives (for SQLite, the full file path; for DynamoDB, the table URI).</summary>
     public string StorePath => _context.StoreLocation;
+
+    /// <summary>The kind of store: SQLite or DynamoDB.</summary>
+    public string StoreKind => _context.StoreKind;
 
     /// <summary>The store's random id, named in the ownership marker of every IAM user it issues.</summary>
     public string StoreId => _boundary.Run(() => _context.Store.StoreId);
@@ -177,15 +183,25 @@ public sealed class CredsEngine : IDisposable
     public Task<RevokeOutcome> RevokeLeaseAsync(string leaseId, bool force, IOperationEvents? events, CancellationToken ct) =>
         _boundary.RunAsync(leaseId, events, ct, () => _revocation.RevokeOneAsync(_leases.Get(leaseId), force, ct));
 
-    /// <summary>Revokes many leases with at most <paramref name="throttleLimit"/> in flight; one failure does not stop the rest.</summary>
+    /// <summary>
+    /// Revokes many leases (a prefix, a sweep) with at most <paramref name="throttleLimit"/> in flight; one failure does
+    /// not stop the rest. A lease another live host is revoking, or has revoked, is left out of the summary.
+    /// </summary>
     public Task<RevokeSummary> RevokeLeasesAsync(IReadOnlyList<LeaseRecord> leases, int throttleLimit, bool force, IOperationEvents? events, CancellationToken ct) =>
         _boundary.RunAsync(null, events, ct, () => _revocation.RevokeManyAsync(leases, throttleLimit, force, ct));
+
+    /// <summary>
+    /// Revokes leases named by id, as <see cref="RevokeLeasesAsync"/>, except that a lease another live host holds is a
+    /// DynamicAwsCreds.LeaseBusy failure and one revoked meanwhile counts as already gone.
+    /// </summary>
+    public Task<RevokeSummary> RevokeNamedLeasesAsync(IReadOnlyList<LeaseRecord> leases, int throttleLimit, bool force, IOperationEvents? events, CancellationToken ct) =>
+        _boundary.RunAsync(null, events, ct, () => _revocation.RevokeManyAsync(leases, throttleLimit, force, ct, named: true));
 
     /// <summary>Vault's lease renew (iam_user leases only), capped at issue time + max TTL.</summary>
     public Task<RenewResult> RenewLeaseAsync(string leaseId, TimeSpan? increment, IOperationEvents? events, CancellationToken ct) =>
         _boundary.RunAsync(leaseId, events, ct, () => _renewal.RenewAsync(leaseId, increment, ct));
 
-    /// <summary>Removes the half-made IAM users of issues whose process is gone; returns how many were removed.</summary>
+    /// <summary>Removes the half-made IAM users of issues whose owner is gone (deadline passed, or process ended on this host); returns how many were removed.</summary>
     public Task<int> RecoverAbandonedIntentsAsync(IOperationEvents? events, CancellationToken ct) =>
         _boundary.RunAsync(null, events, ct, () => _recovery.RecoverAbandonedAsync(ct));
 
@@ -199,10 +215,26 @@ public sealed class CredsEngine : IDisposable
     public Task<RevokeOutcome> RemoveOrphanUserAsync(string? path, string userName, IOperationEvents? events, CancellationToken ct) =>
         _boundary.RunAsync(userName, events, ct, () => _orphans.RemoveAsync(path, userName, ct));
 
+    // ---- moving a store ---------------------------------------------------------------------
+
+    /// <summary>Copy-LeaseStore -WhatIf: what <see cref="CopyStoreAsync"/> would copy, checked as it checks it; nothing is written, not even the table.</summary>
+    public StoreCopySummary PlanStoreCopy(StoreCopyRequest request) => _boundary.Run(() => _copy.Plan(request));
+
+    /// <summary>Copy-LeaseStore: a SQLite store's mounts, config, roles and live leases into a DynamoDB table, under the source's store id.</summary>
+    public Task<StoreCopySummary> CopyStoreAsync(StoreCopyRequest request, IOperationEvents? events, CancellationToken ct) =>
+        _boundary.RunAsync(request.Destination, events, ct, () => Task.FromResult(_copy.Copy(request, ct)));
+
     // ---- what the cmdlets ask of the engine instead of reaching the store, rules and files themselves ----
 
-    /// <summary>The full path of the store an engine made now would open: <paramref name="storePath"/>, else DYNAMICAWSCREDS_STORE, else the OS user's default.</summary>
+    /// <summary>The full path of the SQLite store an engine made now would open: <paramref name="storePath"/>, else DYNAMICAWSCREDS_STORE, else the OS user's default.</summary>
     public static string ResolveStorePath(string? storePath = null) => Path.GetFullPath(storePath ?? StoreFiles.DefaultStorePath());
+
+    /// <summary>
+    /// The store an engine made now would open: <paramref name="value"/> read as DYNAMICAWSCREDS_STORE is
+    /// (<see cref="StoreLocation.Parse"/>), else that variable's value; malformed is DynamicAwsCreds.InvalidStoreLocation.
+    /// </summary>
+    public static StoreLocation ResolveStoreLocation(string? value = null) =>
+        value is null ? StoreLocation.FromEnvironment() : StoreLocation.Parse(value);
 
     /// <summary>A -ThrottleLimit: 1 to <see cref="Revoker.MaxThrottleLimit"/>, else DynamicAwsCreds.InvalidThrottleLimit.</summary>
     public static int ValidateThrottleLimit(int throttleLimit) => Revoker.ValidateThrottleLimit(throttleLimit);

@@ -1,5 +1,6 @@
 using DynamicAwsCreds.Engine.Aws;
 using DynamicAwsCreds.Engine.Clients;
+using DynamicAwsCreds.Engine.Revoke;
 using DynamicAwsCreds.Engine.Store;
 
 namespace DynamicAwsCreds.Engine;
@@ -9,21 +10,27 @@ internal sealed class EngineContext : IDisposable
 {
     private readonly Lazy<ILeaseStore> _store;
     private readonly TimeProvider _time;
+    private readonly Lazy<IntentOwners> _owners;
 
     public EngineContext(EngineOptions options)
     {
         _store = options.Store;
         _time = options.Time;
         StoreLocation = options.StoreLocation;
+        StoreKind = options.StoreKind;
         Sealer = options.Sealer;
         SharedStore = options.SharedStore;
         DisplayName = options.DisplayName;
+        _owners = new Lazy<IntentOwners>(() => new IntentOwners(
+            IntentOwners.ResolveHostId(options.HostId), IntentOwners.ResolveDeadline(options.IntentDeadline), Now), LazyThreadSafetyMode.PublicationOnly);
         Clients = new MountClients(options.Store, options.Sealer, options.AwsClients);
     }
 
     public ILeaseStore Store => _store.Value;
 
     public string StoreLocation { get; }
+
+    public string StoreKind { get; }
 
     public ISecretSealer Sealer { get; }
 
@@ -33,6 +40,12 @@ internal sealed class EngineContext : IDisposable
     public MountClients Clients { get; }
 
     public string DisplayName { get; }
+
+    /// <summary>This engine as the owner of leases it works on, and how it judges other owners (resolved on first use).</summary>
+    public IntentOwners Owners => _owners.Value;
+
+    /// <summary>The engine's clock, for timers (heartbeats) as well as for times.</summary>
+    public TimeProvider Time => _time;
 
     /// <summary>How long issue and revoke wait for IAM to show a user (or what was attached to it) made moments ago.</summary>
     public TimeSpan PropagationBudget { get; set; } = IamPropagation.DefaultBudget;

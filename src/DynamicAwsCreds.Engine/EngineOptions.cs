@@ -1,5 +1,6 @@
 using DynamicAwsCreds.Engine.Aws;
 using DynamicAwsCreds.Engine.Store;
+using DynamicAwsCreds.Engine.Store.DynamoDb;
 using DynamicAwsCreds.Engine.Store.Sealing;
 using DynamicAwsCreds.Engine.Store.Sqlite;
 
@@ -13,6 +14,9 @@ public sealed record EngineOptions
 
     /// <summary>Where the store lives, as a user would name it (shown by Get-SecretsEngine), known without opening it.</summary>
     public required string StoreLocation { get; init; }
+
+    /// <summary>The kind of store, as Get-SecretsEngine names it (<see cref="Store.StoreLocation.Kind"/>).</summary>
+    public string StoreKind { get; init; } = "SQLite";
 
     public required ISecretSealer Sealer { get; init; }
 
@@ -28,6 +32,19 @@ public sealed record EngineOptions
     /// <summary>The name put into IAM user and session names (Vault's display name).</summary>
     public string DisplayName { get; init; } = Environment.UserName;
 
+    /// <summary>
+    /// This host's identity in the owners of the leases it works on (intents, claims). Null: DYNAMICAWSCREDS_HOST_ID,
+    /// else the machine name. Hosts sharing a store need distinct ids.
+    /// </summary>
+    public string? HostId { get; init; }
+
+    /// <summary>
+    /// How long an owner stays alive without a heartbeat: an intent or claim whose deadline passed may be taken over by
+    /// any host. Null: DYNAMICAWSCREDS_INTENT_DEADLINE (a duration such as "2m"), else 2 minutes; read when first
+    /// needed, so a malformed value is that call's DynamicAwsCreds.InvalidIntentDeadline error.
+    /// </summary>
+    public TimeSpan? IntentDeadline { get; init; }
+
     /// <summary>The per-user SQLite store at <paramref name="storePath"/> (default: <see cref="StoreFiles.DefaultStorePath"/>), its secrets sealed beside it.</summary>
     public static EngineOptions ForSqlite(string? storePath = null)
     {
@@ -41,6 +58,21 @@ public sealed record EngineOptions
             Sealer = SecretSealers.ForFileStore(path, () => store.Value.HasSealedSecrets()),
         };
     }
+
+    /// <summary>The store at <paramref name="location"/>: <see cref="ForSqlite"/> for a file; a DynamoDB table opened on first use, its root keys sealed with KMS.</summary>
+    public static EngineOptions ForLocation(Store.StoreLocation location) => location switch
+    {
+        SqliteStoreLocation file => ForSqlite(file.Path),
+        DynamoDbStoreLocation table => new EngineOptions
+        {
+            Store = new Lazy<ILeaseStore>(() => DynamoDbLeaseStore.Open(table)),
+            StoreLocation = table.Display,
+            StoreKind = table.Kind,
+            Sealer = SecretSealers.ForSharedStore(table),
+            SharedStore = true,
+        },
+        _ => throw new ArgumentOutOfRangeException(nameof(location), location.GetType().Name, "Not a store location this engine opens."),
+    };
 }
 
 /// <summary>A clock given as a function (the engine's convenience constructor takes one).</summary>

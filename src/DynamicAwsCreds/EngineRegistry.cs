@@ -12,14 +12,15 @@ internal static class EngineRegistry
 
     public static CredsEngine For(Runspace runspace)
     {
-        // The store follows DYNAMICAWSCREDS_STORE, even when it changes within a session.
-        var storePath = CredsEngine.ResolveStorePath();
+        // The store follows DYNAMICAWSCREDS_STORE, even when it changes within a session; a malformed value is
+        // DynamicAwsCreds.InvalidStoreLocation, and the engine in use stays as it is.
+        var location = CredsEngine.ResolveStoreLocation();
         CredsEngine? engine;
         lock (Gate)
         {
             if (Engines.TryGetValue(runspace, out engine))
             {
-                if (string.Equals(engine.StorePath, storePath, StringComparison.Ordinal))
+                if (string.Equals(engine.StorePath, location.Display, StringComparison.Ordinal))
                 {
                     return engine;
                 }
@@ -34,7 +35,7 @@ internal static class EngineRegistry
 
             // Interrupted issues are cleaned up by the next issue or Revoke-Lease -Expired, not here: reading the
             // store and completing arguments never wait on AWS.
-            engine = new CredsEngine(storePath);
+            engine = new CredsEngine(EngineOptions.ForLocation(location));
             Engines.Add(runspace, engine);
         }
 

@@ -129,6 +129,20 @@ Describe 'Bad input' {
         Get-StoreSnapshot | Should -Be $before
     }
 
+    It 'a malformed DYNAMICAWSCREDS_INTENT_DEADLINE gives DynamicAwsCreds.InvalidIntentDeadline naming it, and changes nothing' {
+        $before = Get-StoreSnapshot
+        $err = Invoke-FreshPwsh -StorePath $script:store -Script @'
+$env:DYNAMICAWSCREDS_INTENT_DEADLINE = 'soon'
+try { Get-AwsCredential developer-access | Out-Null; 'no error' }
+catch { [pscustomobject]@{ Id = $_.FullyQualifiedErrorId; Category = "$($_.CategoryInfo.Category)"; Target = $_.TargetObject; Message = $_.Exception.Message } }
+'@
+        $err.Id | Should -BeLike 'DynamicAwsCreds.InvalidIntentDeadline,*'
+        $err.Category | Should -Be 'InvalidArgument'
+        $err.Target | Should -Be 'soon'
+        $err.Message | Should -Match 'DYNAMICAWSCREDS_INTENT_DEADLINE'
+        Get-StoreSnapshot | Should -Be $before
+    }
+
     It 'an AWS refusal keeps AWS''s code and message and leaves nothing behind' {
         Set-AwsRole missing-policy -PolicyArn arn:aws:iam::aws:policy/NoSuchPolicyAnywhere
         $before = Get-StoreSnapshot

@@ -12,7 +12,11 @@ public sealed record MountInfo(
     long LeaseCount,
     DateTimeOffset CreatedAt,
     string StorePath,
-    string StoreId);
+    string StoreId)
+{
+    /// <summary>The kind of store <see cref="StorePath"/> names: SQLite or DynamoDB.</summary>
+    public string StoreKind { get; init; } = "SQLite";
+}
 
 public static partial class Mount
 {

@@ -150,6 +150,10 @@ public static class RootConfig
         return uri.GetLeftPart(UriPartial.Path);
     }
 
+    /// <summary>Shaped like an AWS region name: us-east-1, us-gov-west-1, cn-north-1.</summary>
+    public static bool IsRegionName(string region) =>
+        System.Text.RegularExpressions.Regex.IsMatch(region, "^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}\\z");
+
     public static string? ValidateRegion(string? region, string field = "Region")
     {
         if (region is null)
@@ -157,7 +161,7 @@ public static class RootConfig
             return null;
         }
 
-        if (region.Length > 0 && !System.Text.RegularExpressions.Regex.IsMatch(region, "^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}\\z"))
+        if (region.Length > 0 && !IsRegionName(region))
         {
             throw new EngineException("InvalidRegion", ErrorKind.InvalidArgument, region,
                 $"'{region}' is not an AWS region name ({field}; for example us-east-1, us-gov-west-1 or cn-north-1).");

@@ -10,11 +10,15 @@ namespace DynamicAwsCreds.Engine.Issue;
 /// Issues an iam_user credential: intent row, CreateUser, then every attachment and the access key at
 /// once, then the lease row is made active. Any failure rolls back through <see cref="Revoker"/>.
 /// The calls after CreateUser retry NoSuchEntity while the new user propagates through IAM (<see cref="NewUserCalls"/>).
+/// While the intent is pending a heartbeat moves its owner's deadline on, so no host takes over an issue at work;
+/// activation names that owner, so an issue another host took over (its deadline had passed) is refused and rolls back.
 /// </summary>
 internal static class IamUserIssuer
 {
+    /// <param name="heartbeat">Starts the intent's heartbeat (null: none, the intent keeps the deadline it was written with).</param>
     public static async Task<IssuedCredential> IssueAsync(
-        IIamApi iam, ILeaseStore store, Role role, LeaseRecord intent, CancellationToken ct, TimeSpan? propagationBudget = null)
+        IIamApi iam, ILeaseStore store, Role role, LeaseRecord intent, CancellationToken ct, TimeSpan? propagationBudget = null,
+        Func<string, LeaseOwner, LeaseHeartbeat>? heartbeat = null)
     {
         var userName = intent.UserName!;
         if (!store.InsertLeaseUnderEnabledMount(intent))
@@ -22,15 +26,24 @@ internal static class IamUserIssuer
             throw KindErrors.MountClosed(intent.Mount);
         }
 
+        await using var beat = intent.Owner is { } writtenAs && heartbeat is not null ? heartbeat(intent.LeaseId, writtenAs) : null;
         var userCreated = false;
         try
         {
             await CreateUserAsync(iam, role, userName, ct).ConfigureAwait(false);
             userCreated = true;
-            store.MarkUserCreated(intent.LeaseId);
 
+            // Crash safety with the store write beside the calls. The intent row was written before CreateUser, so
+            // whatever happens from here a row names the user, and recovery looks at it. Recording CreateUser's answer
+            // (MarkUserCreated) only adds a proof that the user is this store's; it need not come before the calls on
+            // the user, so it runs alongside them. Activation waits for all of them and for that write: nothing is
+            // handed out, and no lease turns active, before the store knows the user is ours and IAM holds all of it.
+            // A crash before the write lands leaves the proof to the ownership marker (the expiry guard, one of the
+            // calls below); if neither landed, recovery leaves the user alone with a warning naming it, as it did for
+            // a crash between CreateUser's answer and the write when they ran one after the other, and the access
+            // key's secret never left this process.
             var calls = new NewUserCalls(userName, new IamPropagation(propagationBudget));
-            var attachments = new List<Task>();
+            var attachments = new List<Task> { Task.Run(() => store.MarkUserCreated(intent.LeaseId), CancellationToken.None) };
             attachments.AddRange(role.PolicyArns.Select(arn => calls.RunAsync(() => iam.AttachUserPolicyAsync(userName, arn, ct), ct)));
             if (role.PolicyDocument is not null)
             {
@@ -44,13 +57,11 @@ internal static class IamUserIssuer
             attachments.Add(key);
             await TaskGroup.WhenAllThenFirstError(attachments).ConfigureAwait(false);
 
-            if (!store.ActivateLease(intent.LeaseId, key.Result.AccessKeyId))
+            // No beat may change the owner between here and the owner-checked activation.
+            var owner = beat is null ? intent.Owner : await beat.StopAsync().ConfigureAwait(false);
+            if (!store.ActivateLease(intent.LeaseId, key.Result.AccessKeyId, owner))
             {
-                // Its mount is being disabled (this issue must not leave a lease behind it), or the row is gone: roll back.
-                throw store.MountTakesLeases(intent.Mount)
-                    ? new EngineException("StoreWriteFailed", ErrorKind.InvalidOperation, intent.LeaseId,
-                        $"The lease {intent.LeaseId} could not be recorded as active, so its credentials were not handed out.")
-                    : KindErrors.MountClosed(intent.Mount);
+                throw NotActivated(store, intent, owner);
             }
 
             return new IssuedCredential(intent with { State = LeaseState.Active, AccessKeyId = key.Result.AccessKeyId, Owner = null },
@@ -68,6 +79,21 @@ internal static class IamUserIssuer
             await RollBackAsync(iam, store, intent, userCreated, propagationBudget).ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>Why a pending intent could not be made active: its mount is closing or gone, or another host took it over, or the row is gone.</summary>
+    private static EngineException NotActivated(ILeaseStore store, LeaseRecord intent, LeaseOwner? owner)
+    {
+        if (!store.MountTakesLeases(intent.Mount))
+        {
+            // Its mount is being disabled: this issue must not leave a lease behind it.
+            return KindErrors.MountClosed(intent.Mount);
+        }
+
+        var message = store.GetLease(intent.LeaseId) is { State: LeaseState.Pending, Owner: { } holder } && holder != owner
+            ? $"The issue of {intent.LeaseId} took longer than its deadline, and host '{holder.Host}' took its intent over to clean it up, so its credentials were not handed out. Try again; if this keeps happening, raise DYNAMICAWSCREDS_INTENT_DEADLINE."
+            : $"The lease {intent.LeaseId} could not be recorded as active, so its credentials were not handed out.";
+        return new EngineException("StoreWriteFailed", ErrorKind.InvalidOperation, intent.LeaseId, message);
     }
 
     private static bool CreateUserMadeNothing(Exception ex) =>

@@ -63,7 +63,7 @@ internal sealed class IamUserKind : ICredentialKind
         return new LeaseTerm(ttl < max ? ttl : max, max);
     }
 
-    /// <summary>Makes the intent (a fresh user name, owned by this process) and hands it to <see cref="IamUserIssuer"/>, which records it before CreateUser.</summary>
+    /// <summary>Makes the intent (a fresh user name, owned by this host and process with a deadline) and hands it to <see cref="IamUserIssuer"/>, which records it before CreateUser.</summary>
     public Task<IssuedCredential> IssueAsync(CredentialKindContext context, CredentialRequest request, CancellationToken ct)
     {
         var mount = context.Mount.Value;
@@ -75,7 +75,7 @@ internal sealed class IamUserKind : ICredentialKind
         var intent = new LeaseRecord(
             LeaseIds.New(mount.Path, role.Name), mount.Path, role.Name, Name, LeaseState.Pending,
             now, now + term.Ttl, now + term.Max, null, Renewable: true, userName, null, null, context.Owner.Value);
-        return IamUserIssuer.IssueAsync(context.Iam, context.Store, role, intent, ct, context.PropagationBudget);
+        return IamUserIssuer.IssueAsync(context.Iam, context.Store, role, intent, ct, context.PropagationBudget, context.Heartbeat);
     }
 
     /// <summary>

@@ -1,11 +1,14 @@
 using DynamicAwsCreds.Engine.Revoke;
+using DynamicAwsCreds.Engine.Store;
 
 namespace DynamicAwsCreds.Engine.Leases;
 
 /// <summary>
-/// Cleans up after issues that never finished: an intent whose issuing process is gone (or that is older than
-/// <see cref="IntentOwners.MaxIssueTime"/>) goes, and so does the half-made IAM user behind it when it is provably
-/// this store's (<see cref="IntentCleanup"/>), so a crash mid-issue never strands a user.
+/// Cleans up after issues that never finished: an intent whose owner is gone (<see cref="IntentOwners.IsAbandoned"/>:
+/// its deadline passed, or its process on this host ended) goes, and so does the half-made IAM user behind it when it
+/// is provably this store's (<see cref="IntentCleanup"/>), so a crash mid-issue never strands a user. Each intent is
+/// claimed first (<see cref="LeaseClaims"/>), so of several hosts recovering at once only one works on it, and an
+/// owner that moved its deadline on meanwhile keeps it.
 /// </summary>
 internal sealed class IntentRecovery(EngineContext context)
 {
@@ -19,7 +22,7 @@ internal sealed class IntentRecovery(EngineContext context)
     public async Task RecoverBeforeIssueAsync(CancellationToken ct)
     {
         var now = context.Now();
-        if (!context.Store.ListPendingLeases().Any(l => IntentOwners.IsAbandoned(l, now)))
+        if (!context.Store.ListPendingLeases().Any(l => context.Owners.IsAbandoned(l, now)))
         {
             return;
         }
@@ -41,10 +44,17 @@ internal sealed class IntentRecovery(EngineContext context)
     {
         var now = context.Now();
         var events = EngineOperation.Events;
-        var abandoned = context.Store.ListPendingLeases().Where(l => IntentOwners.IsAbandoned(l, now)).ToList();
+        var abandoned = context.Store.ListPendingLeases().Where(l => context.Owners.IsAbandoned(l, now)).ToList();
         var cleaned = 0;
         foreach (var intent in abandoned)
         {
+            var claim = LeaseClaims.Take(context.Store, context.Owners, intent, LeaseState.Pending, context.Now);
+            if (claim.Status != ClaimStatus.Claimed)
+            {
+                continue;
+            }
+
+            await using var heartbeat = LeaseHeartbeat.Start(context.Store, intent.LeaseId, claim.Owner!, context.Owners, context.Time);
             try
             {
                 var iam = context.Clients.For(intent.Mount).Iam;
@@ -64,7 +74,13 @@ internal sealed class IntentRecovery(EngineContext context)
             }
             catch (Exception ex) when (context.ErrorOf(ex, intent.UserName) is { } error)
             {
+                LeaseClaims.Release(context.Store, intent.LeaseId, await heartbeat.StopAsync().ConfigureAwait(false));
                 events.Warning($"IAM user '{intent.UserName}', left half-made by a process that stopped while issuing, could not be removed yet ({error.AwsCode ?? error.Reason}); it will be tried again.");
+            }
+            catch (Exception)
+            {
+                LeaseClaims.Release(context.Store, intent.LeaseId, await heartbeat.StopAsync().ConfigureAwait(false));
+                throw;
             }
         }
 

@@ -21,5 +21,8 @@ internal sealed class KindContexts(EngineContext context, MountService mounts)
         context.Now,
         context.DisplayName,
         context.PropagationBudget,
-        new Lazy<LeaseOwner>(() => IntentOwners.Current));
+        new Lazy<LeaseOwner>(() => context.Owners.NewOwner()))
+    {
+        Heartbeat = (leaseId, owner) => LeaseHeartbeat.Start(context.Store, leaseId, owner, context.Owners, context.Time),
+    };
 }

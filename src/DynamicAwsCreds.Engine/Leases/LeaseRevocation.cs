@@ -5,27 +5,37 @@ using DynamicAwsCreds.Engine.Store;
 
 namespace DynamicAwsCreds.Engine.Leases;
 
-/// <summary>Vault's lease revoke: deletes what a lease issued in AWS, then the lease; one lease or many at once.</summary>
+/// <summary>
+/// Vault's lease revoke: deletes what a lease issued in AWS, then the lease; one lease or many at once. Each lease is
+/// claimed first (<see cref="LeaseClaims"/>), so hosts sharing a store revoke each lease once: a lease another live
+/// owner holds is skipped by a sweep or prefix revoke (it is in that owner's summary, not this one) and is a
+/// DynamicAwsCreds.LeaseBusy failure for a lease named by id.
+/// </summary>
 internal sealed class LeaseRevocation(EngineContext context, KindContexts kinds)
 {
-    /// <summary>Revokes many leases with at most <paramref name="throttleLimit"/> in flight; one failure does not stop the rest.</summary>
-    public async Task<RevokeSummary> RevokeManyAsync(IReadOnlyList<LeaseRecord> leases, int throttleLimit, bool force, CancellationToken ct)
+    /// <summary>
+    /// Revokes many leases with at most <paramref name="throttleLimit"/> in flight; one failure does not stop the rest.
+    /// <paramref name="named"/>: the leases were named one by one (Revoke-Lease ids), so one another host holds is a
+    /// LeaseBusy failure and one already gone counts as already revoked; otherwise (a prefix, a sweep) both are left
+    /// out of the summary.
+    /// </summary>
+    public async Task<RevokeSummary> RevokeManyAsync(IReadOnlyList<LeaseRecord> leases, int throttleLimit, bool force, CancellationToken ct, bool named = false)
     {
         Revoker.ValidateThrottleLimit(throttleLimit);
         var events = EngineOperation.Events;
-        var outcomes = new RevokeOutcome[leases.Count];
+        var outcomes = new RevokeOutcome?[leases.Count];
         var done = 0;
         await Parallel.ForEachAsync(
             Enumerable.Range(0, leases.Count),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, throttleLimit), CancellationToken = ct },
             async (i, token) =>
             {
-                outcomes[i] = await RevokeOneAsync(leases[i], force, token).ConfigureAwait(false);
+                outcomes[i] = await RevokeClaimedAsync(leases[i], force, named, token).ConfigureAwait(false);
                 var n = Interlocked.Increment(ref done);
                 events.Progress(n, leases.Count, $"Revoked {n} of {leases.Count}");
             }).ConfigureAwait(false);
 
-        var list = outcomes.Where(o => o is not null).ToList();
+        var list = outcomes.OfType<RevokeOutcome>().ToList();
         return new RevokeSummary(
             list.Count(o => o.Status is RevokeStatus.Revoked or RevokeStatus.AlreadyGone),
             list.Count(o => o.Status is RevokeStatus.Failed),
@@ -33,8 +43,51 @@ internal sealed class LeaseRevocation(EngineContext context, KindContexts kinds)
             list);
     }
 
+    /// <summary>Revokes one lease named by id (<see cref="RevokeManyAsync"/> with named = true, for one lease).</summary>
+    public async Task<RevokeOutcome> RevokeOneAsync(LeaseRecord lease, bool force, CancellationToken ct) =>
+        (await RevokeClaimedAsync(lease, force, named: true, ct).ConfigureAwait(false))!;
+
+    /// <summary>Claims the lease, revokes it, and deletes it or gives the claim back; null when a sweep leaves it to another owner.</summary>
+    private async Task<RevokeOutcome?> RevokeClaimedAsync(LeaseRecord lease, bool force, bool named, CancellationToken ct)
+    {
+        var store = context.Store;
+        var claim = LeaseClaims.Take(store, context.Owners, lease, LeaseState.Active, context.Now);
+        switch (claim.Status)
+        {
+            case ClaimStatus.Gone when named:
+                // Revoked meanwhile (by another host or process): as Vault, revoking a revoked lease succeeds quietly.
+                return new RevokeOutcome(lease.LeaseId, RevokeStatus.AlreadyGone, lease.UserName, null);
+            case ClaimStatus.Busy when named:
+                return new RevokeOutcome(lease.LeaseId, RevokeStatus.Failed, lease.UserName, LeaseClaims.Busy(lease.LeaseId, claim.Owner));
+            case ClaimStatus.Gone or ClaimStatus.Busy:
+                EngineOperation.Events.Verbose($"Skipped {lease.LeaseId}: {(claim.Status == ClaimStatus.Gone ? "already revoked" : $"host '{claim.Owner?.Host}' is revoking it")}.");
+                return null;
+        }
+
+        // Revoked or forgotten, the lease is deleted by the revoke itself; kept, it is given back.
+        await using var heartbeat = LeaseHeartbeat.Start(store, lease.LeaseId, claim.Owner!, context.Owners, context.Time);
+        RevokeOutcome outcome;
+        try
+        {
+            outcome = await RevokeAsync(lease, force, ct).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            LeaseClaims.Release(store, lease.LeaseId, await heartbeat.StopAsync().ConfigureAwait(false));
+            throw;
+        }
+
+        var owner = await heartbeat.StopAsync().ConfigureAwait(false);
+        if (outcome.Status == RevokeStatus.Failed)
+        {
+            LeaseClaims.Release(store, lease.LeaseId, owner);
+        }
+
+        return outcome;
+    }
+
     /// <summary>A failure in AWS is the outcome's error (the lease stays), unless <paramref name="force"/> forgets the lease anyway.</summary>
-    public async Task<RevokeOutcome> RevokeOneAsync(LeaseRecord lease, bool force, CancellationToken ct)
+    private async Task<RevokeOutcome> RevokeAsync(LeaseRecord lease, bool force, CancellationToken ct)
     {
         var store = context.Store;
         // A lease being revoked is never handed out again, even when AWS refuses the revoke and the lease stays.

@@ -47,7 +47,10 @@ internal sealed class MountService(EngineContext context)
         new("MountNotFound", ErrorKind.ObjectNotFound, path, $"The secrets engine at '{path}' was disabled while this command ran; nothing was written.");
 
     private MountInfo Info(MountRecord m) =>
-        new(m.Path, m.Type, m.Description, m.DefaultLeaseTtl, m.MaxLeaseTtl, context.Store.CountLeases(m.Path), m.CreatedAt, context.StoreLocation, context.Store.StoreId);
+        new(m.Path, m.Type, m.Description, m.DefaultLeaseTtl, m.MaxLeaseTtl, context.Store.CountLeases(m.Path), m.CreatedAt, context.StoreLocation, context.Store.StoreId)
+        {
+            StoreKind = context.StoreKind,
+        };
 
     private static void CheckTtlPair(TimeSpan? ttl, TimeSpan? max, string ttlName, string maxName)
     {

@@ -20,7 +20,7 @@ internal sealed class OrphanService(EngineContext context, MountService mounts, 
         var userPaths = roles.List(mount.Path).Select(r => r.UserPath ?? "/").Distinct(StringComparer.Ordinal).DefaultIfEmpty("/").ToList();
         var prefix = NamePrefix(mount.Path);
         EngineOperation.About(mount.Path);
-        return await Orphans.FindAsync(iam, context.Store, prefix, userPaths.Count == 1 ? userPaths[0] : "/", context.Now(), ct).ConfigureAwait(false);
+        return await Orphans.FindAsync(iam, context.Store, context.Owners, prefix, userPaths.Count == 1 ? userPaths[0] : "/", context.Now(), ct).ConfigureAwait(false);
     }
 
     /// <summary>Deletes an orphan, after reading its marker afresh: only Abandoned and Expired users are removed.</summary>
@@ -51,7 +51,7 @@ internal sealed class OrphanService(EngineContext context, MountService mounts, 
             return new RevokeOutcome(userName, RevokeStatus.AlreadyGone, userName, null);
         }
 
-        var orphan = await Orphans.ClassifyAsync(iam, context.Store, user, context.Now(), ct).ConfigureAwait(false) ?? throw UserHasLease(userName);
+        var orphan = await Orphans.ClassifyAsync(iam, context.Store, context.Owners, user, context.Now(), ct).ConfigureAwait(false) ?? throw UserHasLease(userName);
         if (!orphan.Removable)
         {
             throw new EngineException("NotOwned", ErrorKind.PermissionDenied, userName, orphan.Marker is { } m

@@ -35,7 +35,7 @@ internal static class Orphans
     public static string NamePrefix(string? template) => UsernameTemplate.LiteralPrefix(template);
 
     public static async Task<IReadOnlyList<OrphanUser>> FindAsync(
-        IIamApi iam, ILeaseStore store, string namePrefix, string pathPrefix, DateTimeOffset now, CancellationToken ct)
+        IIamApi iam, ILeaseStore store, IntentOwners owners, string namePrefix, string pathPrefix, DateTimeOffset now, CancellationToken ct)
     {
         var users = await iam.ListUsersAsync(pathPrefix, ct).ConfigureAwait(false);
         var known = store.ListLeaseUserNames();
@@ -43,12 +43,12 @@ internal static class Orphans
         var found = new OrphanUser?[candidates.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, candidates.Count),
             new ParallelOptions { MaxDegreeOfParallelism = ParallelReads, CancellationToken = ct },
-            async (i, token) => found[i] = await ClassifyAsync(iam, store, candidates[i], now, token).ConfigureAwait(false)).ConfigureAwait(false);
+            async (i, token) => found[i] = await ClassifyAsync(iam, store, owners, candidates[i], now, token).ConfigureAwait(false)).ConfigureAwait(false);
         return found.OfType<OrphanUser>().ToList();
     }
 
     /// <summary>The user's standing, read fresh from IAM; null when a live lease or a running issue of this store owns it.</summary>
-    public static async Task<OrphanUser?> ClassifyAsync(IIamApi iam, ILeaseStore store, IamUser user, DateTimeOffset now, CancellationToken ct)
+    public static async Task<OrphanUser?> ClassifyAsync(IIamApi iam, ILeaseStore store, IntentOwners owners, IamUser user, DateTimeOffset now, CancellationToken ct)
     {
         var marker = await Ownership.ReadMarkerAsync(iam, user.UserName, ct).ConfigureAwait(false);
         if (marker is null)
@@ -57,7 +57,7 @@ internal static class Orphans
         }
 
         if (marker.StoreId == store.StoreId && store.GetLease(marker.LeaseId) is { } lease && lease.UserName == user.UserName
-            && (lease.State == LeaseState.Active || !IntentOwners.IsAbandoned(lease, now)))
+            && (lease.State == LeaseState.Active || !owners.IsAbandoned(lease, now)))
         {
             return null;
         }

@@ -6,15 +6,19 @@ public static class StoreFiles
     private const UnixFileMode PrivateFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    /// <summary>The store path: DYNAMICAWSCREDS_STORE, else the per-user data folder of this OS.</summary>
-    public static string DefaultStorePath()
+    /// <summary>
+    /// The SQLite store path: the file DYNAMICAWSCREDS_STORE names, else <see cref="PerUserStorePath"/>. When it names
+    /// a DynamoDB table, or is malformed, DynamicAwsCreds.InvalidStoreLocation.
+    /// </summary>
+    public static string DefaultStorePath() => StoreLocation.FromEnvironment() switch
     {
-        var overridePath = Environment.GetEnvironmentVariable("DYNAMICAWSCREDS_STORE");
-        if (!string.IsNullOrWhiteSpace(overridePath))
-        {
-            return Path.GetFullPath(overridePath);
-        }
+        SqliteStoreLocation file => file.Path,
+        var other => throw StoreLocation.Invalid(other.Display, "a SQLite store file is needed here, and it names a DynamoDB table"),
+    };
 
+    /// <summary>The OS user's store in this OS's per-user data folder, whatever DYNAMICAWSCREDS_STORE says.</summary>
+    public static string PerUserStorePath()
+    {
         string root;
         if (OperatingSystem.IsWindows())
         {

@@ -97,7 +97,7 @@ public sealed class RevokeLeaseCommand : DynamicAwsCredsCmdlet
 
         try
         {
-            RevokeAll(_pending.Count == 1 ? _pending[0].LeaseId : $"{_pending.Count} leases", _pending);
+            RevokeAll(_pending.Count == 1 ? _pending[0].LeaseId : $"{_pending.Count} leases", _pending, named: true);
         }
         catch (EngineException ex)
         {
@@ -109,9 +109,12 @@ public sealed class RevokeLeaseCommand : DynamicAwsCredsCmdlet
         }
     }
 
-    private void RevokeAll(string target, IReadOnlyList<LeaseRecord> leases)
+    /// <param name="named">The leases were named by id: one another host is revoking is a LeaseBusy error, not skipped.</param>
+    private void RevokeAll(string target, IReadOnlyList<LeaseRecord> leases, bool named = false)
     {
-        var summary = Run((events, ct) => Engine.RevokeLeasesAsync(leases, ThrottleLimit, Force, events, ct), "Revoking leases");
+        var summary = Run((events, ct) => named
+            ? Engine.RevokeNamedLeasesAsync(leases, ThrottleLimit, Force, events, ct)
+            : Engine.RevokeLeasesAsync(leases, ThrottleLimit, Force, events, ct), "Revoking leases");
         foreach (var outcome in summary.Outcomes.Where(o => o.Status == RevokeStatus.Failed))
         {
             WriteEngineError(outcome.Error!);

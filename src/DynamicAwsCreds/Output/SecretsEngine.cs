@@ -15,6 +15,7 @@ public sealed class SecretsEngine
         LeaseCount = m.LeaseCount;
         CreatedAt = m.CreatedAt.UtcDateTime;
         StorePath = m.StorePath;
+        StoreKind = m.StoreKind;
         StoreId = m.StoreId;
     }
 
@@ -25,7 +26,12 @@ public sealed class SecretsEngine
     public TimeSpan? MaxLeaseTtl { get; }
     public long LeaseCount { get; }
     public DateTime CreatedAt { get; }
+
+    /// <summary>Where the store lives: the SQLite file's full path, or the DynamoDB table's URI.</summary>
     public string StorePath { get; }
+
+    /// <summary>The kind of store in use: SQLite or DynamoDB.</summary>
+    public string StoreKind { get; }
 
     /// <summary>The store's random id: every IAM user it issues names it in its ownership marker.</summary>
     public string StoreId { get; }

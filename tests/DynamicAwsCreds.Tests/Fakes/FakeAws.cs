@@ -46,6 +46,7 @@ public sealed class FakeAws : IAwsClientFactory
     private readonly Dictionary<string, int> _callCounts = new(StringComparer.Ordinal);
     private readonly List<(string Action, int? Nth, AwsFault Fault)> _faults = [];
     private readonly List<AwsConnection> _connections = [];
+    private readonly List<(string Action, AwsPause Pause)> _pauses = [];
 
     public FakeAws(TimeProvider? time = null)
     {
@@ -116,6 +117,14 @@ public sealed class FakeAws : IAwsClientFactory
         lock (_gate) _faults.Add((action, nth, fault));
     }
 
+    /// <summary>Holds the next call of <paramref name="action"/> before it reaches the account until the pause is released.</summary>
+    public AwsPause Pause(string action)
+    {
+        var pause = new AwsPause();
+        lock (_gate) _pauses.Add((action, pause));
+        return pause;
+    }
+
     public FakeGroup AddGroup(string groupName, params string[] policyArns)
     {
         var group = new FakeGroup(groupName);
@@ -160,6 +169,22 @@ public sealed class FakeAws : IAwsClientFactory
         Func<FakeCaller, T> act, CancellationToken ct)
     {
         var credentials = await signer(ct).ConfigureAwait(false);
+        AwsPause? pause = null;
+        lock (_gate)
+        {
+            var i = _pauses.FindIndex(p => p.Action == action);
+            if (i >= 0)
+            {
+                pause = _pauses[i].Pause;
+                _pauses.RemoveAt(i);
+            }
+        }
+
+        if (pause is not null)
+        {
+            await pause.HoldAsync(ct).ConfigureAwait(false);
+        }
+
         ct.ThrowIfCancellationRequested();
         lock (_gate)
         {
@@ -251,6 +276,23 @@ public sealed class FakeAws : IAwsClientFactory
 
     internal static string NewSecret(int length = 40) =>
         RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", length);
+}
+
+/// <summary>A call held by <see cref="FakeAws.Pause"/>: <see cref="Reached"/> completes when it arrives; it goes on at <see cref="Release"/>.</summary>
+public sealed class AwsPause
+{
+    private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task Reached => _reached.Task;
+
+    public void Release() => _released.TrySetResult();
+
+    internal async Task HoldAsync(CancellationToken ct)
+    {
+        _reached.TrySetResult();
+        await _released.Task.WaitAsync(ct).ConfigureAwait(false);
+    }
 }
 
 internal sealed record FakeRole(string RoleName, string RoleId, TimeSpan MaxSession);

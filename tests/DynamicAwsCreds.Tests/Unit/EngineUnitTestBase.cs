@@ -2,6 +2,7 @@ using System.Text;
 using DynamicAwsCreds.Engine;
 using DynamicAwsCreds.Engine.Config;
 using DynamicAwsCreds.Engine.Issue;
+using DynamicAwsCreds.Engine.Revoke;
 using DynamicAwsCreds.Engine.Store;
 using DynamicAwsCreds.Engine.Store.Memory;
 using DynamicAwsCreds.Tests.Fakes;
@@ -26,15 +27,7 @@ public abstract class EngineUnitTestBase : IDisposable
         Clock = new FakeClock(DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000));
         Aws = new FakeAws(Clock);
         Store = new InMemoryLeaseStore();
-        Engine = new CredsEngine(new EngineOptions
-        {
-            Store = new Lazy<ILeaseStore>(Store),
-            StoreLocation = Store.Location,
-            Sealer = new TestSealer(),
-            AwsClients = Aws,
-            Time = Clock,
-            DisplayName = "tester",
-        });
+        Engine = new CredsEngine(Options(Environment.MachineName) with { Store = new Lazy<ILeaseStore>(Store) });
         Engine.EnableMount("aws", "aws", null, DefaultTtl, MaxTtl);
         Engine.SetRootConfig(null, new RootConfigInput
         {
@@ -43,6 +36,35 @@ public abstract class EngineUnitTestBase : IDisposable
         });
         Engine.SetRole(null, "dev", new RoleInput { CredentialType = "iam_user", PolicyArns = [ReadOnly] });
     }
+
+    /// <summary>
+    /// Another host on the same store, account and clock: an engine whose owner host is <paramref name="hostId"/>.
+    /// The store is wrapped so that disposing the engine leaves it open for the others. Disposed with the test.
+    /// </summary>
+    protected CredsEngine OpenHost(string hostId, TimeSpan? intentDeadline = null)
+    {
+        var engine = new CredsEngine(Options(hostId) with
+        {
+            Store = new Lazy<ILeaseStore>(NonDisposingStore.Over(Store)),
+            IntentDeadline = intentDeadline ?? IntentOwners.DefaultDeadline,
+        });
+        _hosts.Add(engine);
+        return engine;
+    }
+
+    private readonly List<CredsEngine> _hosts = [];
+
+    private EngineOptions Options(string hostId) => new()
+    {
+        Store = new Lazy<ILeaseStore>(Store),
+        StoreLocation = Store.Location,
+        Sealer = new TestSealer(),
+        AwsClients = Aws,
+        Time = Clock,
+        DisplayName = "tester",
+        HostId = hostId,
+        IntentDeadline = IntentOwners.DefaultDeadline,
+    };
 
     protected FakeClock Clock { get; }
 
@@ -69,6 +91,7 @@ public abstract class EngineUnitTestBase : IDisposable
 
     public void Dispose()
     {
+        _hosts.ForEach(h => h.Dispose());
         Engine.Dispose();
         GC.SuppressFinalize(this);
     }

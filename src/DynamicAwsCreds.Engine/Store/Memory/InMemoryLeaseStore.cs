@@ -16,11 +16,16 @@ public sealed class InMemoryLeaseStore : ILeaseStore
     private readonly Dictionary<string, CacheEntry> _cache = new(StringComparer.Ordinal);
     private readonly InProcessRequestLocks _locks = new();
 
-    public InMemoryLeaseStore() => Location = "memory:" + StoreId;
+    /// <param name="storeId">The store's id; null: a new random one. A store copied from another keeps that one's id.</param>
+    public InMemoryLeaseStore(string? storeId = null)
+    {
+        StoreId = storeId ?? StoreIds.New();
+        Location = "memory:" + StoreId;
+    }
 
     public string Location { get; }
 
-    public string StoreId { get; } = StoreIds.New();
+    public string StoreId { get; }
 
     // ---- mounts ---------------------------------------------------------------------------
 

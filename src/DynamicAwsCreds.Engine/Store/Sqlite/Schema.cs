@@ -102,6 +102,11 @@ internal static class Schema
         """
         ALTER TABLE mounts ADD COLUMN disabling INTEGER NOT NULL DEFAULT 0;
         """,
+        // 8: an owner's heartbeat deadline (Unix ms): an intent or claim whose deadline passed may be taken over by any
+        // host. Owners written before have none and are judged by their process and age as before.
+        """
+        ALTER TABLE leases ADD COLUMN owner_deadline INTEGER;
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;

@@ -203,17 +203,27 @@ public sealed class SqliteLeaseStore : ILeaseStore
             """,
             LeaseParameters(l)) == 1;
 
-    // TODO(claims): compare the owner (host, pid, start, deadline) and store the deadline.
+    /// <summary>One statement: the state, the mount and (when given) every owner column are checked where the row changes.</summary>
     public bool ActivateLease(string leaseId, string? accessKeyId, LeaseOwner? owner = null) =>
-        _db.Execute("""
-            UPDATE leases SET state = 'Active', access_key_id = $akid, owner_host = NULL, owner_pid = NULL, owner_start = NULL
+        _db.Execute($"""
+            UPDATE leases SET state = 'Active', access_key_id = $akid, {NoOwner}
             WHERE lease_id = $id AND state = 'Pending'
-              AND EXISTS (SELECT 1 FROM mounts WHERE path = leases.mount AND disabling = 0);
+              AND EXISTS (SELECT 1 FROM mounts WHERE path = leases.mount AND disabling = 0)
+              AND ($checkOwner = 0 OR ({OwnerMatches}));
             """,
-            ("$id", leaseId), ("$akid", accessKeyId)) == 1;
+            [("$id", leaseId), ("$akid", accessKeyId), ("$checkOwner", owner is null ? 0 : 1), .. OwnerParameters("", owner)]) == 1;
 
+    /// <summary>A compare-and-swap in one UPDATE: NULL-safe (<c>IS</c>) comparison of every owner column, the deadline included.</summary>
     public bool ClaimLease(string leaseId, LeaseOwner? expected, LeaseOwner? claimant) =>
-        throw new NotImplementedException("ClaimLease is not implemented for SQLite yet.");
+        _db.Execute($"""
+            UPDATE leases SET owner_host = $new_host, owner_pid = $new_pid, owner_start = $new_start, owner_deadline = $new_deadline
+            WHERE lease_id = $id AND {OwnerMatches};
+            """,
+            [("$id", leaseId), .. OwnerParameters("", expected), .. OwnerParameters("new_", claimant)]) == 1;
+
+    private const string NoOwner = "owner_host = NULL, owner_pid = NULL, owner_start = NULL, owner_deadline = NULL";
+
+    private const string OwnerMatches = "owner_host IS $host AND owner_pid IS $pid AND owner_start IS $start AND owner_deadline IS $deadline";
 
     public bool MarkUserCreated(string leaseId) =>
         _db.Execute("UPDATE leases SET user_created = 1 WHERE lease_id = $id AND state = 'Pending';", ("$id", leaseId)) == 1;
@@ -279,6 +289,10 @@ public sealed class SqliteLeaseStore : ILeaseStore
     public bool HasSealedSecrets() =>
         Convert.ToInt64(_db.Scalar("SELECT (SELECT COUNT(*) FROM root_config WHERE secret_key IS NOT NULL) + (SELECT COUNT(*) FROM credential_cache);")) > 0;
 
+    /// <summary>How many credential_process cache entries the store holds (what a copy into another store leaves behind).</summary>
+    public int CountCachedCredentials() =>
+        Convert.ToInt32(_db.Scalar("SELECT COUNT(*) FROM credential_cache;"));
+
     /// <summary>Writes nothing once the lease is gone: an entry lives only as long as its lease.</summary>
     public void PutCachedCredential(string leaseId, string mount, string role, string requestKey, byte[] sealedSecrets) =>
         _db.Execute("""
@@ -296,7 +310,7 @@ public sealed class SqliteLeaseStore : ILeaseStore
             WHERE c.request_key = $key AND l.state = 'Active' AND l.expire_time > $now
             ORDER BY l.expire_time DESC;
             """,
-            r => (ReadLease(r), (byte[])r.GetValue(16)),
+            r => (ReadLease(r), (byte[])r.GetValue(LeaseColumnCount)),
             ("$key", requestKey), ("$now", Ms(now)));
     }
 

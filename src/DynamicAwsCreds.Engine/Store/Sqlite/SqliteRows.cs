@@ -20,11 +20,11 @@ internal static class SqliteRows
 
     public const string LeaseColumns = """
         lease_id, mount, role, credential_type, state, issue_time, expire_time, max_expire_time, last_renewal_time,
-        renewable, user_name, access_key_id, assumed_role_arn, owner_host, owner_pid, owner_start
+        renewable, user_name, access_key_id, assumed_role_arn, owner_host, owner_pid, owner_start, owner_deadline
         """;
 
     /// <summary>The parameters of <see cref="LeaseColumns"/>, in order.</summary>
-    public const string LeaseValues = "$id, $mount, $role, $type, $state, $issue, $expire, $max, $renewal, $renewable, $user, $akid, $arn, $host, $pid, $start";
+    public const string LeaseValues = "$id, $mount, $role, $type, $state, $issue, $expire, $max, $renewal, $renewable, $user, $akid, $arn, $host, $pid, $start, $deadline";
 
     public static (string, object?)[] MountParameters(MountRecord m) =>
     [
@@ -64,15 +64,24 @@ internal static class SqliteRows
         ("$id", l.LeaseId), ("$mount", l.Mount), ("$role", l.Role), ("$type", l.CredentialType), ("$state", l.State.ToString()),
         ("$issue", Ms(l.IssueTime)), ("$expire", Ms(l.ExpireTime)), ("$max", Ms(l.MaxExpireTime)), ("$renewal", Ms(l.LastRenewalTime)),
         ("$renewable", l.Renewable ? 1 : 0), ("$user", l.UserName), ("$akid", l.AccessKeyId), ("$arn", l.AssumedRoleArn),
-        ("$host", l.Owner?.Host), ("$pid", l.Owner?.ProcessId), ("$start", Ms(l.Owner?.ProcessStart)),
+        .. OwnerParameters("", l.Owner),
     ];
 
-    /// <summary>A lease from the first 16 columns, in <see cref="LeaseColumns"/> order.</summary>
+    /// <summary>An owner's four columns as parameters named <c>$host</c>, <c>$pid</c>, <c>$start</c>, <c>$deadline</c> after <paramref name="prefix"/>.</summary>
+    public static (string, object?)[] OwnerParameters(string prefix, LeaseOwner? o) =>
+    [
+        ($"${prefix}host", o?.Host), ($"${prefix}pid", o?.ProcessId), ($"${prefix}start", Ms(o?.ProcessStart)), ($"${prefix}deadline", Ms(o?.Deadline)),
+    ];
+
+    /// <summary>The number of <see cref="LeaseColumns"/>: a query's own columns follow them.</summary>
+    public const int LeaseColumnCount = 17;
+
+    /// <summary>A lease from the first <see cref="LeaseColumnCount"/> columns, in <see cref="LeaseColumns"/> order.</summary>
     public static LeaseRecord ReadLease(SqliteDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), Enum.Parse<LeaseState>(r.GetString(4)),
         Time(r.GetInt64(5)), Time(r.GetInt64(6)), Time(r.GetInt64(7)), r.IsDBNull(8) ? null : Time(r.GetInt64(8)),
         r.GetInt64(9) != 0, NullableString(r, 10), NullableString(r, 11), NullableString(r, 12),
-        r.IsDBNull(13) ? null : new LeaseOwner(r.GetString(13), r.GetInt32(14), Time(r.GetInt64(15))));
+        r.IsDBNull(13) ? null : new LeaseOwner(r.GetString(13), r.GetInt32(14), Time(r.GetInt64(15))) { Deadline = r.IsDBNull(16) ? null : Time(r.GetInt64(16)) });
 
     public static long? Ms(TimeSpan? t) => t is { } v ? (long)v.TotalMilliseconds : null;
 

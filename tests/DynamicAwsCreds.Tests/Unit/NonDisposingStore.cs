@@ -1,0 +1,36 @@
+using System.Reflection;
+using System.Runtime.ExceptionServices;
+using DynamicAwsCreds.Engine.Store;
+
+namespace DynamicAwsCreds.Tests.Unit;
+
+/// <summary>A store shared by several engines in one test: every call goes to the store beneath, except Dispose.</summary>
+public class NonDisposingStore : DispatchProxy
+{
+    private ILeaseStore _inner = null!;
+
+    public static ILeaseStore Over(ILeaseStore inner)
+    {
+        var proxy = Create<ILeaseStore, NonDisposingStore>();
+        ((NonDisposingStore)(object)proxy)._inner = inner;
+        return proxy;
+    }
+
+    protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+    {
+        if (targetMethod!.Name == nameof(IDisposable.Dispose))
+        {
+            return null;
+        }
+
+        try
+        {
+            return targetMethod.Invoke(_inner, args);
+        }
+        catch (TargetInvocationException ex) when (ex.InnerException is { } inner)
+        {
+            ExceptionDispatchInfo.Throw(inner);
+            throw;
+        }
+    }
+}
