@@ -1,7 +1,8 @@
 # Several hosts on one shared store: a DynamoDB table in dynalite (an independent DynamoDB implementation) and one AWS
 # account in LocalAws. Each host is a fresh pwsh with its own DYNAMICAWSCREDS_HOST_ID; the SDK's default chain gives
 # the store and the mount's IAM calls LocalAws's root keys (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), so no key is
-# stored. One dynalite and one LocalAws serve the file; every test gets a new table.
+# stored (but in the last block, which seals them with KMS). One dynalite and one LocalAws serve the file (the last
+# block adds a LocalAws that enforces README's policies); every test gets a new table.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot 'SharedStore.psm1') -Force
