@@ -36,7 +36,8 @@ internal sealed class FederationTokenKind : StsKind
                 $"Role '{role.Name}' (federation_token) has no policy: a federated user with none can do nothing. Give it -PolicyDocument, -PolicyArn or -IamGroup.");
         }
 
-        var request = new StsRequest(duration, policy, arns, null);
+        // Set-AwsRole refuses session tags on a federation_token role; one stored before that rule keeps sending its own.
+        var request = new StsRequest(duration, policy, arns, role.SessionTags.Count > 0 ? role.SessionTags : null);
         return await context.Sts.GetFederationTokenAsync(request, name!, ct).ConfigureAwait(false);
     }
 }

@@ -113,7 +113,7 @@ internal abstract class StsKind : ICredentialKind
         {
             credentials = await CallAsync(context, role, ttl, request.Sts, name, ct).ConfigureAwait(false);
         }
-        catch (AwsServiceException ex) when (ex.Code == "ValidationError" && ex.AwsMessage.Contains("DurationSeconds", StringComparison.Ordinal))
+        catch (AwsServiceException ex) when (ex.Code == "ValidationError" && ex.AwsMessage.Contains("DurationSeconds", StringComparison.OrdinalIgnoreCase))
         {
             throw DurationRefused(ex, ttl);
         }
