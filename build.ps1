@@ -71,6 +71,7 @@ function Invoke-Build {
 
     Copy-Item (Get-BuildOutput src/DynamicAwsCreds/DynamicAwsCreds.csproj -Configuration $Configuration) $ModuleOut
     Copy-Item (Join-Path $Root 'DynamicAwsCreds.psd1') $ModuleOut
+    Copy-Item (Join-Path $Root 'LICENSE') $ModuleOut
     Copy-Item (Join-Path $Root 'module/*') $ModuleOut -Recurse
     # MAML help, generated from the Markdown sources in docs/help (platyPS is not available here).
     & $helpGenerator -SourcePath (Join-Path $Root 'docs/help') -ModulePath $ModuleOut

@@ -319,6 +319,7 @@ public sealed class LocalAwsStsTests
         Error(await erin.StsAsync("GetSessionToken", ("DurationSeconds", "899")), HttpStatusCode.BadRequest, "ValidationError");
         Error(await erin.StsAsync("GetSessionToken", ("DurationSeconds", "129601")), HttpStatusCode.BadRequest, "ValidationError");
         AssertTemporaryCredentials(Ok(await erin.StsAsync("GetSessionToken", ("DurationSeconds", "900"))), 900);
+        AssertTemporaryCredentials(Ok(await erin.StsAsync("GetSessionToken", ("DurationSeconds", "129600"))), 129600);
 
         // With erin's own MFA device (any six-digit code), the credentials carry MFA and IAM accepts them.
         var serial = Ok(await aws.Root.IamAsync("CreateVirtualMFADevice", ("VirtualMFADeviceName", "erin-mfa"))).Value("SerialNumber")!;

@@ -1,4 +1,5 @@
-# Ready to publish: the built module folder goes through Publish-PSResource into a local file repository, comes
+# Ready to publish: the built module passes Test-ModuleManifest, carries the LICENSE its manifest's LicenseUri
+# names and release notes for its version; the folder goes through Publish-PSResource into a local file repository, comes
 # back with Save-PSResource into a temporary module path (what Install-PSResource lays out: <Name>/<Version>/),
 # and the installed copy imports by name in a fresh pwsh and runs the walkthrough against LocalAws.
 # Nothing here touches PSGallery or the network: the repository is a temporary folder, registered under a unique
@@ -8,6 +9,7 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../Fixtures/FixtureHelpers.psm1') -Force
     Import-Module Microsoft.PowerShell.PSResourceGet -ErrorAction Stop
 
+    $script:repoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).ProviderPath
     $script:modulePath = (Resolve-Path (Get-TestModulePath)).ProviderPath
     $script:manifestData = Import-PowerShellDataFile (Join-Path $script:modulePath 'DynamicAwsCreds.psd1')
     $script:version = $script:manifestData.ModuleVersion
@@ -46,7 +48,67 @@ AfterAll {
     if ($script:work -and (Test-Path $script:work)) { Remove-Item $script:work -Recurse -Force -ErrorAction SilentlyContinue }
 }
 
+Describe 'The built module as published' {
+    It 'passes Test-ModuleManifest' {
+        $manifest = Test-ModuleManifest (Join-Path $script:modulePath 'DynamicAwsCreds.psd1') -ErrorAction Stop
+        $manifest.Name | Should -Be 'DynamicAwsCreds'
+        $manifest.Version | Should -Be ([version]$script:version)
+        $manifest.RootModule | Should -Be 'DynamicAwsCreds.dll'
+        @($manifest.ExportedCmdlets.Keys | Sort-Object) | Should -Be @($script:manifestData.CmdletsToExport | Sort-Object)
+        $manifest.LicenseUri | Should -Be ([uri]$script:manifestData.PrivateData.PSData.LicenseUri)
+    }
+
+    It 'has the LICENSE its LicenseUri names, the MIT license its copyright states, in the repository and the module' {
+        $psData = $script:manifestData.PrivateData.PSData
+        $licenseName = ([uri]$psData.LicenseUri).Segments[-1]
+        $licenseName | Should -Be 'LICENSE'
+        ([uri]$psData.LicenseUri).AbsoluteUri | Should -BeLike "$(([uri]$psData.ProjectUri).AbsoluteUri.TrimEnd('/'))/blob/main/LICENSE"
+        $license = Join-Path $script:repoRoot $licenseName
+        Test-Path $license | Should -BeTrue
+
+        $text = Get-Content $license -Raw
+        $script:manifestData.Copyright | Should -BeLike '*MIT License*'
+        ($text -split '\r?\n')[0] | Should -Be 'MIT License'
+        $text | Should -Match ([regex]::Escape("Copyright (c) $($script:manifestData.Author)"))
+        $text | Should -Match 'Permission is hereby granted, free of charge'
+        $text | Should -Match 'THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND'
+
+        (Get-FileHash (Join-Path $script:modulePath 'LICENSE')).Hash | Should -Be (Get-FileHash $license).Hash
+    }
+
+    It 'has release notes that start with this version and say what it brings' {
+        $notes = $script:manifestData.PrivateData.PSData.ReleaseNotes
+        ($notes -split '\r?\n')[0] | Should -Be $script:version
+        foreach ($topic in 'DynamoDB', 'KMS', 'claims', 'Static roles', 'Vault parity', 'LICENSE') {
+            $notes | Should -Match ([regex]::Escape($topic)) -Because "the $script:version notes should cover $topic"
+        }
+        foreach ($cmdlet in 'Set-AwsStaticRole', 'Get-AwsStaticCredential', 'Update-AwsStaticCredential') {
+            $notes | Should -Match $cmdlet
+        }
+    }
+}
+
 Describe 'Publishing the built module to a local PSResource repository' {
+    It 'uses the PSResourceGet that ships with this PowerShell, against a file repository only' {
+        (Get-Module Microsoft.PowerShell.PSResourceGet).ModuleBase | Should -BeLike "$PSHOME*"
+        $repository = Get-PSResourceRepository -Name $script:repoName
+        $repository.Uri.IsFile | Should -BeTrue
+        $repository.Uri.LocalPath.TrimEnd('/', '\') | Should -Be ([IO.Path]::GetFullPath($script:feed).TrimEnd('/', '\'))
+    }
+
+    It 'packs the LICENSE and the manifest into the nupkg' {
+        Add-Type -AssemblyName System.IO.Compression.FileSystem
+        $zip = [IO.Compression.ZipFile]::OpenRead((Get-ChildItem $script:feed -Filter '*.nupkg' | Select-Object -First 1).FullName)
+        try {
+            $entries = @($zip.Entries.FullName)
+            $entries | Should -Contain 'LICENSE'
+            $entries | Should -Contain 'DynamicAwsCreds.psd1'
+            $reader = [IO.StreamReader]::new($zip.GetEntry('LICENSE').Open())
+            try { $reader.ReadToEnd() | Should -Be (Get-Content (Join-Path $script:repoRoot 'LICENSE') -Raw) } finally { $reader.Dispose() }
+        }
+        finally { $zip.Dispose() }
+    }
+
     It 'publishes one nupkg that carries the manifest''s metadata' {
         @(Get-ChildItem $script:feed -Filter '*.nupkg').Name | Should -Be @("DynamicAwsCreds.$($script:version).nupkg")
 

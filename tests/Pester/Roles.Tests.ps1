@@ -73,6 +73,30 @@ Describe 'Roles' {
         { Get-AwsRole dev } | Should -Throw -ErrorId 'DynamicAwsCreds.RoleNotFound*'
     }
 
+    It 'names assumed_role sessions as Vault does, so a trust policy written for Vault''s names lets them in' {
+        $trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole","Condition":{"StringLike":{"sts:RoleSessionName":"vault-*-trusted-*"}}}]}'
+        Invoke-LocalIam -Server $script:server -Action CreateRole -Parameters @{ RoleName = 'pester-vaultish'; AssumeRolePolicyDocument = $trust } | Out-Null
+        Set-AwsRole trusted -CredentialType assumed_role -RoleArn arn:aws:iam::123456789012:role/pester-vaultish
+
+        $cred = Get-AwsCredential trusted
+        $session = ($cred.AssumedRoleArn -split '/')[-1]
+        $session | Should -Match '^vault-[A-Za-z0-9+=,.@_-]+-trusted-[0-9]{10}-[A-Za-z0-9]{20}$'
+        $session.Length | Should -BeLessOrEqual 64
+
+        # AWS's own limit (the role's MaxSessionDuration, 1 hour here) comes back with AWS's message.
+        $err = { Get-AwsCredential trusted -Ttl 2h -ErrorAction Stop } | Should -Throw -ErrorId 'DynamicAwsCreds.InvalidDuration*' -PassThru
+        $err.Exception.Message | Should -Match 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role'
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        Revoke-Lease $cred.LeaseId | Out-Null
+    }
+
+    It 'issues federation_token credentials for up to AWS''s 36 hours' {
+        Set-AwsRole fed36 -CredentialType federation_token -PolicyArn arn:aws:iam::aws:policy/ReadOnlyAccess -MaxStsTtl 36h
+        $cred = Get-AwsCredential fed36 -Ttl 36h
+        $cred.LeaseDuration | Should -Be ([timespan]::FromHours(36))
+        Revoke-Lease $cred.LeaseId | Out-Null
+    }
+
     It 'issues assumed_role credentials with a session token that are not renewable' {
         $trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}'
         Invoke-LocalIam -Server $script:server -Action CreateRole -Parameters @{ RoleName = 'pester-deploy'; AssumeRolePolicyDocument = $trust } | Out-Null

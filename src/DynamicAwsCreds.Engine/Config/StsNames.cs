@@ -50,9 +50,16 @@ public static partial class StsNames
     public static string GenerateUserName(string? template, string displayName, Role role, DateTimeOffset now) =>
         Render(Parse(template), Data(displayName, role, TemplateData.Iam), now, IamUserNameMaxLength);
 
-    /// <summary>The STS name (a session name, a federated user's name), at most <paramref name="maxLength"/> characters.</summary>
-    public static string Generate(string? template, string displayName, Role role, DateTimeOffset now, int maxLength) =>
-        Render(Parse(template), Data(displayName, role, TemplateData.Sts), now, maxLength);
+    /// <summary>
+    /// An assumed role's session name as Vault makes it: the template rendered as for an IAM user (Type "IAM", the
+    /// role's name as PolicyName), at most <see cref="SessionNameMaxLength"/> characters.
+    /// </summary>
+    public static string SessionName(string? template, string displayName, Role role, DateTimeOffset now) =>
+        Render(Parse(template), Data(displayName, role, TemplateData.Iam), now, SessionNameMaxLength);
+
+    /// <summary>A federated user's name as Vault makes it: the template rendered for STS (Type "STS"), at most <see cref="FederatedNameMaxLength"/> characters.</summary>
+    public static string FederatedName(string? template, string displayName, Role role, DateTimeOffset now) =>
+        Render(Parse(template), Data(displayName, role, TemplateData.Sts), now, FederatedNameMaxLength);
 
     private static TemplateData Data(string displayName, Role role, string type)
     {

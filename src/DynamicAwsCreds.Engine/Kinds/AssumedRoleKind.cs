@@ -11,21 +11,29 @@ internal sealed class AssumedRoleKind : StsKind
 
     public override string Name => TypeName;
 
-    protected override int NameMaxLength => StsNames.SessionNameMaxLength;
+    /// <summary>AssumeRole's DurationSeconds: at most 12 hours, and at most the role's MaxSessionDuration (AWS checks that).</summary>
+    protected override TimeSpan MaxTtl => TimeSpan.FromHours(12);
 
-    /// <summary>Takes the role ARNs no other kind takes; the iam_user fields are refused for every STS kind.</summary>
-    protected override void RefuseOtherFields(Role role)
+    protected override string DurationHint =>
+        "Ask for a shorter -Ttl (or lower the role's -DefaultStsTtl/-MaxStsTtl), or raise the IAM role's MaxSessionDuration; a role assumed with credentials of another assumed role (role chaining) lasts at most 1 hour.";
+
+    /// <summary>Takes the role ARNs, session tags and external id no other kind takes; the iam_user fields are refused for every STS kind.</summary>
+    protected override void RefuseOtherFields(Role role, RoleProblems problems)
     {
     }
 
+    /// <summary>-RoleSessionName when given; else Vault's: the template rendered as for an IAM user (Type "IAM"), at most 64 characters.</summary>
+    protected override string? PrincipalName(string? template, string displayName, Role role, StsOptions options, DateTimeOffset now) =>
+        options.RoleSessionName ?? StsNames.SessionName(template, displayName, role, now);
+
     protected override async Task<StsCredentials> CallAsync(
-        CredentialKindContext context, Role role, TimeSpan duration, StsOptions options, string name, CancellationToken ct)
+        CredentialKindContext context, Role role, TimeSpan duration, StsOptions options, string? name, CancellationToken ct)
     {
         var roleArn = ChooseRoleArn(role, options.RoleArn);
         var (policy, arns) = await SessionPolicy.ForRoleAsync(context.Iam, role, ct).ConfigureAwait(false);
         var request = new StsRequest(duration, policy, arns, role.SessionTags.Count > 0 ? role.SessionTags : null,
             role.MfaSerialNumber, options.MfaCode);
-        return await context.Sts.AssumeRoleAsync(request, roleArn, options.RoleSessionName ?? name, role.ExternalId, ct).ConfigureAwait(false);
+        return await context.Sts.AssumeRoleAsync(request, roleArn, name!, role.ExternalId, ct).ConfigureAwait(false);
     }
 
     protected override string? LeaseRoleArn(StsCredentials credentials) => credentials.PrincipalArn;

@@ -19,16 +19,20 @@ internal sealed class IamUserKind : ICredentialKind
 
     public void ValidateRole(Role role)
     {
+        var problems = new RoleProblems(role);
+
         // The user also carries the expiry guard, and the two share IAM's per-user budget.
         var guardLength = ExpiryGuard.Length(role.Mount, role.Name);
         if (role.PolicyDocument is { } document && document.Length + guardLength > RoleRules.UserInlinePolicyLimit)
         {
-            throw new EngineException("PolicyDocumentTooLarge", ErrorKind.InvalidArgument, "PolicyDocument",
-                $"The policy document is {document.Length} characters without whitespace; with the expiry guard every issued user carries, an iam_user role's document may have at most {RoleRules.UserInlinePolicyLimit - guardLength} (IAM allows {RoleRules.UserInlinePolicyLimit} for all of a user's inline policies).");
+            problems.Add(new EngineException("PolicyDocumentTooLarge", ErrorKind.InvalidArgument, "PolicyDocument",
+                $"The policy document is {document.Length} characters without whitespace; with the expiry guard every issued user carries, an iam_user role's document may have at most {RoleRules.UserInlinePolicyLimit - guardLength} (IAM allows {RoleRules.UserInlinePolicyLimit} for all of a user's inline policies)."));
         }
 
-        RoleFields.RefuseRoleArns(role);
-        RoleFields.RefuseStsTtls(role);
+        RoleFields.RefuseRoleArns(role, problems);
+        RoleFields.RefuseStsTtls(role, problems);
+        RoleFields.RefuseAssumeRoleFields(role, problems);
+        problems.ThrowIfAny();
     }
 
     public void ValidateRequest(CredentialKindContext context, CredentialRequest request)

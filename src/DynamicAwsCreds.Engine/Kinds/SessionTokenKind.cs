@@ -11,27 +11,32 @@ internal sealed class SessionTokenKind : StsKind
 
     public override string Name => TypeName;
 
-    /// <summary>GetSessionToken takes no name; the generated one is checked against a session name's limit.</summary>
-    protected override int NameMaxLength => StsNames.SessionNameMaxLength;
+    /// <summary>GetSessionToken's DurationSeconds: up to 36 hours for an IAM user (AWS cuts the account's root user to 1 hour).</summary>
+    protected override TimeSpan MaxTtl => TimeSpan.FromHours(36);
 
-    /// <summary>GetSessionToken takes no session policy.</summary>
-    protected override void RefuseOtherFields(Role role)
+    protected override string DurationHint => "Ask for a shorter -Ttl (or lower the role's -DefaultStsTtl/-MaxStsTtl).";
+
+    /// <summary>GetSessionToken takes no session policy, and no name.</summary>
+    protected override void RefuseOtherFields(Role role, RoleProblems problems)
     {
         if (role.PolicyDocument is not null)
         {
-            throw RoleFields.Invalid(role, "A policy document cannot be used with credential type session_token; remove -PolicyDocument or choose another credential type.");
+            problems.Add("A policy document cannot be used with credential type session_token; remove -PolicyDocument or choose another credential type.");
         }
 
         if (role.PolicyArns.Count > 0)
         {
-            throw RoleFields.Invalid(role, "Policy ARNs cannot be used with credential type session_token; remove -PolicyArn or choose another credential type.");
+            problems.Add("Policy ARNs cannot be used with credential type session_token; remove -PolicyArn or choose another credential type.");
         }
 
-        RoleFields.RefuseRoleArns(role);
+        RoleFields.RefuseRoleArns(role, problems);
+        RoleFields.RefuseAssumeRoleFields(role, problems);
     }
 
+    protected override string? PrincipalName(string? template, string displayName, Role role, StsOptions options, DateTimeOffset now) => null;
+
     protected override async Task<StsCredentials> CallAsync(
-        CredentialKindContext context, Role role, TimeSpan duration, StsOptions options, string name, CancellationToken ct)
+        CredentialKindContext context, Role role, TimeSpan duration, StsOptions options, string? name, CancellationToken ct)
     {
         if (role.MfaSerialNumber is not null && string.IsNullOrEmpty(options.MfaCode))
         {

@@ -73,6 +73,8 @@ public sealed class CredentialKindTests : IDisposable
         { "UserPath", "assumed_role" }, { "UserPath", "federation_token" }, { "UserPath", "session_token" },
         { "DefaultStsTtl", "iam_user" },
         { "PolicyDocument", "session_token" }, { "PolicyArn", "session_token" },
+        { "SessionTag", "iam_user" }, { "SessionTag", "federation_token" }, { "SessionTag", "session_token" },
+        { "ExternalId", "iam_user" }, { "ExternalId", "federation_token" }, { "ExternalId", "session_token" },
     };
 
     private static Role WithField(Role role, string field) => field switch
@@ -82,6 +84,8 @@ public sealed class CredentialKindTests : IDisposable
         "DefaultStsTtl" => role with { DefaultStsTtl = TimeSpan.FromHours(1) },
         "PolicyDocument" => role with { PolicyDocument = "{}" },
         "PolicyArn" => role with { PolicyArns = ["arn:aws:iam::aws:policy/ReadOnlyAccess"] },
+        "SessionTag" => role with { SessionTags = new Dictionary<string, string> { ["team"] = "blue" } },
+        "ExternalId" => role with { ExternalId = "ext-1" },
         _ => throw new ArgumentOutOfRangeException(nameof(field)),
     };
 
@@ -100,11 +104,34 @@ public sealed class CredentialKindTests : IDisposable
         var refused = FieldsAndKindsThatRefuseThem.Select(row => ((string)row[0], (string)row[1])).ToHashSet();
         foreach (var type in CredentialKinds.Names)
         {
-            foreach (var field in new[] { "RoleArn", "UserPath", "DefaultStsTtl", "PolicyDocument", "PolicyArn" }.Where(f => !refused.Contains((f, type))))
+            foreach (var field in new[] { "RoleArn", "UserPath", "DefaultStsTtl", "PolicyDocument", "PolicyArn", "SessionTag", "ExternalId" }.Where(f => !refused.Contains((f, type))))
             {
                 CredentialKinds.Get(type).ValidateRole(WithField(Role(type), field));
             }
         }
+    }
+
+    [Fact]
+    public void A_role_with_several_problems_is_refused_once_naming_them_all()
+    {
+        var role = Role("federation_token") with
+        {
+            RoleArns = ["arn:aws:iam::123456789012:role/deploy"],
+            SessionTags = new Dictionary<string, string> { ["team"] = "blue" },
+            ExternalId = "ext-1",
+            UserPath = "/dynamic/",
+            DefaultStsTtl = TimeSpan.FromHours(2),
+            MaxStsTtl = TimeSpan.FromHours(1),
+        };
+        var error = Assert.Throws<EngineException>(() => CredentialKinds.Get("federation_token").ValidateRole(role));
+        Assert.Equal("InvalidRoleParameter", error.Reason);
+        Assert.Equal("dev", error.Target);
+        foreach (var field in new[] { "-RoleArn", "-SessionTag", "-ExternalId", "-UserPath", "must not be greater than MaxStsTtl" })
+        {
+            Assert.Contains(field, error.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("5 problems", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -140,7 +167,26 @@ public sealed class CredentialKindTests : IDisposable
         var error = Assert.Throws<EngineException>(() => kind.Ttl(Context(Mount()), role, TimeSpan.FromMinutes(10)));
         Assert.Equal("InvalidDuration", error.Reason);
         Assert.Equal(TimeSpan.FromMinutes(10), error.Target);
-        Assert.Equal("InvalidDuration", Assert.Throws<EngineException>(() => kind.Ttl(Context(Mount()), role, TimeSpan.FromHours(13))).Reason);
+    }
+
+    // AWS's DurationSeconds ranges: AssumeRole 900–43200, GetFederationToken and GetSessionToken 900–129600.
+    [Theory]
+    [InlineData("assumed_role", 43200)]
+    [InlineData("federation_token", 129600)]
+    [InlineData("session_token", 129600)]
+    public void Sts_ttl_reaches_the_longest_duration_the_kinds_sts_action_takes_and_no_further(string type, int maxSeconds)
+    {
+        var kind = CredentialKinds.Get(type);
+        var role = Role(type);
+        var max = TimeSpan.FromSeconds(maxSeconds);
+        Assert.Equal(new LeaseTerm(max, max), kind.Ttl(Context(Mount()), role, max));
+        var over = max + TimeSpan.FromSeconds(1);
+        var error = Assert.Throws<EngineException>(() => kind.Ttl(Context(Mount()), role, over));
+        Assert.Equal("InvalidDuration", error.Reason);
+        Assert.Equal(over, error.Target);
+
+        kind.ValidateRole(role with { DefaultStsTtl = max, MaxStsTtl = max });
+        Assert.Equal("InvalidDuration", Assert.Throws<EngineException>(() => kind.ValidateRole(role with { MaxStsTtl = over })).Reason);
     }
 
     [Theory]

@@ -30,7 +30,7 @@ public sealed class EngineStsTests : EngineTestBase
         var issued = await Issue("deploy");
         Assert.StartsWith("ASIA", issued.AccessKeyId);
         Assert.NotNull(issued.SessionToken);
-        Assert.Matches($"^arn:aws:sts::{Account}:assumed-role/deploy/vault-[0-9]+-[A-Za-z0-9]+$", await CallerArn(issued));
+        Assert.Matches($"^arn:aws:sts::{Account}:assumed-role/deploy/vault-tester-deploy-[0-9]+-[A-Za-z0-9]{{20}}$", await CallerArn(issued));
         Assert.Equal(await CallerArn(issued), issued.Lease.AssumedRoleArn);
         Assert.False(issued.Lease.Renewable);
         Assert.InRange((issued.Lease.ExpireTime - issued.Lease.IssueTime - TimeSpan.FromHours(1)).Duration(), TimeSpan.Zero, TimeSpan.FromSeconds(2));
@@ -148,6 +148,35 @@ public sealed class EngineStsTests : EngineTestBase
         var tooShort = await Assert.ThrowsAsync<EngineException>(() => Issue("ttl", TimeSpan.FromMinutes(10)));
         Assert.Equal("InvalidDuration", tooShort.Reason);
         Assert.Equal(2, Server.State.CountRequests("AssumeRole"));
+    }
+
+    [Fact]
+    public async Task Federation_and_session_tokens_last_up_to_awss_36_hours()
+    {
+        Engine.SetRole(null, "fed36", new RoleInput { CredentialType = "federation_token", PolicyArns = [ReadOnly], MaxStsTtl = TimeSpan.FromHours(36) });
+        Engine.SetRole(null, "tok36", new RoleInput { CredentialType = "session_token", MaxStsTtl = TimeSpan.FromHours(36) });
+        foreach (var role in new[] { "fed36", "tok36" })
+        {
+            var issued = await Issue(role, TimeSpan.FromHours(36));
+            Assert.InRange((issued.Lease.ExpireTime - issued.Lease.IssueTime - TimeSpan.FromHours(36)).Duration(), TimeSpan.Zero, TimeSpan.FromSeconds(2));
+        }
+    }
+
+    // The role's MaxSessionDuration is known only to AWS: the module's pre-check lets 3h through (AssumeRole takes
+    // up to 12h) and AWS's own ValidationError comes back as InvalidDuration with AWS's code and message.
+    [Fact]
+    public async Task An_assume_role_duration_over_the_roles_max_session_duration_is_awss_refusal_passed_on()
+    {
+        var arn = await CreateRoleAsync("short");
+        Engine.SetRole(null, "short", new RoleInput { CredentialType = "assumed_role", RoleArns = [arn] });
+        var error = await Assert.ThrowsAsync<EngineException>(() => Issue("short", TimeSpan.FromHours(3)));
+        Assert.Equal("InvalidDuration", error.Reason);
+        Assert.Equal("ValidationError", error.AwsCode);
+        Assert.Equal(TimeSpan.FromHours(3), error.Target);
+        Assert.Contains("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("raise the IAM role's MaxSessionDuration", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, Server.State.CountRequests("AssumeRole"));
+        Assert.Empty(Engine.ListLeases(null));
     }
 
     [Fact]

@@ -24,13 +24,28 @@ public class NamingTests
         Assert.StartsWith("vault-" + new string('d', 42) + "-1764000000-", name);
     }
 
-    [Theory]
-    [InlineData(StsNames.SessionNameMaxLength)]
-    [InlineData(StsNames.FederatedNameMaxLength)]
-    public void Default_sts_name_is_vaults_cut_to_32(int maxLength)
+    [Fact]
+    public void Default_federated_user_name_is_vaults_sts_rendering_cut_to_32()
     {
-        var name = StsNames.Generate(null, "alice", IamRole("deploy") with { CredentialType = "assumed_role" }, Now, maxLength);
+        var name = StsNames.FederatedName(null, "alice", IamRole("deploy") with { CredentialType = "federation_token" }, Now);
         Assert.Matches(new Regex("^vault-1764000000-[A-Za-z0-9]{15}$"), name);
+    }
+
+    // Vault renders an assumed role's session name with Type "IAM" and the role as PolicyName, so CloudTrail
+    // queries and trust-policy conditions on sts:RoleSessionName written for Vault ("vault-<display>-<role>-*") match.
+    [Fact]
+    public void Default_session_name_is_vaults_iam_rendering_with_display_and_role()
+    {
+        var name = StsNames.SessionName(null, "DOMAIN\\alice smith", IamRole("deploy") with { CredentialType = "assumed_role" }, Now);
+        Assert.Matches(new Regex("^vault-DOMAIN_alice_smith-deploy-1764000000-[A-Za-z0-9]{20}$"), name);
+    }
+
+    [Fact]
+    public void Long_session_names_are_cut_as_vault_cuts_them_42_then_64()
+    {
+        var name = StsNames.SessionName(null, new string('d', 50), IamRole(new string('r', 60)) with { CredentialType = "assumed_role" }, Now);
+        Assert.Equal(StsNames.SessionNameMaxLength, name.Length);
+        Assert.Matches(new Regex("^vault-" + new string('d', 42) + "-1764000000-[A-Za-z0-9]{4}$"), name);
     }
 
     [Fact]

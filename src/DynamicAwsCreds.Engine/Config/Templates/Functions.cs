@@ -47,7 +47,20 @@ internal static class Values
         string => ValueType.String,
         long => ValueType.Int,
         bool => ValueType.Bool,
+        TemplateData => ValueType.Data,
         _ => throw new InvalidOperationException($"not a template value: {value.GetType()}"),
+    };
+
+    /// <summary>What Go calls the type of a value, for messages worded as Go's.</summary>
+    public static string GoTypeName(object value) => GoTypeName(TypeOf(value));
+
+    public static string GoTypeName(ValueType type) => type switch
+    {
+        ValueType.String => "string",
+        ValueType.Int => "int",
+        ValueType.Bool => "bool",
+        ValueType.Data => "aws.UsernameMetadata",
+        _ => "interface {}",
     };
 
     public static string Describe(ValueType type) => type switch
@@ -55,29 +68,32 @@ internal static class Values
         ValueType.String => "a string",
         ValueType.Int => "a number",
         ValueType.Bool => "a boolean",
+        ValueType.Data => "the template data",
         _ => "any value",
     };
 
-    /// <summary>Prints a value as Go's text/template does.</summary>
+    /// <summary>Prints a value as Go's text/template does; the data as Vault's struct of Type, DisplayName and PolicyName.</summary>
     public static string Print(object value) => value switch
     {
         string s => s,
         long n => n.ToString(CultureInfo.InvariantCulture),
         bool b => b ? "true" : "false",
+        TemplateData d => $"{{{d.Type} {d.DisplayName} {d.PolicyName}}}",
         _ => throw new InvalidOperationException($"not a template value: {value.GetType()}"),
     };
 
-    /// <summary>Go's truth: false, 0 and "" are false.</summary>
+    /// <summary>Go's truth: false, 0 and "" are false; a struct (the data) is true.</summary>
     public static bool IsTrue(object value) => value switch
     {
         string s => s.Length > 0,
         long n => n != 0,
         bool b => b,
+        TemplateData => true,
         _ => false,
     };
 }
 
-/// <summary>The functions Vault gives username templates, plus Go's built-in comparisons and logic.</summary>
+/// <summary>The functions Vault gives username templates, plus Go's built-in comparisons and logic (and <see cref="GoBuiltins"/>).</summary>
 internal static class Functions
 {
     private static readonly ValueType[] None = [];
@@ -136,7 +152,7 @@ internal static class Functions
         new("or", "or A B...", [ValueType.Any], ValueType.Any, ValueType.Any,
             (a, _) => a.FirstOrDefault(Values.IsTrue) ?? a[^1],
             ShortCircuit: ShortCircuit.Or),
-    }.ToDictionary(f => f.Name, StringComparer.Ordinal);
+    }.Concat(GoBuiltins.All).ToDictionary(f => f.Name, StringComparer.Ordinal);
 
     private static string? Comparable(IReadOnlyList<ArgInfo> args)
     {
@@ -146,18 +162,21 @@ internal static class Functions
             : null;
     }
 
-    private static string Truncate(string s, long max) => s.Length <= max ? s : s[..(int)max];
+    // Vault's truncate counts UTF-8 bytes, as Go's len and slicing do.
+    private static string Truncate(string s, long max) => GoStrings.Prefix(s, max);
 
-    // Vault hashes only the characters cut off, not the whole input, and keeps the first 8 hex digits of that hash.
+    // Vault hashes only the bytes cut off, not the whole input, and keeps the first 8 hex digits of that hash.
     private static string TruncateSha256(string s, long max)
     {
-        if (s.Length <= max)
+        if (GoStrings.ByteCount(s) <= max)
         {
             return s;
         }
 
+        var bytes = Encoding.UTF8.GetBytes(s);
         var keep = (int)max - 8;
-        return s[..keep] + Sha256Hex(s[keep..])[..8];
+        var hash = Convert.ToHexString(SHA256.HashData(bytes.AsSpan(keep))).ToLowerInvariant();
+        return Encoding.UTF8.GetString(bytes, 0, keep) + hash[..8];
     }
 
     private static string Sha256Hex(string s) =>

@@ -78,6 +78,9 @@ internal static class GoFormat
                 case bool b:
                     sb.Append(Pad(b ? "true" : "false", verb, ' '));
                     break;
+                case TemplateData d:
+                    sb.Append(Pad(Values.Print(d), verb, ' '));
+                    break;
             }
         }
 

@@ -192,6 +192,9 @@ internal sealed class Lexer
             case '|':
                 Advance(1);
                 return new Token(TokenKind.Pipe, "|", start, spaceBefore);
+            case ',':
+                Advance(1);
+                return new Token(TokenKind.Comma, ",", start, spaceBefore);
             case '(':
                 Advance(1);
                 return new Token(TokenKind.LeftParen, "(", start, spaceBefore);

@@ -1,11 +1,10 @@
-using System.Globalization;
-
 namespace DynamicAwsCreds.Engine.Config.Templates;
 
 /// <summary>
-/// Builds the syntax tree of a template and checks it completely: every function and field must exist, take the
-/// number and types of arguments given, and accept any literal arguments, so a template that parses only fails to
-/// render on values that are not known until then.
+/// Builds the syntax tree of a template and checks it as far as it can be known before rendering: every function,
+/// field and variable must exist, functions must get the number and types of arguments they take and accept any
+/// literal arguments, and fields must be read from the data. What depends on values only known while rendering
+/// is checked then.
 /// </summary>
 internal sealed class Parser
 {
@@ -13,24 +12,28 @@ internal sealed class Parser
     private const int MaxDepth = 100;
 
     private readonly IReadOnlyList<Token> _tokens;
+    private readonly ParseScope _scope = new();
     private int _next;
     private int _depth;
+    private int _loops;
 
     private Parser(IReadOnlyList<Token> tokens) => _tokens = tokens;
 
     public static IReadOnlyList<Node> Parse(string template)
     {
         var parser = new Parser(Lexer.Tokenize(template));
-        var (nodes, terminator) = parser.ParseList(openIf: null);
+        var (nodes, terminator) = parser.ParseList(open: null);
         if (terminator is { } t)
         {
-            throw new TemplateException($"unexpected {{{{{t.Text}}}}} without a matching {{{{if}}}}", t.Position);
+            throw new TemplateException($"unexpected {{{{{t.Text}}}}} without a matching {{{{if}}}}, {{{{with}}}} or {{{{range}}}}", t.Position);
         }
 
         return nodes;
     }
 
     private Token Peek => _tokens[_next];
+
+    private Token PeekAfter => _tokens[Math.Min(_next + 1, _tokens.Count - 1)];
 
     private Token Take() => _tokens[_next++];
 
@@ -51,9 +54,9 @@ internal sealed class Parser
         return token;
     }
 
-    /// <summary>Parses nodes until the end of the template or, inside an if, its <c>{{else}}</c> or <c>{{end}}</c>.</summary>
+    /// <summary>Parses nodes until the end of the template or, inside an if, with or range, its <c>{{else}}</c> or <c>{{end}}</c>.</summary>
     /// <returns>The nodes and the <c>else</c>/<c>end</c> keyword token that stopped them, if any.</returns>
-    private (List<Node> Nodes, Token? Terminator) ParseList(Token? openIf)
+    private (List<Node> Nodes, Token? Terminator) ParseList(Token? open)
     {
         var nodes = new List<Node>();
         while (true)
@@ -61,8 +64,8 @@ internal sealed class Parser
             var token = Take();
             switch (token.Kind)
             {
-                case TokenKind.Eof when openIf is { } open:
-                    throw new TemplateException("{{if}} is never closed: missing {{end}}", open.Position);
+                case TokenKind.Eof when open is { } control:
+                    throw new TemplateException($"{{{{{control.Text}}}}} is never closed: missing {{{{end}}}}", control.Position);
                 case TokenKind.Eof:
                     return (nodes, null);
                 case TokenKind.Text:
@@ -76,14 +79,20 @@ internal sealed class Parser
                 Take();
                 switch (first.Text)
                 {
-                    case "if":
-                        nodes.Add(ParseIf(first));
+                    case "if" or "with":
+                        nodes.Add(ParseIfOrWith(first));
+                        continue;
+                    case "range":
+                        nodes.Add(ParseRange(first));
                         continue;
                     case "else" or "end":
                         return (nodes, first);
+                    case "break" or "continue":
+                        nodes.Add(ParseLoopControl(first));
+                        continue;
                     default:
                         throw new TemplateException(
-                            $"\"{first.Text}\" is not supported in username templates (only if/else/end actions are)",
+                            $"\"{first.Text}\" is not supported in username templates (if, with, range, else, end, break and continue are)",
                             first.Position);
                 }
             }
@@ -94,40 +103,109 @@ internal sealed class Parser
         }
     }
 
-    private IfNode ParseIf(Token ifToken)
+    /// <summary><c>{{if c}}</c> or <c>{{with c}}</c> (whose body has c's value as dot), with optional else and else-if/else-with chain.</summary>
+    private IfNode ParseIfOrWith(Token keyword)
     {
-        Enter(ifToken.Position);
-        var condition = ParsePipeline("{{if}}");
-        Expect(TokenKind.RightDelim, "after the {{if}} condition");
-        var (then, terminator) = ParseList(ifToken);
+        Enter(keyword.Position);
+        var mark = _scope.Mark();
+        var isWith = keyword.Text == "with";
+        var condition = ParsePipeline($"{{{{{keyword.Text}}}}}");
+        Expect(TokenKind.RightDelim, $"after the {{{{{keyword.Text}}}}} condition");
+        _scope.PushDot(isWith ? condition.Type : _scope.Dot);
+        var (then, terminator) = ParseList(keyword);
+        _scope.PopDot();
 
-        List<Node> otherwise = [];
-        if (terminator!.Value.Text == "else")
+        // "{{else if c}}" / "{{else with c}}" opens a control nested in the else branch that shares the outer {{end}}.
+        var otherwise = ParseElse(keyword, terminator!.Value, chains: true);
+        _scope.Pop(mark);
+        _depth--;
+        return new IfNode(condition, then, otherwise, keyword.Position, SetsDot: isWith);
+    }
+
+    /// <summary><c>{{range n}}</c> or <c>{{range $e := n}}</c> over a number, with optional else.</summary>
+    private RangeNode ParseRange(Token keyword)
+    {
+        Enter(keyword.Position);
+        var mark = _scope.Mark();
+        string? variable = null;
+        var assigns = false;
+        if (Peek.Kind == TokenKind.Variable && PeekAfter.Kind is TokenKind.Assign or TokenKind.Comma)
         {
-            if (Peek is { Kind: TokenKind.Keyword, Text: "if" })
+            var declared = Take();
+            var after = Take();
+            if (after.Kind == TokenKind.Comma)
             {
-                // "{{else if c}}" opens an if nested in the else branch that shares the outer {{end}}.
-                otherwise.Add(ParseIf(Take()));
+                throw new TemplateException(
+                    $"range can't iterate over a number with more than one variable ({declared.Text}, …): a username template's values offer only numbers to range over", declared.Position);
             }
-            else
-            {
-                Expect(TokenKind.RightDelim, "after {{else}}");
-                (otherwise, terminator) = ParseList(ifToken);
-                if (terminator!.Value.Text == "else")
-                {
-                    throw new TemplateException("{{if}} already has an {{else}}; expected {{end}}", terminator.Value.Position);
-                }
 
-                Expect(TokenKind.RightDelim, "after {{end}}");
+            assigns = after.Text == "=";
+            if (assigns && !_scope.Assign(declared.Text, ValueType.Int))
+            {
+                throw new TemplateException($"undefined variable \"{declared.Text}\"", declared.Position);
             }
+
+            variable = declared.Text;
         }
-        else
+
+        var count = ParsePipeline("{{range}}");
+        if (count.Type is not (ValueType.Int or ValueType.Any))
+        {
+            throw new TemplateException(
+                $"range can't iterate over {Values.Describe(count.Type)}: in a username template only a number n can be ranged over (0 to n-1)", count.Position);
+        }
+
+        Expect(TokenKind.RightDelim, "after the {{range}} value");
+        if (variable is not null && !assigns)
+        {
+            _scope.Declare(variable, ValueType.Int);
+        }
+
+        _loops++;
+        _scope.PushDot(ValueType.Int);
+        var (body, terminator) = ParseList(keyword);
+        _scope.PopDot();
+        _loops--;
+
+        var otherwise = ParseElse(keyword, terminator!.Value, chains: false);
+        _scope.Pop(mark);
+        _depth--;
+        return new RangeNode(variable, assigns, count, body, otherwise, keyword.Position);
+    }
+
+    private List<Node> ParseElse(Token keyword, Token terminator, bool chains)
+    {
+        if (terminator.Text != "else")
         {
             Expect(TokenKind.RightDelim, "after {{end}}");
+            return [];
         }
 
-        _depth--;
-        return new IfNode(condition, then, otherwise, ifToken.Position);
+        if (chains && Peek.Kind == TokenKind.Keyword && Peek.Text == keyword.Text)
+        {
+            return [ParseIfOrWith(Take())];
+        }
+
+        Expect(TokenKind.RightDelim, "after {{else}}");
+        var (otherwise, end) = ParseList(keyword);
+        if (end!.Value.Text == "else")
+        {
+            throw new TemplateException($"{{{{{keyword.Text}}}}} already has an {{{{else}}}}; expected {{{{end}}}}", end.Value.Position);
+        }
+
+        Expect(TokenKind.RightDelim, "after {{end}}");
+        return otherwise;
+    }
+
+    private LoopControlNode ParseLoopControl(Token keyword)
+    {
+        if (_loops == 0)
+        {
+            throw new TemplateException($"{{{{{keyword.Text}}}}} outside {{{{range}}}}", keyword.Position);
+        }
+
+        Expect(TokenKind.RightDelim, $"after {{{{{keyword.Text}}}}}");
+        return new LoopControlNode(keyword.Text == "break", keyword.Position);
     }
 
     private void Enter(Position position)
@@ -138,15 +216,41 @@ internal sealed class Parser
         }
     }
 
-    /// <summary>Parses <c>command | command ...</c> up to the closing <c>}}</c> or <c>)</c>, which it leaves.</summary>
-    private Pipeline ParsePipeline(string context)
+    /// <summary>
+    /// Parses <c>[$x := | $x =] command | command ...</c> up to the closing <c>}}</c> or <c>)</c>, which it leaves.
+    /// A declared variable is in scope from the next action on.
+    /// </summary>
+    private Expr ParsePipeline(string context)
     {
-        var start = Peek.Position;
-        if (Peek.Kind is TokenKind.Variable)
+        if (Peek.Kind == TokenKind.Variable && PeekAfter.Kind is TokenKind.Assign or TokenKind.Comma)
         {
-            throw new TemplateException($"variables such as {Peek.Text} are not supported in username templates", Peek.Position);
+            var variable = Take();
+            var op = Take();
+            if (op.Kind == TokenKind.Comma)
+            {
+                throw new TemplateException($"too many declarations in {context}", op.Position);
+            }
+
+            var value = ParseCommands(context);
+            var declares = op.Text == ":=";
+            if (declares)
+            {
+                _scope.Declare(variable.Text, value.Type);
+            }
+            else if (!_scope.Assign(variable.Text, value.Type))
+            {
+                throw new TemplateException($"undefined variable \"{variable.Text}\"", variable.Position);
+            }
+
+            return new Assignment(variable.Text, value, declares, variable.Position);
         }
 
+        return ParseCommands(context);
+    }
+
+    private Pipeline ParseCommands(string context)
+    {
+        var start = Peek.Position;
         if (Peek.Kind is TokenKind.RightDelim or TokenKind.RightParen or TokenKind.Eof)
         {
             throw new TemplateException($"missing value in {context}", Peek.Position);
@@ -169,7 +273,7 @@ internal sealed class Parser
         if (head.Kind == TokenKind.Identifier)
         {
             Take();
-            var function = LookUp(head);
+            var function = CallBuilder.LookUp(head);
             var args = new List<Expr>();
             while (!AtCommandEnd())
             {
@@ -177,7 +281,7 @@ internal sealed class Parser
                 args.Add(ParseOperand());
             }
 
-            return MakeCall(function, args, piped, head.Position);
+            return CallBuilder.MakeCall(function, args, piped, head.Position);
         }
 
         if (piped is not null)
@@ -217,32 +321,26 @@ internal sealed class Parser
             case TokenKind.String:
                 return new StringLiteral(token.Text, token.Position);
             case TokenKind.Number:
-                return new IntLiteral(ParseNumber(token), token.Position);
+                return new IntLiteral(CallBuilder.ParseNumber(token), token.Position);
             case TokenKind.Bool:
                 return new BoolLiteral(token.Text == "true", token.Position);
             case TokenKind.Field:
-                var name = token.Text[1..];
-                if (!Field.All.TryGetValue(name, out var field))
-                {
-                    throw new TemplateException(
-                        $"unknown field {token.Text}; the fields are {string.Join(", ", Field.All.Keys.Select(k => "." + k))}",
-                        token.Position);
-                }
-
-                return new FieldRef(field, token.Position);
+                return FieldOf(new DotRef(_scope.Dot, token.Position), token);
+            case TokenKind.Dot:
+                return new DotRef(_scope.Dot, token.Position);
+            case TokenKind.Variable:
+                var variable = new VariableRef(token.Text, _scope.Lookup(token.Text)
+                    ?? throw new TemplateException($"undefined variable \"{token.Text}\"", token.Position), token.Position);
+                return Peek is { Kind: TokenKind.Field, SpaceBefore: false } ? FieldOf(variable, Take()) : variable;
             case TokenKind.Identifier:
                 // Go calls a function named as an argument with no arguments: "printf "%s" unix_time".
-                return MakeCall(LookUp(token), [], piped: null, token.Position);
+                return CallBuilder.MakeCall(CallBuilder.LookUp(token), [], piped: null, token.Position);
             case TokenKind.LeftParen:
                 Enter(token.Position);
                 var inner = ParsePipeline("parentheses");
                 Expect(TokenKind.RightParen, "to close the \"(\" at " + Where(token.Position));
                 _depth--;
                 return inner;
-            case TokenKind.Dot:
-                throw new TemplateException("\".\" on its own is not supported; name a field such as .DisplayName", token.Position);
-            case TokenKind.Variable:
-                throw new TemplateException($"variables such as {token.Text} are not supported in username templates", token.Position);
             case TokenKind.Eof:
                 throw new TemplateException("template ends inside an action", token.Position);
             default:
@@ -250,73 +348,24 @@ internal sealed class Parser
         }
     }
 
-    private static string Where(Position p) => $"line {p.Line} column {p.Column}";
-
-    private static Function LookUp(Token name) =>
-        Functions.All.TryGetValue(name.Text, out var function)
-            ? function
-            : throw new TemplateException($"function \"{name.Text}\" is not defined", name.Position);
-
-    private static long ParseNumber(Token token)
+    /// <summary>A field of dot or of a variable; only the data has fields.</summary>
+    private static FieldRef FieldOf(Expr receiver, Token token)
     {
-        var text = token.Text.Replace("_", "", StringComparison.Ordinal);
-        var negative = text.StartsWith('-');
-        var digits = text.TrimStart('+', '-');
-        var (style, body) = digits.Length > 2 && digits[0] == '0' && digits[1] is 'x' or 'X'
-            ? (NumberStyles.AllowHexSpecifier, digits[2..])
-            : (NumberStyles.None, digits);
-
-        if (!long.TryParse(body, style, CultureInfo.InvariantCulture, out var value) || value < 0)
+        var name = token.Text[1..];
+        if (!Field.All.TryGetValue(name, out var field))
         {
-            var why = digits.Contains('.', StringComparison.Ordinal) || digits.Contains('e', StringComparison.OrdinalIgnoreCase)
-                ? "only whole numbers are supported"
-                : "not a number";
-            throw new TemplateException($"bad number {token.Text}: {why}", token.Position);
-        }
-
-        return negative ? -value : value;
-    }
-
-    private static Call MakeCall(Function function, List<Expr> args, Expr? piped, Position position)
-    {
-        var all = piped is null ? args : [.. args, piped];
-        var fixedCount = function.Parameters.Count;
-        if (all.Count < fixedCount || (function.Variadic is null && all.Count > fixedCount))
-        {
-            var wanted = function.Variadic is null ? $"{fixedCount}" : $"at least {fixedCount}";
-            var pipedNote = piped is null ? "" : ", counting the piped value";
             throw new TemplateException(
-                $"wrong number of arguments for {function.Name}: want {wanted}, got {all.Count}{pipedNote} (usage: {function.Usage})",
-                position);
+                $"unknown field {token.Text}; the fields are {string.Join(", ", Field.All.Keys.Select(k => "." + k))}",
+                token.Position);
         }
 
-        for (var i = 0; i < all.Count; i++)
+        if (receiver.Type is not (ValueType.Data or ValueType.Any))
         {
-            var wanted = i < fixedCount ? function.Parameters[i] : function.Variadic!.Value;
-            var got = all[i].Type;
-            if (wanted != ValueType.Any && got != ValueType.Any && wanted != got)
-            {
-                var which = piped is not null && i == all.Count - 1 ? "the piped value" : $"argument {i + 1}";
-                throw new TemplateException(
-                    $"{function.Name}: {which} must be {Values.Describe(wanted)}, not {Values.Describe(got)} (usage: {function.Usage})",
-                    all[i].Position);
-            }
+            throw new TemplateException($"can't evaluate field {name} in type {Values.GoTypeName(receiver.Type)}", token.Position);
         }
 
-        var known = all.Select(a => new ArgInfo(a.Type, Constant(a))).ToList();
-        if (function.Validate?.Invoke(known) is { } error)
-        {
-            throw new TemplateException(error, position);
-        }
-
-        return new Call(function, args, piped is not null, function.ResultFor(all.Select(a => a.Type).ToList()), position);
+        return new FieldRef(field, receiver, token.Position);
     }
 
-    private static object? Constant(Expr e) => e switch
-    {
-        StringLiteral s => s.Value,
-        IntLiteral n => n.Value,
-        BoolLiteral b => b.Value,
-        _ => null,
-    };
+    private static string Where(Position p) => $"line {p.Line} column {p.Column}";
 }

@@ -13,6 +13,7 @@ internal enum TokenKind
     Number,
     Bool,
     Pipe,
+    Comma,
     LeftParen,
     RightParen,
     Variable,
