@@ -26,7 +26,7 @@ public static partial class StaticRoleRules
     {
         if (period < MinRotationPeriod)
         {
-            throw new EngineException("InvalidRotationPeriod", ErrorKind.InvalidArgument, Durations.Format(period),
+            throw new EngineException("InvalidRotationPeriod", ErrorKind.InvalidArgument, period,
                 $"-RotationPeriod {Durations.Format(period)} is shorter than the minimum of {Durations.Format(MinRotationPeriod)}. Give a period such as 1h or 720h. Nothing was changed.");
         }
 

@@ -16,8 +16,8 @@ public sealed class SetAwsStaticRoleCommand : DynamicAwsCredsCmdlet
     [AllowEmptyString]
     public string Name { get; set; } = string.Empty;
 
+    /// <summary>Vault's <c>username</c> needs no alias: parameter names ignore case.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("username")]
     [AllowEmptyString]
     public string UserName { get; set; } = string.Empty;
 

@@ -1,4 +1,3 @@
-using DynamicAwsCreds.Engine;
 using DynamicAwsCreds.Engine.StaticRoles;
 
 namespace DynamicAwsCreds;
@@ -11,7 +10,7 @@ public sealed class AwsStaticRole
         Name = r.Name;
         Path = r.Mount;
         UserName = r.UserName;
-        RotationPeriod = Durations.Format(r.RotationPeriod);
+        RotationPeriod = r.RotationPeriod;
         AccessKey = r.AccessKeyId;
         LastRotated = r.LastRotated.UtcDateTime;
         NextRotation = r.NextRotation.UtcDateTime;
@@ -21,8 +20,7 @@ public sealed class AwsStaticRole
     public string Path { get; }
     public string UserName { get; }
 
-    /// <summary>As Vault prints durations ("720h").</summary>
-    public string RotationPeriod { get; }
+    public TimeSpan RotationPeriod { get; }
     public string AccessKey { get; }
     public DateTime LastRotated { get; }
     public DateTime NextRotation { get; }
