@@ -21,23 +21,6 @@ BeforeAll {
     function Get-CallerArn($Credential) {
         (Invoke-LocalIam -Server $script:server -Service sts -Action GetCallerIdentity -AccessKey $Credential.AccessKey -SecretKey $Credential.SecretKey).GetCallerIdentityResponse.GetCallerIdentityResult.Arn
     }
-
-    # A consumer declared as AWS Tools' Set-AWSCredential is (its parameter sets, by property name); it reports what bound.
-    function Set-AWSCredential {
-        [CmdletBinding(DefaultParameterSetName = 'BasicOrSession')]
-        param(
-            [Alias('AK')] [Parameter(ParameterSetName = 'BasicOrSession', Mandatory, ValueFromPipelineByPropertyName)] [string] $AccessKey,
-            [Alias('SK', 'SecretAccessKey')] [Parameter(ParameterSetName = 'BasicOrSession', Mandatory, ValueFromPipelineByPropertyName)] [string] $SecretKey,
-            [Alias('ST')] [Parameter(ParameterSetName = 'BasicOrSession', ValueFromPipelineByPropertyName)] [string] $SessionToken,
-            [Parameter(ParameterSetName = 'AssumeRole', Mandatory, ValueFromPipelineByPropertyName)] [string] $RoleArn,
-            [Parameter(ParameterSetName = 'AssumeRole', Mandatory, ValueFromPipelineByPropertyName)] [string] $SourceProfile,
-            [Alias('StoredCredentials', 'AWSProfileName')] [Parameter(ParameterSetName = 'StoredProfile', Mandatory, ValueFromPipelineByPropertyName)] [string] $ProfileName,
-            [Alias('AWSProfilesLocation', 'ProfilesLocation')] [Parameter(ValueFromPipelineByPropertyName)] [string] $ProfileLocation,
-            [Parameter(ValueFromPipelineByPropertyName)] [string] $StoreAs,
-            [Parameter(ValueFromPipelineByPropertyName)] [string] $Scope
-        )
-        process { [pscustomobject]@{ Set = $PSCmdlet.ParameterSetName; Bound = @($PSBoundParameters.Keys | Sort-Object); Values = @{} + $PSBoundParameters } }
-    }
 }
 AfterAll {
     Stop-LocalAws $script:server
