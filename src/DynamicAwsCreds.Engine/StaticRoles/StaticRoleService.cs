@@ -3,6 +3,7 @@ using System.Text;
 using DynamicAwsCreds.Engine.Aws;
 using DynamicAwsCreds.Engine.Config;
 using DynamicAwsCreds.Engine.Mounts;
+using DynamicAwsCreds.Engine.Roots;
 using DynamicAwsCreds.Engine.Store;
 
 namespace DynamicAwsCreds.Engine.StaticRoles;
@@ -17,9 +18,9 @@ internal sealed class StaticRoleService(EngineContext context, MountService moun
     private readonly StaticKeyRotation _rotation = new(context);
 
     /// <summary>How long a rotation waits for another one of the same role to finish.</summary>
-    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(60);
 
-    /// <summary>Set-AwsStaticRole's checks that need no AWS call: the mount, the name, the user name and the period.</summary>
+    /// <summary>Set-AwsStaticRole's checks that need no AWS call: the mount, the name, the user name, the period, and for a new role a key to seal with.</summary>
     public (MountRecord Mount, StaticRoleRecord? Existing) Check(string? path, string name, string userName, TimeSpan period)
     {
         var mount = mounts.Require(path);
@@ -31,6 +32,12 @@ internal sealed class StaticRoleService(EngineContext context, MountService moun
         {
             throw new EngineException("StaticRoleUserChanged", ErrorKind.InvalidOperation, userName,
                 $"Static role '{name}' manages IAM user '{existing.UserName}', not '{userName}'. To manage another user, remove the role (Remove-AwsStaticRole {name}) and set it again. Nothing was changed.");
+        }
+
+        if (existing is null)
+        {
+            // A shared store without a KMS key could not seal the first key: refused before any AWS call.
+            MountSealing.RequireKey(context, mount.Path, context.Store.GetRootConfig(mount.Path)?.KmsKeyId, MountSealing.StaticKeys);
         }
 
         return (mount, existing);
