@@ -1,7 +1,7 @@
 namespace DynamicAwsCreds.Engine.Store;
 
 /// <summary>
-/// Everything the engine persists: mounts, root and lease config, roles, leases and their intents, and the
+/// Everything the engine persists: mounts, root and lease config, roles, static roles, leases and their intents, and the
 /// credential cache. Implementations know their database and nothing of AWS; every method is safe to call from
 /// many threads and many processes at once, and no method spans an AWS call.
 /// Each method that reads and then writes does both as one atomic step, so two processes (or hosts) cannot
