@@ -68,20 +68,22 @@ internal sealed class StaticKeyRotation(EngineContext context)
         }
 
         EngineOperation.Events.Verbose($"Static role '{name}' now uses access key {fresh.AccessKeyId} of IAM user '{userName}'.");
-        if (current is not null)
+        if (current is null)
         {
-            try
-            {
-                await DeleteKeyAsync(iam, userName, current, ct).ConfigureAwait(false);
-                written = ForgetPrevious(mount, name, current) ?? written;
-            }
-            catch (Exception ex) when (context.ErrorOf(ex, userName) is { } error)
-            {
-                EngineOperation.Events.Warning($"Static role '{name}' uses its new key {fresh.AccessKeyId}, but the old key {current} could not be deleted ({error.AwsCode ?? error.Reason}). The next rotation deletes it.");
-            }
+            return written;
         }
 
-        return written;
+        try
+        {
+            await DeleteKeyAsync(iam, userName, current, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (context.ErrorOf(ex, userName) is { } error)
+        {
+            EngineOperation.Events.Warning($"Static role '{name}' uses its new key {fresh.AccessKeyId}, but the old key {current} could not be deleted ({error.AwsCode ?? error.Reason}). The next rotation deletes it.");
+            return written;
+        }
+
+        return ForgetPrevious(mount, name, current) ?? written;
     }
 
     /// <summary>Deletes one key of the user; one already gone counts as deleted.</summary>
