@@ -7,6 +7,7 @@ using DynamicAwsCreds.Engine.OrphanUsers;
 using DynamicAwsCreds.Engine.Revoke;
 using DynamicAwsCreds.Engine.Roles;
 using DynamicAwsCreds.Engine.Roots;
+using DynamicAwsCreds.Engine.StaticRoles;
 using DynamicAwsCreds.Engine.Store;
 using DynamicAwsCreds.Engine.Stores;
 
@@ -36,6 +37,7 @@ public sealed class CredsEngine : IDisposable
     private readonly CachedCredentials _cache;
     private readonly OrphanService _orphans;
     private readonly StoreCopy _copy;
+    private readonly StaticRoleService _staticRoles;
 
     public CredsEngine(EngineOptions options)
     {
@@ -55,6 +57,7 @@ public sealed class CredsEngine : IDisposable
         _renewal = new LeaseRenewal(_leases, kinds);
         _cache = new CachedCredentials(_context, _issuing, _usable, _revocation);
         _orphans = new OrphanService(_context, _mounts, _roles);
+        _staticRoles = new StaticRoleService(_context, _mounts);
         _disabling = new MountDisabling(_context, _mounts, _revocation, _recovery);
         _copy = new StoreCopy(_context);
     }
@@ -223,6 +226,35 @@ public sealed class CredsEngine : IDisposable
     /// <summary>Copy-LeaseStore: a SQLite store's mounts, config, roles and live leases into a DynamoDB table, under the source's store id.</summary>
     public Task<StoreCopySummary> CopyStoreAsync(StoreCopyRequest request, IOperationEvents? events, CancellationToken ct) =>
         _boundary.RunAsync(request.Destination, events, ct, () => Task.FromResult(_copy.Copy(request, ct)));
+
+    // ---- static roles ---------------------------------------------------------------------
+
+    /// <summary>Set-AwsStaticRole -WhatIf: the checks <see cref="SetStaticRoleAsync"/> makes before any AWS call; writes nothing.</summary>
+    public void CheckStaticRole(string? path, string name, string userName, TimeSpan rotationPeriod) =>
+        _boundary.Run(() => _staticRoles.Check(path, name, userName, rotationPeriod));
+
+    /// <summary>Vault's static-roles write: takes the IAM user's key into management (GetUser, a first managed key), or changes the period.</summary>
+    public Task<StaticRole> SetStaticRoleAsync(string? path, string name, string userName, TimeSpan rotationPeriod, IOperationEvents? events, CancellationToken ct) =>
+        _boundary.RunAsync(name, events, ct, () => _staticRoles.SetAsync(path, name, userName, rotationPeriod, ct));
+
+    public IReadOnlyList<StaticRole> GetStaticRoles(string? path) => _boundary.Run(() => _staticRoles.List(path));
+
+    public StaticRole GetStaticRole(string? path, string name) => _boundary.Run(() => _staticRoles.Get(path, name));
+
+    /// <summary>Forgets the static role; the IAM user and its current key stay.</summary>
+    public void RemoveStaticRole(string? path, string name) => _boundary.Run(() => _staticRoles.Remove(path, name));
+
+    /// <summary>Vault's static-creds: the current key, rotated first when the period has passed.</summary>
+    public Task<StaticCredential> GetStaticCredentialAsync(string? path, string name, IOperationEvents? events, CancellationToken ct) =>
+        _boundary.RunAsync(name, events, ct, () => _staticRoles.GetCredentialAsync(path, name, ct));
+
+    /// <summary>Rotates the static role's key now.</summary>
+    public Task<StaticRole> RotateStaticCredentialAsync(string? path, string name, IOperationEvents? events, CancellationToken ct) =>
+        _boundary.RunAsync(name, events, ct, () => _staticRoles.RotateNowAsync(path, name, ct));
+
+    /// <summary>Rotates every static role (of one mount, or of all when <paramref name="path"/> is null) whose period has passed.</summary>
+    public Task<StaticRotationSummary> RotateDueStaticCredentialsAsync(string? path, IOperationEvents? events, CancellationToken ct) =>
+        _boundary.RunAsync(path, events, ct, () => _staticRoles.RotateDueAsync(path, ct));
 
     // ---- what the cmdlets ask of the engine instead of reaching the store, rules and files themselves ----
 

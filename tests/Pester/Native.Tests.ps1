@@ -12,29 +12,6 @@ BeforeAll {
     Set-AwsRole dev -PolicyArn arn:aws:iam::aws:policy/ReadOnlyAccess
     Set-AwsRootConfig -AccessKey $script:server.RootAccessKey -SecretKey $script:server.RootSecretKey -IamEndpoint $script:server.Endpoint -StsEndpoint $script:server.Endpoint
 
-    # Set-AWSCredential's parameters and sets as AWS Tools for PowerShell declares them
-    # (AWSCredentialsArgumentsFull.cs, CredentialsCmdlet.cs); it reports what bound.
-    class AWSCredentials { }
-    function Set-AWSCredential {
-        [CmdletBinding(DefaultParameterSetName = 'BasicOrSession')]
-        param(
-            [Alias('AK')] [Parameter(ParameterSetName = 'BasicOrSession', Mandatory, ValueFromPipelineByPropertyName)] [string] $AccessKey,
-            [Alias('SK', 'SecretAccessKey')] [Parameter(ParameterSetName = 'BasicOrSession', Mandatory, ValueFromPipelineByPropertyName)] [string] $SecretKey,
-            [Alias('ST')] [Parameter(ParameterSetName = 'BasicOrSession', ValueFromPipelineByPropertyName)] [string] $SessionToken,
-            [Parameter(ParameterSetName = 'AssumeRole', ValueFromPipelineByPropertyName)] [string] $ExternalID,
-            [Parameter(ParameterSetName = 'AssumeRole', ValueFromPipelineByPropertyName)] [string] $MfaSerial,
-            [Parameter(ParameterSetName = 'AssumeRole', Mandatory, ValueFromPipelineByPropertyName)] [string] $RoleArn,
-            [Parameter(ParameterSetName = 'AssumeRole', Mandatory, ValueFromPipelineByPropertyName)] [string] $SourceProfile,
-            [Alias('StoredCredentials', 'AWSProfileName')] [Parameter(ParameterSetName = 'StoredProfile', Mandatory, ValueFromPipelineByPropertyName)] [string] $ProfileName,
-            [Parameter(ParameterSetName = 'StoredProfile', ValueFromPipelineByPropertyName)] [pscredential] $NetworkCredential,
-            [Parameter(ParameterSetName = 'AWSCredentials', Mandatory, ValueFromPipeline)] [AWSCredentials] $Credential,
-            [Alias('AWSProfilesLocation', 'ProfilesLocation')] [Parameter(ValueFromPipelineByPropertyName)] [string] $ProfileLocation,
-            [Parameter(ValueFromPipelineByPropertyName)] [string] $StoreAs,
-            [Parameter(ValueFromPipelineByPropertyName)] [string] $Scope
-        )
-        process { [pscustomobject]@{ Set = $PSCmdlet.ParameterSetName; Bound = @($PSBoundParameters.Keys | Sort-Object); Values = @{} + $PSBoundParameters } }
-    }
-
     # A fresh pwsh on this file's store, as a credential_process runs.
     function Invoke-StorePwsh([string] $Command) { Invoke-Pwsh -Command $Command -Environment @{ DYNAMICAWSCREDS_STORE = $script:store } }
 }

@@ -203,4 +203,32 @@ $body
     }
 }
 
+# The type of Set-AWSCredential's -Credential in the stand-in below.
+class AWSCredentials { }
+
+<#
+.SYNOPSIS
+    A stand-in for AWS Tools' Set-AWSCredential: its parameters and sets as AWS Tools for PowerShell declares them
+    (AWSCredentialsArgumentsFull.cs, CredentialsCmdlet.cs). It reports the parameter set and what bound.
+#>
+function Set-AWSCredential {
+    [CmdletBinding(DefaultParameterSetName = 'BasicOrSession')]
+    param(
+        [Alias('AK')] [Parameter(ParameterSetName = 'BasicOrSession', Mandatory, ValueFromPipelineByPropertyName)] [string] $AccessKey,
+        [Alias('SK', 'SecretAccessKey')] [Parameter(ParameterSetName = 'BasicOrSession', Mandatory, ValueFromPipelineByPropertyName)] [string] $SecretKey,
+        [Alias('ST')] [Parameter(ParameterSetName = 'BasicOrSession', ValueFromPipelineByPropertyName)] [string] $SessionToken,
+        [Parameter(ParameterSetName = 'AssumeRole', ValueFromPipelineByPropertyName)] [string] $ExternalID,
+        [Parameter(ParameterSetName = 'AssumeRole', ValueFromPipelineByPropertyName)] [string] $MfaSerial,
+        [Parameter(ParameterSetName = 'AssumeRole', Mandatory, ValueFromPipelineByPropertyName)] [string] $RoleArn,
+        [Parameter(ParameterSetName = 'AssumeRole', Mandatory, ValueFromPipelineByPropertyName)] [string] $SourceProfile,
+        [Alias('StoredCredentials', 'AWSProfileName')] [Parameter(ParameterSetName = 'StoredProfile', Mandatory, ValueFromPipelineByPropertyName)] [string] $ProfileName,
+        [Parameter(ParameterSetName = 'StoredProfile', ValueFromPipelineByPropertyName)] [pscredential] $NetworkCredential,
+        [Parameter(ParameterSetName = 'AWSCredentials', Mandatory, ValueFromPipeline)] [AWSCredentials] $Credential,
+        [Alias('AWSProfilesLocation', 'ProfilesLocation')] [Parameter(ValueFromPipelineByPropertyName)] [string] $ProfileLocation,
+        [Parameter(ValueFromPipelineByPropertyName)] [string] $StoreAs,
+        [Parameter(ValueFromPipelineByPropertyName)] [string] $Scope
+    )
+    process { [pscustomobject]@{ Set = $PSCmdlet.ParameterSetName; Bound = @($PSBoundParameters.Keys | Sort-Object); Values = @{} + $PSBoundParameters } }
+}
+
 Export-ModuleMember -Function *

@@ -3,7 +3,7 @@ using DynamicAwsCreds.Engine.Store;
 namespace DynamicAwsCreds.Engine.Roots;
 
 /// <summary>
-/// Which key seals a mount's secrets (its root secret key, its cached credentials). With an AWS KMS key named in the
+/// Which key seals a mount's secrets (its root secret key, its static roles' keys, its cached credentials). With an AWS KMS key named in the
 /// root config, that key, through the store's <see cref="IKeyedSecretSealer"/>; a file store's sealer takes no named
 /// key, so there a KMS key is refused. Without one, the store's own sealer, except in a shared store: that seals only
 /// with KMS, never with a per-machine key another host could not open.
@@ -31,6 +31,8 @@ internal static class MountSealing
                 RootKeys => $"The store is shared by many hosts, so it keeps no secret sealed with one machine's key, and the root config of '{mount}' names no AWS KMS key to seal root keys with. "
                     + "Use the AWS SDK's default credential chain on each host (an instance or container role; the recommended set-up, which stores no secret): Set-AwsRootConfig without -AccessKey/-SecretKey, or -UseDefaultCredentialChain. "
                     + "Or seal the keys with AWS KMS: add -KmsKeyId <key id, key ARN or alias/name>. Nothing was changed.",
+                StaticKeys => $"The store is shared by many hosts, so it keeps the keys of static roles sealed with the AWS KMS key of the mount's root config, and the root config of '{mount}' names none. "
+                    + "Name one with Set-AwsRootConfig -Path " + mount + " -KmsKeyId <key id, key ARN or alias/name>, then set the static role again. Nothing was changed.",
                 _ => $"The store is shared by many hosts, so {what} are sealed with the AWS KMS key of the mount's root config, and the root config of '{mount}' names none. "
                     + "Name one with Set-AwsRootConfig -Path " + mount + " -KmsKeyId <key id, key ARN or alias/name>, or leave out -Cache. Nothing was issued.",
             });
@@ -39,6 +41,9 @@ internal static class MountSealing
 
     /// <summary>The <see cref="Seal"/> argument for a mount's root secret key.</summary>
     public const string RootKeys = "root keys";
+
+    /// <summary>The <see cref="Seal"/> argument for the managed keys of a mount's static roles.</summary>
+    public const string StaticKeys = "static role keys";
 
     /// <summary>The store's sealer when it seals under named keys; a file store's does not (KmsKeyIdNotSupported).</summary>
     public static IKeyedSecretSealer Keyed(EngineContext context, string kmsKeyId) =>

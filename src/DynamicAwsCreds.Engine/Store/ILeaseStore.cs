@@ -1,7 +1,7 @@
 namespace DynamicAwsCreds.Engine.Store;
 
 /// <summary>
-/// Everything the engine persists: mounts, root and lease config, roles, leases and their intents, and the
+/// Everything the engine persists: mounts, root and lease config, roles, static roles, leases and their intents, and the
 /// credential cache. Implementations know their database and nothing of AWS; every method is safe to call from
 /// many threads and many processes at once, and no method spans an AWS call.
 /// Each method that reads and then writes does both as one atomic step, so two processes (or hosts) cannot
@@ -36,7 +36,7 @@ public interface ILeaseStore : IDisposable
     /// <summary>Marks a mount as being disabled (or no longer): while marked, it takes no new lease and activates no intent. False when there is no such mount.</summary>
     bool SetMountDisabling(string path, bool disabling);
 
-    /// <summary>Removes a mount with its root config, lease config, roles and cache entries (not its leases). False when there is no such mount.</summary>
+    /// <summary>Removes a mount with its root config, lease config, roles, static roles and cache entries (not its leases). False when there is no such mount.</summary>
     bool RemoveMount(string path);
 
     // ---- root and lease config --------------------------------------------------------------
@@ -132,7 +132,7 @@ public interface ILeaseStore : IDisposable
 
     // ---- sealed secrets and the credential cache -----------------------------------------------
 
-    /// <summary>True when any row holds a sealed secret (root key or cache entry).</summary>
+    /// <summary>True when any row holds a sealed secret (root key, cache entry or static role key).</summary>
     bool HasSealedSecrets();
 
     /// <summary>Keeps a lease's sealed secrets for reuse by requests with <paramref name="requestKey"/>; the entry goes with its lease (nothing is kept for a lease that is gone).</summary>
@@ -154,4 +154,25 @@ public interface ILeaseStore : IDisposable
     /// is called once, when the lock is found taken. A holder that dies releases it.
     /// </summary>
     Task<IDisposable> LockRequestAsync(string requestKey, TimeSpan timeout, Action? waiting, CancellationToken ct);
+
+    // ---- static roles ---------------------------------------------------------------------
+
+    /// <summary>
+    /// Reads the static role, passes it to <paramref name="change"/> and writes what it returns, as one atomic step
+    /// (a rotation's conditional update). Returns the record written, or null (nothing written) when the mount does not
+    /// exist. An exception from <paramref name="change"/> writes nothing, and so does a record for another mount or name
+    /// (ArgumentException). Removing the mount removes its static roles.
+    /// </summary>
+    StaticRoleRecord? UpdateStaticRole(string mount, string name, Func<StaticRoleRecord?, StaticRoleRecord> change);
+
+    StaticRoleRecord? GetStaticRole(string mount, string name);
+
+    /// <summary>The mount's static roles ordered by name (ordinal).</summary>
+    IReadOnlyList<StaticRoleRecord> ListStaticRoles(string mount);
+
+    /// <summary>The static roles of every mount whose next rotation is at or before <paramref name="now"/>, soonest first.</summary>
+    IReadOnlyList<StaticRoleRecord> ListDueStaticRoles(DateTimeOffset now);
+
+    /// <summary>False when there was no such static role.</summary>
+    bool DeleteStaticRole(string mount, string name);
 }

@@ -29,6 +29,14 @@ public static class StoredCopies
         Owner = l.Owner is { } owner ? Of(owner) : null,
     };
 
+    public static StaticRoleRecord Of(StaticRoleRecord r) => r with
+    {
+        RotationPeriod = Ms(r.RotationPeriod),
+        SecretKeyCiphertext = r.SecretKeyCiphertext.ToArray(),
+        LastRotated = Ms(r.LastRotated),
+        NextRotation = Ms(r.NextRotation),
+    };
+
     public static LeaseOwner Of(LeaseOwner o) => o with
     {
         ProcessStart = Ms(o.ProcessStart),

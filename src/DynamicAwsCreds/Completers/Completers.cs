@@ -43,6 +43,11 @@ public sealed class RoleNameCompleter : StoreCompleter
     internal override IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path, string parameterName) => engine.GetRoles(path).Select(r => r.Name);
 }
 
+public sealed class StaticRoleNameCompleter : StoreCompleter
+{
+    internal override IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path, string parameterName) => engine.GetStaticRoles(path).Select(r => r.Name);
+}
+
 public sealed class LeaseIdCompleter : StoreCompleter
 {
     /// <summary>Lease ids; for -Prefix also every path they share ("aws/", "aws/creds/dev/"), shortest first.</summary>

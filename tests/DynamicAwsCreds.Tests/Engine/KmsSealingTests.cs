@@ -229,6 +229,31 @@ public sealed class KmsSealingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_static_role_needs_a_KMS_key_before_anything_is_made_and_its_key_is_sealed_with_it()
+    {
+        _engine.SetRootConfig(null, new RootConfigInput { IamEndpoint = _server.Endpoint.ToString(), StsEndpoint = _server.Endpoint.ToString(), MaxRetries = 0 });
+        var root = new TestSigner(_server.Endpoint, _server.Options.RootAccessKeyId, _server.Options.RootSecretAccessKey);
+        await root.IamAsync("CreateUser", ("UserName", "svc-app"));
+        var calls = _server.State.Requests.Count;
+
+        var e = await Assert.ThrowsAsync<EngineException>(() => _engine.SetStaticRoleAsync(null, "app", "svc-app", TimeSpan.FromHours(1), null, CancellationToken.None));
+
+        Assert.Equal("KmsKeyRequired", e.Reason);
+        Assert.Equal(calls, _server.State.Requests.Count);
+        Assert.Empty(_engine.GetStaticRoles(null));
+
+        _engine.SetRootConfig(null, new RootConfigInput { KmsKeyId = Alias });
+        await _engine.SetStaticRoleAsync(null, "app", "svc-app", TimeSpan.FromHours(1), null, CancellationToken.None);
+        var credential = await _engine.GetStaticCredentialAsync(null, "app", null, CancellationToken.None);
+
+        var sealedKey = _store.GetStaticRole("aws", "app")!.SecretKeyCiphertext;
+        Assert.Equal(KmsSealer.Format, sealedKey[0]);
+        Assert.DoesNotContain(credential.SecretAccessKey, Encoding.UTF8.GetString(sealedKey), StringComparison.Ordinal);
+        Assert.Equal((1, 1), (KmsCalls("Encrypt"), KmsCalls("Decrypt")));
+        Assert.Equal([credential.AccessKeyId], _server.State.GetUser("svc-app")!.AccessKeys.Select(k => k.AccessKeyId));
+    }
+
+    [Fact]
     public void A_file_store_refuses_a_KMS_key()
     {
         using var temp = new TempStore();

@@ -9,7 +9,7 @@ namespace DynamicAwsCreds.Engine.Store.DynamoDb;
 /// The shared store: one DynamoDB table (single-table design, <see cref="ItemMapping"/>), correct across hosts by
 /// conditional single-item writes and strongly consistent reads, with no transactions. Mounts live in one catalogue
 /// item (<see cref="MountCatalogue"/>), leases and their cache entries in <see cref="LeaseItems"/>, request locks in
-/// <see cref="TableRequestLock"/>; a mount's root config and roles are read-modify-writes guarded by their generation or version attribute.
+/// <see cref="TableRequestLock"/>; a mount's root config, roles and static roles are read-modify-writes guarded by their generation or version attribute.
 /// </summary>
 public sealed class DynamoDbLeaseStore : ILeaseStore
 {
@@ -73,7 +73,7 @@ public sealed class DynamoDbLeaseStore : ILeaseStore
     public bool SetMountDisabling(string path, bool disabling) => _mounts.SetDisabling(path, disabling);
 
     /// <summary>
-    /// Takes the mount out of the catalogue (one conditional write), then deletes its partition (config and roles) and
+    /// Takes the mount out of the catalogue (one conditional write), then deletes its partition (config, roles and static roles) and
     /// its leases' cache entries. Anything a racing writer adds to the old partition afterwards is never read: a mount
     /// enabled again at the path gets a new incarnation, so a new, empty partition.
     /// </summary>
@@ -214,7 +214,7 @@ public sealed class DynamoDbLeaseStore : ILeaseStore
 
     public bool HasSealedSecrets() =>
         _leases.ListCached(Expr.When("attribute_exists(#cacheKey)").Named("cacheKey")).Count > 0
-        || ListMounts().Any(m => GetRootConfig(m.Path)?.SecretKeyCiphertext is not null);
+        || ListMounts().Any(m => GetRootConfig(m.Path)?.SecretKeyCiphertext is not null || ListStaticRoles(m.Path).Count > 0);
 
     public void PutCachedCredential(string leaseId, string mount, string role, string requestKey, byte[] sealedSecrets) =>
         _leases.PutCached(leaseId, mount, role, requestKey, sealedSecrets);
@@ -242,6 +242,35 @@ public sealed class DynamoDbLeaseStore : ILeaseStore
 
     public Task<IDisposable> LockRequestAsync(string requestKey, TimeSpan timeout, Action? waiting, CancellationToken ct) =>
         TableRequestLock.AcquireAsync(_table, requestKey, timeout, waiting, ct);
+
+    // ---- static roles ---------------------------------------------------------------------
+
+    /// <summary>Optimistic read-modify-write on the static role's version attribute, read again on conflict.</summary>
+    public StaticRoleRecord? UpdateStaticRole(string mount, string name, Func<StaticRoleRecord?, StaticRoleRecord> change) =>
+        ReadModifyWrite(mount, ItemMapping.StaticRolePrefix + name, "version", ItemMapping.StaticRole, current =>
+        {
+            var record = change(current);
+            StoredCopies.CheckSameKey("mount", mount, record.Mount);
+            StoredCopies.CheckSameKey("static role name", name, record.Name);
+            return (inc, version) => ItemMapping.StaticRole(inc, StoredCopies.Of(record), version + 1);
+        });
+
+    public StaticRoleRecord? GetStaticRole(string mount, string name) =>
+        _mounts.Incarnation(mount) is { } inc && _table.Get(ItemMapping.MountPk(inc), ItemMapping.StaticRolePrefix + name) is { } item
+            ? ItemMapping.StaticRole(item)
+            : null;
+
+    public IReadOnlyList<StaticRoleRecord> ListStaticRoles(string mount) =>
+        _mounts.Incarnation(mount) is { } inc
+            ? _table.Query(ItemMapping.MountPk(inc), ItemMapping.StaticRolePrefix).Select(ItemMapping.StaticRole).ToList()
+            : [];
+
+    public IReadOnlyList<StaticRoleRecord> ListDueStaticRoles(DateTimeOffset now) =>
+        _mounts.Read().Values.SelectMany(m => ListStaticRoles(m.Mount.Path)).Where(r => r.NextRotation <= now).OrderBy(r => r.NextRotation).ToList();
+
+    public bool DeleteStaticRole(string mount, string name) =>
+        _mounts.Incarnation(mount) is { } inc
+        && _table.Delete(ItemMapping.MountPk(inc), ItemMapping.StaticRolePrefix + name, Expr.When("attribute_exists(#pk)").Named(Attr.Pk));
 
     public void Dispose() => _table.Dispose();
 }

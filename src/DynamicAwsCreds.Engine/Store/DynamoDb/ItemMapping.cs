@@ -5,8 +5,8 @@ namespace DynamicAwsCreds.Engine.Store.DynamoDb;
 
 /// <summary>
 /// The item kinds of the table (README, "The shared store's table") and how records map onto them. Keys:
-/// the store item (store, store); the mount catalogue (mounts, mounts); a mount's root config, lease config and
-/// roles under <c>mount#&lt;incarnation&gt;</c>; leases and intents (lease, &lt;lease id&gt;) with their cache entry;
+/// the store item (store, store); the mount catalogue (mounts, mounts); a mount's root config, lease config,
+/// roles and static roles under <c>mount#&lt;incarnation&gt;</c>; leases and intents (lease, &lt;lease id&gt;) with their cache entry;
 /// request locks (lock, &lt;request key&gt;). Times are epoch milliseconds, durations milliseconds.
 /// </summary>
 internal static class ItemMapping
@@ -18,6 +18,7 @@ internal static class ItemMapping
     public const string RootSk = "root";
     public const string LeaseConfigSk = "leaseConfig";
     public const string RolePrefix = "role#";
+    public const string StaticRolePrefix = "staticRole#";
 
     /// <summary>The partition of one incarnation of a mount: enabling a path again starts an empty one.</summary>
     public static string MountPk(string incarnation) => "mount#" + incarnation;
@@ -105,6 +106,30 @@ internal static class ItemMapping
     };
 
     public static RoleRecord Role(Item i) => new(Attr.S(i, "mount"), Attr.S(i, "name"), Attr.S(i, "definition"), Attr.Time(i, "updated"));
+
+    public static Item StaticRole(string incarnation, StaticRoleRecord r, long version)
+    {
+        var item = new Item
+        {
+            [Attr.Pk] = Attr.S(MountPk(incarnation)),
+            [Attr.Sk] = Attr.S(StaticRolePrefix + r.Name),
+            ["mount"] = Attr.S(r.Mount),
+            ["name"] = Attr.S(r.Name),
+            ["userName"] = Attr.S(r.UserName),
+            ["rotationPeriod"] = Attr.OrNull(r.RotationPeriod)!,
+            ["accessKeyId"] = Attr.S(r.AccessKeyId),
+            ["secretKey"] = Attr.Bytes(r.SecretKeyCiphertext),
+            ["lastRotated"] = Attr.Time(r.LastRotated),
+            ["nextRotation"] = Attr.Time(r.NextRotation),
+            ["version"] = Attr.N(version),
+        };
+        Attr.Set(item, "previousAccessKeyId", Attr.OrNull(r.PreviousAccessKeyId));
+        return item;
+    }
+
+    public static StaticRoleRecord StaticRole(Item i) =>
+        new(Attr.S(i, "mount"), Attr.S(i, "name"), Attr.S(i, "userName"), Attr.GetDuration(i, "rotationPeriod")!.Value, Attr.S(i, "accessKeyId"),
+            Attr.GetBytes(i, "secretKey")!, Attr.GetS(i, "previousAccessKeyId"), Attr.Time(i, "lastRotated"), Attr.Time(i, "nextRotation"));
 
     // ---- leases and intents --------------------------------------------------------------------
 

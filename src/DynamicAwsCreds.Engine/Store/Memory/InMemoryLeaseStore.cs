@@ -14,6 +14,7 @@ public sealed class InMemoryLeaseStore : ILeaseStore
     private readonly Dictionary<(string Mount, string Name), RoleRecord> _roles = [];
     private readonly SortedDictionary<string, StoredLease> _leases = new(CodePointOrder.Instance);
     private readonly Dictionary<string, CacheEntry> _cache = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Mount, string Name), StaticRoleRecord> _staticRoles = [];
     private readonly InProcessRequestLocks _locks = new();
 
     /// <param name="storeId">The store's id; null: a new random one. A store copied from another keeps that one's id.</param>
@@ -71,6 +72,11 @@ public sealed class InMemoryLeaseStore : ILeaseStore
         foreach (var key in _roles.Keys.Where(k => k.Mount == path).ToList())
         {
             _roles.Remove(key);
+        }
+
+        foreach (var key in _staticRoles.Keys.Where(k => k.Mount == path).ToList())
+        {
+            _staticRoles.Remove(key);
         }
 
         RemoveCacheEntries(e => e.Mount == path);
@@ -219,7 +225,7 @@ public sealed class InMemoryLeaseStore : ILeaseStore
     // ---- sealed secrets and the credential cache -----------------------------------------------
 
     public bool HasSealedSecrets() =>
-        Locked(() => _cache.Count > 0 || _rootConfigs.Values.Any(c => c.SecretKeyCiphertext is not null));
+        Locked(() => _cache.Count > 0 || _staticRoles.Count > 0 || _rootConfigs.Values.Any(c => c.SecretKeyCiphertext is not null));
 
     public void PutCachedCredential(string leaseId, string mount, string role, string requestKey, byte[] sealedSecrets) => Locked(() =>
     {
@@ -254,6 +260,33 @@ public sealed class InMemoryLeaseStore : ILeaseStore
 
     public Task<IDisposable> LockRequestAsync(string requestKey, TimeSpan timeout, Action? waiting, CancellationToken ct) =>
         _locks.AcquireAsync(requestKey, timeout, waiting, ct);
+
+    // ---- static roles ---------------------------------------------------------------------
+
+    public StaticRoleRecord? UpdateStaticRole(string mount, string name, Func<StaticRoleRecord?, StaticRoleRecord> change) => Locked(() =>
+    {
+        if (!_mounts.ContainsKey(mount))
+        {
+            return null;
+        }
+
+        var record = change(GetStaticRole(mount, name));
+        StoredCopies.CheckSameKey("mount", mount, record.Mount);
+        StoredCopies.CheckSameKey("static role name", name, record.Name);
+        _staticRoles[(mount, name)] = StoredCopies.Of(record);
+        return GetStaticRole(mount, name);
+    });
+
+    public StaticRoleRecord? GetStaticRole(string mount, string name) =>
+        Locked(() => _staticRoles.TryGetValue((mount, name), out var r) ? StoredCopies.Of(r) : null);
+
+    public IReadOnlyList<StaticRoleRecord> ListStaticRoles(string mount) => Locked(() =>
+        _staticRoles.Values.Where(r => r.Mount == mount).OrderBy(r => r.Name, CodePointOrder.Instance).Select(StoredCopies.Of).ToList());
+
+    public IReadOnlyList<StaticRoleRecord> ListDueStaticRoles(DateTimeOffset now) => Locked(() =>
+        _staticRoles.Values.Where(r => r.NextRotation <= now).OrderBy(r => r.NextRotation).Select(StoredCopies.Of).ToList());
+
+    public bool DeleteStaticRole(string mount, string name) => Locked(() => _staticRoles.Remove((mount, name)));
 
     public void Dispose()
     {

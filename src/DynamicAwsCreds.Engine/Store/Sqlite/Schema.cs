@@ -107,6 +107,23 @@ internal static class Schema
         """
         ALTER TABLE leases ADD COLUMN owner_deadline INTEGER;
         """,
+        // 9: static roles: the existing IAM user whose access key the store manages, its sealed secret, and the key a
+        // rotation replaced until it is deleted; they go with their mount.
+        """
+        CREATE TABLE static_roles (
+            mount TEXT NOT NULL REFERENCES mounts(path) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            user_name TEXT NOT NULL,
+            rotation_period_ms INTEGER NOT NULL,
+            access_key_id TEXT NOT NULL,
+            secret_key BLOB NOT NULL,
+            previous_access_key_id TEXT,
+            last_rotated INTEGER NOT NULL,
+            next_rotation INTEGER NOT NULL,
+            PRIMARY KEY (mount, name)
+        );
+        CREATE INDEX static_roles_by_next_rotation ON static_roles(next_rotation);
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;

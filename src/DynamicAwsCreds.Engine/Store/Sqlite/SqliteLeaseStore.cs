@@ -12,8 +12,13 @@ public sealed class SqliteLeaseStore : ILeaseStore
 {
     private static readonly byte[] SqliteHeader = "SQLite format 3\0"u8.ToArray();
     private readonly SqliteDatabase _db;
+    private readonly SqliteStaticRoles _staticRoles;
 
-    private SqliteLeaseStore(string path) => _db = new SqliteDatabase(path);
+    private SqliteLeaseStore(string path)
+    {
+        _db = new SqliteDatabase(path);
+        _staticRoles = new SqliteStaticRoles(_db);
+    }
 
     public string Path => _db.Path;
 
@@ -96,7 +101,7 @@ public sealed class SqliteLeaseStore : ILeaseStore
     public bool SetMountDisabling(string path, bool disabling) =>
         _db.Execute("UPDATE mounts SET disabling = $d WHERE path = $path;", ("$path", path), ("$d", disabling ? 1 : 0)) == 1;
 
-    /// <summary>Removes a mount; its root config, lease config and roles go with it (foreign keys), its leases stay.</summary>
+    /// <summary>Removes a mount; its root config, lease config, roles and static roles go with it (foreign keys), its leases stay.</summary>
     public bool RemoveMount(string path) => _db.Atomically(() =>
     {
         if (_db.Execute("DELETE FROM mounts WHERE path = $path;", ("$path", path)) == 0)
@@ -287,7 +292,8 @@ public sealed class SqliteLeaseStore : ILeaseStore
     // ---- sealed secrets and the credential cache -----------------------------------------------
 
     public bool HasSealedSecrets() =>
-        Convert.ToInt64(_db.Scalar("SELECT (SELECT COUNT(*) FROM root_config WHERE secret_key IS NOT NULL) + (SELECT COUNT(*) FROM credential_cache);")) > 0;
+        Convert.ToInt64(_db.Scalar("SELECT (SELECT COUNT(*) FROM root_config WHERE secret_key IS NOT NULL) + (SELECT COUNT(*) FROM credential_cache);")) > 0
+        || _staticRoles.Any();
 
     /// <summary>How many credential_process cache entries the store holds (what a copy into another store leaves behind).</summary>
     public int CountCachedCredentials() =>
@@ -323,6 +329,19 @@ public sealed class SqliteLeaseStore : ILeaseStore
     /// <summary>A lock file beside the store (<see cref="RequestLock"/>), so every process using the file shares it.</summary>
     public async Task<IDisposable> LockRequestAsync(string requestKey, TimeSpan timeout, Action? waiting, CancellationToken ct) =>
         await RequestLock.AcquireAsync(Path, requestKey, timeout, waiting, ct).ConfigureAwait(false);
+
+    // ---- static roles -----------------------------------------------------------------------
+
+    public StaticRoleRecord? UpdateStaticRole(string mount, string name, Func<StaticRoleRecord?, StaticRoleRecord> change) =>
+        _staticRoles.Update(mount, name, change);
+
+    public StaticRoleRecord? GetStaticRole(string mount, string name) => _staticRoles.Get(mount, name);
+
+    public IReadOnlyList<StaticRoleRecord> ListStaticRoles(string mount) => _staticRoles.List(mount);
+
+    public IReadOnlyList<StaticRoleRecord> ListDueStaticRoles(DateTimeOffset now) => _staticRoles.ListDue(now);
+
+    public bool DeleteStaticRole(string mount, string name) => _staticRoles.Delete(mount, name);
 
     public void Dispose() => _db.Dispose();
 }
