@@ -174,8 +174,13 @@ public sealed class CredsEngine : IDisposable
     /// <summary>Active leases past their expiry (optionally of one mount): what Revoke-Lease -Expired sweeps.</summary>
     public IReadOnlyList<LeaseRecord> ListExpiredLeases(string? path) => _boundary.Run(() => _leases.ListExpired(path));
 
+    /// <summary>The active lease Revoke-Lease names; null when this store revoked it already (revoking again succeeds quietly, as in Vault).</summary>
+    public LeaseRecord? FindLeaseToRevoke(string leaseId) => _boundary.Run(() => _leases.FindToRevoke(leaseId));
+
     public Task<RevokeOutcome> RevokeLeaseAsync(string leaseId, bool force, IOperationEvents? events, CancellationToken ct) =>
-        _boundary.RunAsync(leaseId, events, ct, () => _revocation.RevokeOneAsync(_leases.Get(leaseId), force, ct));
+        _boundary.RunAsync(leaseId, events, ct, async () => _leases.FindToRevoke(leaseId) is { } lease
+            ? await _revocation.RevokeOneAsync(lease, force, ct).ConfigureAwait(false)
+            : new RevokeOutcome(leaseId, RevokeStatus.AlreadyGone, null, null));
 
     /// <summary>
     /// Revokes many leases (a prefix, a sweep) with at most <paramref name="throttleLimit"/> in flight; one failure does

@@ -102,7 +102,7 @@ internal abstract class StsKind : ICredentialKind
             throw KindErrors.MountClosed(lease.Mount);
         }
 
-        return new IssuedCredential(lease, credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken);
+        return new IssuedCredential(lease, credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken, ttl);
     }
 
     public Task<RenewResult> RenewAsync(CredentialKindContext context, LeaseRecord lease, TimeSpan? increment, CancellationToken ct) =>

@@ -52,6 +52,14 @@ internal sealed class LeaseIssuing(EngineContext context, MountService mounts, R
 
         await recovery.RecoverBeforeIssueAsync(ct).ConfigureAwait(false);
         EngineOperation.About(role.Name);
-        return await CredentialKinds.Get(role.CredentialType).IssueAsync(kinds.For(mount.Path, mount), new CredentialRequest(role, ttl, sts), ct).ConfigureAwait(false);
+        var kind = CredentialKinds.Get(role.CredentialType);
+        var kindContext = kinds.For(mount.Path, mount);
+        if (ttl is { } requested && kind.Ttl(kindContext, role, ttl).Ttl is var capped && requested > capped)
+        {
+            // As Vault: a TTL over the effective maximum is capped, and the caller is told.
+            EngineOperation.Events.Warning($"The requested TTL {Durations.Format(requested)} is more than the maximum TTL {Durations.Format(capped)} of role '{role.Name}' on '{mount.Path}'; the lease lasts {Durations.Format(capped)}.");
+        }
+
+        return await kind.IssueAsync(kindContext, new CredentialRequest(role, ttl, sts), ct).ConfigureAwait(false);
     }
 }

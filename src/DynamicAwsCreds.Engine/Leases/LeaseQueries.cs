@@ -10,15 +10,33 @@ internal sealed class LeaseQueries(EngineContext context, MountService mounts)
     public LeaseRecord Get(string leaseId)
     {
         var id = LeaseIds.Validate(leaseId);
-        var lease = context.Store.GetLease(id);
-        if (lease is null || lease.State != LeaseState.Active)
+        return context.Store.GetLease(id) is { State: LeaseState.Active } lease ? lease : throw NotFound(id);
+    }
+
+    /// <summary>
+    /// The active lease to revoke by id; null when this store revoked it already (its tombstone is kept), so that
+    /// revoking it again succeeds quietly, as in Vault. An id this store never issued is LeaseNotFound.
+    /// </summary>
+    public LeaseRecord? FindToRevoke(string leaseId)
+    {
+        var id = LeaseIds.Validate(leaseId);
+        if (context.Store.GetLease(id) is { State: LeaseState.Active } lease)
         {
-            throw new EngineException("LeaseNotFound", ErrorKind.ObjectNotFound, id,
-                $"There is no lease '{id}' (it was revoked, never existed, or lives in another store). Get-Lease -Prefix lists the leases this store knows.");
+            return lease;
         }
 
-        return lease;
+        if (context.Store.WasLeaseRevoked(id, context.Now()))
+        {
+            EngineOperation.Events.Verbose($"Lease {id} was revoked already; nothing to do.");
+            return null;
+        }
+
+        throw NotFound(id);
     }
+
+    private static EngineException NotFound(string id) =>
+        new("LeaseNotFound", ErrorKind.ObjectNotFound, id,
+            $"There is no lease '{id}' (it expired and was swept, never existed, or lives in another store). Get-Lease lists the leases this store knows.");
 
     /// <summary>Active leases whose id starts with the prefix, as Vault's lease list: the prefix is a path, "aws/creds/dev" means "aws/creds/dev/…".</summary>
     public IReadOnlyList<LeaseRecord> List(string? prefix)

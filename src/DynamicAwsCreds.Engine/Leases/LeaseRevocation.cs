@@ -13,6 +13,9 @@ namespace DynamicAwsCreds.Engine.Leases;
 /// </summary>
 internal sealed class LeaseRevocation(EngineContext context, KindContexts kinds)
 {
+    /// <summary>How long at least a revoked lease's id is remembered (its tombstone), when its max TTL ends sooner.</summary>
+    public static readonly TimeSpan RevokedLeaseMemory = TimeSpan.FromDays(1);
+
     /// <summary>
     /// Revokes many leases with at most <paramref name="throttleLimit"/> in flight; one failure does not stop the rest.
     /// <paramref name="named"/>: the leases were named one by one (Revoke-Lease ids), so one another host holds is a
@@ -82,8 +85,23 @@ internal sealed class LeaseRevocation(EngineContext context, KindContexts kinds)
         {
             LeaseClaims.Release(store, lease.LeaseId, owner);
         }
+        else
+        {
+            RememberRevoked(lease);
+        }
 
         return outcome;
+    }
+
+    /// <summary>
+    /// Keeps the lease's tombstone until its max TTL would have ended, and at least <see cref="RevokedLeaseMemory"/>:
+    /// revoking it again within that time succeeds quietly; later, it is LeaseNotFound like any unknown id.
+    /// </summary>
+    private void RememberRevoked(LeaseRecord lease)
+    {
+        var now = context.Now();
+        var keepUntil = lease.MaxExpireTime > now + RevokedLeaseMemory ? lease.MaxExpireTime : now + RevokedLeaseMemory;
+        context.Store.RememberRevokedLease(lease.LeaseId, keepUntil, now);
     }
 
     /// <summary>A failure in AWS is the outcome's error (the lease stays), unless <paramref name="force"/> forgets the lease anyway.</summary>

@@ -7,5 +7,7 @@ public sealed class AwsLeaseConfig(string path, TimeSpan? lease, TimeSpan? lease
     public TimeSpan? Lease { get; } = lease;
     public TimeSpan? LeaseMax { get; } = leaseMax;
 
-    public override string ToString() => $"{Path}: lease {Lease?.ToString() ?? "(default)"}, max {LeaseMax?.ToString() ?? "(default)"}";
+    public override string ToString() => $"{Path}: lease {Shown(Lease)}, max {Shown(LeaseMax)}";
+
+    private static string Shown(TimeSpan? value) => value is null ? "(default)" : Duration.Format(value);
 }
