@@ -1,6 +1,7 @@
 using DynamicAwsCreds.Engine.Cache;
 using DynamicAwsCreds.Engine.Config;
 using DynamicAwsCreds.Engine.Issue;
+using DynamicAwsCreds.Engine.Kinds;
 using DynamicAwsCreds.Engine.Leases;
 using DynamicAwsCreds.Engine.Mounts;
 using DynamicAwsCreds.Engine.OrphanUsers;
@@ -125,6 +126,9 @@ public sealed class CredsEngine : IDisposable
     public Role GetRole(string? path, string name) => _boundary.Run(() => _roles.Get(path, name));
 
     public void RemoveRole(string? path, string name) => _boundary.Run(() => _roles.Remove(path, name));
+
+    /// <summary>The TTL a request for the role without -Ttl gets now and the longest it may ask for, defaults applied; null when none would pass.</summary>
+    public LeaseTerm? RoleTerm(Role role) => _boundary.Run(() => _issuing.Term(role));
 
     // ---- credentials ----------------------------------------------------------------------
 

@@ -95,3 +95,58 @@ Describe 'Revoking twice' {
         { Revoke-Lease $never -ErrorAction Stop } | Should -Throw -ErrorId 'DynamicAwsCreds.LeaseNotFound*'
     }
 }
+
+Describe 'Output that fits 80 columns' {
+    BeforeAll {
+        $script:store = Initialize-TestStore $script:server
+        Enable-SecretsEngine aws -Path team/aws -DefaultLeaseTtl 1h -Description 'the team''s account' | Out-Null
+        Set-AwsRole developer-access -PolicyArn $script:readOnly
+        Set-AwsRole session -CredentialType session_token
+        $trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}'
+        Invoke-LocalIam -Server $script:server -Action CreateRole -Parameters @{ RoleName = 'hints-deploy'; AssumeRolePolicyDocument = $trust } | Out-Null
+        Set-AwsRole deploy -CredentialType assumed_role -RoleArn arn:aws:iam::123456789012:role/hints-deploy
+        $script:creds = @(Get-AwsCredential developer-access; Get-AwsCredential session; Get-AwsCredential deploy)
+
+        # The header line of a table: every column's label whole, on one line, none wrapped onto the next.
+        function Get-TableHeader([string] $Text) {
+            $lines = $Text -split "`r?`n" | Where-Object { $_.Trim() }
+            $lines[0], $lines[1]
+        }
+    }
+    AfterAll {
+        Revoke-Lease -Prefix aws/ -Force | Out-Null
+        Remove-TestStore $script:store
+    }
+
+    It '<Name> fits 80 columns with its headers whole: <Headers>' -ForEach @(
+        @{ Name = 'Get-Lease'; Render = { Get-Lease }; Headers = 'LeaseId', 'Ttl', 'ExpireTime (UTC)' }
+        @{ Name = 'a credential table'; Render = { $script:creds | Format-Table }; Headers = 'Role', 'AccessKey', 'Ttl', 'Expiration (UTC)' }
+        @{ Name = 'Get-AwsRole'; Render = { Get-AwsRole }; Headers = 'Name', 'CredentialType', 'Ttl', 'MaxTtl', 'Grants' }
+        @{ Name = 'Get-SecretsEngine'; Render = { Get-SecretsEngine }; Headers = 'Path', 'Type', 'LeaseCount', 'DefaultLeaseTtl', 'MaxLeaseTtl', 'Description' }
+    ) {
+        $text = & $Render | Out-String -Width 80
+        $header, $rule = Get-TableHeader $text
+        $rule | Should -Match '^[- ]+$' -Because "the second line is the header's rule, not a wrapped header:`n$text"
+        ($header -split '\s{1,}' -join ' ').Trim() | Should -Be ($Headers -join ' ')
+        foreach ($line in $text -split "`r?`n") { $line.TrimEnd().Length | Should -BeLessOrEqual 80 }
+        $text | Should -Not -Match '\d+h\d+m0s|\b0h'
+    }
+
+    It 'shows a setting left at its default as the default: the mount''s TTLs and an STS role''s' {
+        $engines = Get-SecretsEngine | Out-String -Width 80
+        $engines | Should -Match '(?m)^aws\s+aws\s+\d+\s+768h\s+768h'
+        $engines | Should -Match '(?m)^team/aws\s+aws\s+\d+\s+1h\s+768h'
+        (Get-SecretsEngine aws).DefaultLeaseTtl | Should -Be ([timespan]::FromHours(768))
+        $session = Get-AwsRole session
+        $session.DefaultStsTtl | Should -BeNullOrEmpty
+        $session.Ttl | Should -Be ([timespan]::FromHours(1))
+        (Get-AwsRole developer-access).MaxTtl | Should -Be ([timespan]::FromHours(768))
+    }
+
+    It 'shows an assumed_role credential''s AssumedRoleArn, and durations as Vault prints them' {
+        $deploy = $script:creds[2] | Out-String -Width 80
+        $deploy | Should -Match 'AssumedRoleArn\s*:\s*arn:aws:sts::\d{12}:assumed-role/hints-deploy/'
+        $deploy | Should -Match 'LeaseDuration\s*:\s*1h\s*$|LeaseDuration\s*:\s*1h\r?\n'
+        $script:creds[0] | Out-String -Width 80 | Should -Not -Match 'AssumedRoleArn'
+    }
+}

@@ -34,6 +34,26 @@ internal sealed class LeaseIssuing(EngineContext context, MountService mounts, R
         return (mount, role);
     }
 
+    /// <summary>
+    /// The TTL a request for the role without -Ttl gets now, and the longest one it may ask for, with Vault's defaults
+    /// (lease config, mount, 768h; 1h for STS) applied; null when no request for it would pass the TTL rules.
+    /// </summary>
+    public LeaseTerm? Term(Role role)
+    {
+        var kind = CredentialKinds.Get(role.CredentialType);
+        var kindContext = kinds.For(role.Mount);
+        try
+        {
+            var byDefault = kind.Ttl(kindContext, role, null);
+            // An STS lease's max is its TTL (it cannot be renewed); the longest is what asking for AWS's limit gets.
+            return kind is StsKind ? byDefault with { Max = kind.Ttl(kindContext, role, StsKind.MaxTtl).Ttl } : byDefault;
+        }
+        catch (EngineException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Issues a request <see cref="Validate"/> passed.</summary>
     public async Task<IssuedCredential> IssueAsync(MountRecord mount, Role role, TimeSpan? ttl, StsOptions sts, CancellationToken ct)
     {
