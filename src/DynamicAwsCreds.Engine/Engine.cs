@@ -175,6 +175,9 @@ public sealed class CredsEngine : IDisposable
     /// <summary>What Revoke-Lease -Prefix acts on: as Vault, a prefix that is itself a lease id means that lease.</summary>
     public IReadOnlyList<LeaseRecord> ResolveRevokePrefix(string prefix) => _boundary.Run(() => _leases.ResolveRevokePrefix(prefix));
 
+    /// <summary>The warning for a Revoke-Lease -Prefix under no enabled mount, naming the mounts there are; null when the prefix is within one.</summary>
+    public string? RevokePrefixWarning(string prefix) => _boundary.Run(() => _leases.UnmountedPrefixWarning(prefix));
+
     /// <summary>Active leases past their expiry (optionally of one mount): what Revoke-Lease -Expired sweeps.</summary>
     public IReadOnlyList<LeaseRecord> ListExpiredLeases(string? path) => _boundary.Run(() => _leases.ListExpired(path));
 

@@ -150,3 +150,68 @@ Describe 'Output that fits 80 columns' {
         $script:creds[0] | Out-String -Width 80 | Should -Not -Match 'AssumedRoleArn'
     }
 }
+
+Describe 'Messages and hints' {
+    BeforeAll {
+        $script:store = Initialize-TestStore $script:server
+        Enable-SecretsEngine aws -Path team/aws | Out-Null
+        Set-AwsRole developer-access -PolicyArn $script:readOnly
+        Set-AwsRole deploy -CredentialType assumed_role -RoleArn arn:aws:iam::123456789012:role/hints-a, arn:aws:iam::123456789012:role/hints-b
+    }
+    AfterAll {
+        Revoke-Lease -Prefix aws/ -Force | Out-Null
+        Remove-TestStore $script:store
+    }
+
+    It 'warns when Revoke-Lease -Prefix names no mount, naming those there are, and still succeeds' {
+        Get-AwsCredential developer-access | Out-Null
+        $result = Revoke-Lease -Prefix nowhere/creds/x -WarningVariable warned -WarningAction SilentlyContinue -ErrorVariable failed
+        $failed | Should -BeNullOrEmpty
+        $result.Revoked | Should -Be 0
+        "$warned" | Should -BeLike "*'nowhere/creds/x'*aws, team/aws*"
+        @(Get-Lease).Count | Should -Be 1
+        Revoke-Lease -Prefix team/ -WarningVariable none -WarningAction SilentlyContinue | Out-Null
+        $none | Should -BeNullOrEmpty
+    }
+
+    It '<Name> says what to type instead' -ForEach @(
+        @{ Name = 'a Vault path as a role name'; Reason = 'InvalidRoleName'; Hint = "*Get-AwsCredential developer-access.*"; Command = { Get-AwsCredential aws/creds/developer-access } }
+        @{ Name = 'a Vault path of another mount'; Reason = 'InvalidRoleName'; Hint = "*Get-AwsCredential dev -Path team/aws.*"; Command = { Get-AwsCredential team/aws/creds/dev } }
+        @{ Name = 'a role prefix as a lease id'; Reason = 'InvalidLeaseId'; Hint = "*Get-Lease -Prefix aws/creds/developer-access.*"; Command = { Get-Lease aws/creds/developer-access -ErrorAction Stop } }
+    ) {
+        $err = $null
+        try { & $Command } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike "DynamicAwsCreds.$Reason,*"
+        $err.Exception.Message | Should -BeLike $Hint
+    }
+
+    It 'completes -RoleArn from the role''s role ARNs' {
+        $line = 'Get-AwsCredential deploy -RoleArn '
+        $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        $completions | Should -Be @('arn:aws:iam::123456789012:role/hints-a', 'arn:aws:iam::123456789012:role/hints-b')
+        $line = 'Get-AwsCredential -RoleArn *-b -Role deploy'
+        (TabExpansion2 -inputScript $line -cursorColumn 'Get-AwsCredential -RoleArn *-b'.Length).CompletionMatches.CompletionText | Should -Be 'arn:aws:iam::123456789012:role/hints-b'
+    }
+
+    It 'prints credential_process errors without colour codes' {
+        $module = (Get-TestModulePath) -replace "'", "''"
+        $run = Invoke-Pwsh -Command "Import-Module '$module'; Export-AwsCredential no-such-role -Format CredentialProcess" -Environment @{ DYNAMICAWSCREDS_STORE = $script:store }
+        $run.ExitCode | Should -Not -Be 0
+        $run.StdErr | Should -BeLike '*no-such-role*'
+        $run.StdErr | Should -Not -Match "`e\["
+    }
+
+    It 'keeps sentences apart and quotes single in its messages' {
+        $messages = @(
+            try { Set-AwsLeaseConfig -Lease 1d -LeaseMax 2d } catch { $_.Exception.Message }
+            try { Get-AwsCredential deploy -RoleArn arn:aws:iam::123456789012:role/other } catch { $_.Exception.Message }
+        )
+        $messages | Should -HaveCount 2
+        $messages[1] | Should -BeLike "*role ARNs of role 'deploy'*"
+        foreach ($m in $messages) {
+            $m | Should -Not -Match "''"
+            # A sentence's first word straight after the last word of the one before, with no full stop between.
+            $m | Should -Not -MatchExactly '[a-z0-9)] (Quote|Use|Give|Type|Run|Fix|The|It|Pass) '
+        }
+    }
+}

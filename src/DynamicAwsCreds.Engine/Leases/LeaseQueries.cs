@@ -62,6 +62,23 @@ internal sealed class LeaseQueries(EngineContext context, MountService mounts)
         return context.Store.ListLeasesByPrefix(p.EndsWith('/') ? p : p + "/");
     }
 
+    /// <summary>
+    /// What Revoke-Lease -Prefix warns when the prefix is under no enabled mount and holds none (Vault revokes nothing
+    /// and succeeds): that nothing is there, naming the mounts that are; null when the prefix is within a mount.
+    /// </summary>
+    public string? UnmountedPrefixWarning(string prefix)
+    {
+        var p = LeaseIds.ValidatePrefix(prefix).TrimEnd('/') + "/";
+        var paths = context.Store.ListMounts().Select(m => m.Path).ToList();
+        if (paths.Any(m => p.StartsWith(m + "/", StringComparison.Ordinal) || (m + "/").StartsWith(p, StringComparison.Ordinal)))
+        {
+            return null;
+        }
+
+        var enabled = paths.Count == 0 ? "No secrets engine is enabled yet." : $"Secrets engines are enabled at: {string.Join(", ", paths)}.";
+        return $"No secrets engine is enabled at '{prefix}', so there was no lease to revoke. {enabled}";
+    }
+
     /// <summary>Active leases past their expiry (optionally of one mount): what Revoke-Lease -Expired sweeps.</summary>
     public IReadOnlyList<LeaseRecord> ListExpired(string? path)
     {

@@ -118,7 +118,7 @@ internal sealed class LeaseRevocation(EngineContext context, KindContexts kinds)
         catch (Exception caught) when (!ct.IsCancellationRequested && context.ErrorOf(caught, lease.UserName) is { } ex)
         {
             var failure = new EngineException("RevokeFailed", ex.Kind, lease.LeaseId,
-                $"Lease {lease.LeaseId} was not revoked: {ex.Message} The lease is kept; run Revoke-Lease again, or add -Force to forget it.", ex)
+                $"Lease {lease.LeaseId} was not revoked: {EngineException.Sentence(ex.Message)} The lease is kept; run Revoke-Lease again, or add -Force to forget it.", ex)
             { AwsCode = ex.AwsCode };
             if (!force)
             {

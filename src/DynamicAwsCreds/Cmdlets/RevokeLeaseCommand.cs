@@ -64,6 +64,11 @@ public sealed class RevokeLeaseCommand : DynamicAwsCredsCmdlet
         if (ParameterSetName == "Prefix")
         {
             var leases = Engine.ResolveRevokePrefix(Prefix);
+            if (leases.Count == 0 && Engine.RevokePrefixWarning(Prefix) is { } warning)
+            {
+                WriteWarning(warning);
+            }
+
             if (!ShouldProcess(Prefix, $"Revoke {leases.Count} lease(s) and delete their IAM users"))
             {
                 return;
