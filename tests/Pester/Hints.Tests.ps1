@@ -141,6 +141,8 @@ Describe 'Output that fits 80 columns' {
         $session.DefaultStsTtl | Should -BeNullOrEmpty
         $session.Ttl | Should -Be ([timespan]::FromHours(1))
         (Get-AwsRole developer-access).MaxTtl | Should -Be ([timespan]::FromHours(768))
+        Get-AwsLeaseConfig -Path team/aws | Out-String -Width 80 | Should -Match '(?m)^team/aws\s+1h \(default\)\s+768h \(default\)'
+        (Get-AwsLeaseConfig -Path team/aws).Lease | Should -BeNullOrEmpty
     }
 
     It 'shows an assumed_role credential''s AssumedRoleArn, and durations as Vault prints them' {

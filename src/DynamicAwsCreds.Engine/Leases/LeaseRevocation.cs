@@ -101,7 +101,15 @@ internal sealed class LeaseRevocation(EngineContext context, KindContexts kinds)
     {
         var now = context.Now();
         var keepUntil = lease.MaxExpireTime > now + RevokedLeaseMemory ? lease.MaxExpireTime : now + RevokedLeaseMemory;
-        context.Store.RememberRevokedLease(lease.LeaseId, keepUntil, now);
+        try
+        {
+            context.Store.RememberRevokedLease(lease.LeaseId, keepUntil, now);
+        }
+        catch (Exception caught) when (context.ErrorOf(caught, lease.LeaseId) is { } ex)
+        {
+            // The revoke itself is done; only a second revoke of this id would notice.
+            EngineOperation.Events.Warning($"Lease {lease.LeaseId} was revoked, but the store could not remember it ({ex.Reason}), so revoking it again will say LeaseNotFound.");
+        }
     }
 
     /// <summary>A failure in AWS is the outcome's error (the lease stays), unless <paramref name="force"/> forgets the lease anyway.</summary>
