@@ -36,7 +36,7 @@ internal sealed class LeaseQueries(EngineContext context, MountService mounts)
 
     private static EngineException NotFound(string id) =>
         new("LeaseNotFound", ErrorKind.ObjectNotFound, id,
-            $"There is no lease '{id}' (it expired and was swept, never existed, or lives in another store). Get-Lease lists the leases this store knows.");
+            $"There is no lease '{id}' (it was revoked or swept, never existed, or lives in another store). Get-Lease lists the leases this store knows.");
 
     /// <summary>Active leases whose id starts with the prefix, as Vault's lease list: the prefix is a path, "aws/creds/dev" means "aws/creds/dev/…".</summary>
     public IReadOnlyList<LeaseRecord> List(string? prefix)
