@@ -85,13 +85,30 @@ public static partial class Durations
         return value;
     }
 
-    /// <summary>Vault's way of writing a duration: "768h0m0s".</summary>
+    /// <summary>
+    /// A duration as Vault's docs and users write it: "768h", "5m", "1h30m", "90ms", "0s" (Go's form without the
+    /// zero parts, so it parses back with <see cref="TryParse"/>).
+    /// </summary>
     public static string Format(TimeSpan value)
     {
-        var total = (long)Math.Round(value.TotalSeconds);
-        var sign = total < 0 ? "-" : string.Empty;
+        var total = (long)Math.Round(value.TotalMilliseconds);
+        if (total == 0)
+        {
+            return "0s";
+        }
+
+        var text = new System.Text.StringBuilder(total < 0 ? "-" : string.Empty);
         total = Math.Abs(total);
-        return string.Create(CultureInfo.InvariantCulture, $"{sign}{total / 3600}h{total % 3600 / 60}m{total % 60}s");
+        foreach (var (unit, ms) in new[] { ("h", 3_600_000L), ("m", 60_000L), ("s", 1000L), ("ms", 1L) })
+        {
+            if (total >= ms)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{total / ms}{unit}");
+                total %= ms;
+            }
+        }
+
+        return text.ToString();
     }
 
     private static EngineException Invalid(string text, string parameterName) =>

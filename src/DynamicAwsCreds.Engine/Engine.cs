@@ -1,6 +1,7 @@
 using DynamicAwsCreds.Engine.Cache;
 using DynamicAwsCreds.Engine.Config;
 using DynamicAwsCreds.Engine.Issue;
+using DynamicAwsCreds.Engine.Kinds;
 using DynamicAwsCreds.Engine.Leases;
 using DynamicAwsCreds.Engine.Mounts;
 using DynamicAwsCreds.Engine.OrphanUsers;
@@ -135,6 +136,9 @@ public sealed class CredsEngine : IDisposable
 
     public void RemoveRole(string? path, string name) => _boundary.Run(() => _roles.Remove(path, name));
 
+    /// <summary>The TTL a request for the role without -Ttl gets now and the longest it may ask for, defaults applied; null when none would pass.</summary>
+    public LeaseTerm? RoleTerm(Role role) => _boundary.Run(() => _issuing.Term(role));
+
     // ---- credentials ----------------------------------------------------------------------
 
     public Task<IssuedCredential> IssueCredentialAsync(string? path, string roleName, TimeSpan? ttl, IOperationEvents? events, CancellationToken ct) =>
@@ -180,11 +184,19 @@ public sealed class CredsEngine : IDisposable
     /// <summary>What Revoke-Lease -Prefix acts on: as Vault, a prefix that is itself a lease id means that lease.</summary>
     public IReadOnlyList<LeaseRecord> ResolveRevokePrefix(string prefix) => _boundary.Run(() => _leases.ResolveRevokePrefix(prefix));
 
+    /// <summary>The warning for a Revoke-Lease -Prefix under no enabled mount, naming the mounts there are; null when the prefix is within one.</summary>
+    public string? RevokePrefixWarning(string prefix) => _boundary.Run(() => _leases.UnmountedPrefixWarning(prefix));
+
     /// <summary>Active leases past their expiry (optionally of one mount): what Revoke-Lease -Expired sweeps.</summary>
     public IReadOnlyList<LeaseRecord> ListExpiredLeases(string? path) => _boundary.Run(() => _leases.ListExpired(path));
 
+    /// <summary>The active lease Revoke-Lease names; null when this store revoked it already (revoking again succeeds quietly, as in Vault).</summary>
+    public LeaseRecord? FindLeaseToRevoke(string leaseId) => _boundary.Run(() => _leases.FindToRevoke(leaseId));
+
     public Task<RevokeOutcome> RevokeLeaseAsync(string leaseId, bool force, IOperationEvents? events, CancellationToken ct) =>
-        _boundary.RunAsync(leaseId, events, ct, () => _revocation.RevokeOneAsync(_leases.Get(leaseId), force, ct));
+        _boundary.RunAsync(leaseId, events, ct, async () => _leases.FindToRevoke(leaseId) is { } lease
+            ? await _revocation.RevokeOneAsync(lease, force, ct).ConfigureAwait(false)
+            : new RevokeOutcome(leaseId, RevokeStatus.AlreadyGone, null, null));
 
     /// <summary>
     /// Revokes many leases (a prefix, a sweep) with at most <paramref name="throttleLimit"/> in flight; one failure does

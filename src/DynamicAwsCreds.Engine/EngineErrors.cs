@@ -24,7 +24,7 @@ internal static class EngineErrors
         AwsCredentialsException credentials => new EngineException("RootCredentialsMissing", ErrorKind.InvalidOperation, target, credentials.Message, credentials),
         // A well-formed answer without what AWS documents (a proxy's page, a truncated body).
         InvalidDataException data => new EngineException("AwsInvalidResponse", ErrorKind.InvalidData, target,
-            $"AWS answered with something that is not the documented response: {data.Message} Check the endpoint (and any proxy in between), then try again.", data),
+            $"AWS answered with something that is not the documented response: {EngineException.Sentence(data.Message)} Check the endpoint (and any proxy in between), then try again.", data),
         DbException db when db.IsTransient => new EngineException("StoreBusy", ErrorKind.ResourceBusy, storeLocation,
             $"The store '{storeLocation}' is busy ({db.Message.TrimEnd('.')}). Try again.", db),
         DbException db => new EngineException("StoreUnavailable", ErrorKind.ResourceUnavailable, storeLocation,

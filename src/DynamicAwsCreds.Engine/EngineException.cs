@@ -42,5 +42,15 @@ public sealed class EngineException : Exception
     /// <summary>A failure nothing more specific caught: still a DynamicAwsCreds error, with what went wrong.</summary>
     public static EngineException Unexpected(Exception ex) =>
         new("Unexpected", ErrorKind.NotSpecified, null,
-            $"DynamicAwsCreds failed unexpectedly ({ex.GetType().Name}: {ex.Message}) Nothing was handed out; if it happens again, please report it with the steps that led to it.", ex);
+            $"DynamicAwsCreds failed unexpectedly ({ex.GetType().Name}: {ex.Message.TrimEnd().TrimEnd('.')}). Nothing was handed out; if it happens again, please report it with the steps that led to it.", ex);
+
+    /// <summary>
+    /// <paramref name="text"/> (another's message, such as AWS's) as a sentence that ends with its full stop, so that
+    /// a sentence written after it is not glued on.
+    /// </summary>
+    public static string Sentence(string text)
+    {
+        var trimmed = text.TrimEnd();
+        return trimmed.Length == 0 || trimmed[^1] is '.' or '!' or '?' ? trimmed : trimmed + ".";
+    }
 }

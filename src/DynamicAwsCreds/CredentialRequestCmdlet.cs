@@ -35,6 +35,7 @@ public abstract class CredentialRequestCmdlet : DynamicAwsCredsCmdlet
     /// <summary>assumed_role: which of the role's ARNs to assume when it lists several.</summary>
     [Parameter(ParameterSetName = RoleSet)]
     [Alias("role_arn")]
+    [ArgumentCompleter(typeof(RoleArnCompleter))]
     public string? RoleArn { get; set; }
 
     [Parameter(ParameterSetName = RoleSet)]

@@ -76,8 +76,10 @@ public static partial class RoleRules
     {
         if (string.IsNullOrEmpty(name) || name.Length > 128 || !NamePattern().IsMatch(name))
         {
-            throw new EngineException("InvalidRoleName", ErrorKind.InvalidArgument, name,
-                $"'{name}' is not a valid role name. A role name starts and ends with a letter, digit or '_' and may contain '-', '.' and '@' in between (at most 128 characters).");
+            var instead = LeaseIds.ParseRolePath(name) is { } path
+                ? $" It is a Vault path; give the role name instead, for example Get-AwsCredential {path.Role}{(path.Mount == Mount.DefaultPath ? string.Empty : " -Path " + path.Mount)}."
+                : " A role name starts and ends with a letter, digit or '_' and may contain '-', '.' and '@' in between (at most 128 characters).";
+            throw new EngineException("InvalidRoleName", ErrorKind.InvalidArgument, name, $"'{name}' is not a valid role name.{instead}");
         }
 
         return name;

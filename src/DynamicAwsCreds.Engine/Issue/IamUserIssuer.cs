@@ -143,7 +143,14 @@ internal static class IamUserIssuer
     }
 }
 /// <summary>A credential just issued: the lease plus the secrets, which exist only in memory.</summary>
-public sealed record IssuedCredential(LeaseRecord Lease, string AccessKeyId, string SecretAccessKey, string? SessionToken)
+/// <param name="Granted">The duration AWS granted STS credentials (their DurationSeconds); null for an IAM user's key.</param>
+public sealed record IssuedCredential(LeaseRecord Lease, string AccessKeyId, string SecretAccessKey, string? SessionToken, TimeSpan? Granted = null)
 {
+    /// <summary>
+    /// The lease's length: what AWS granted, else expiry − issue time to the nearest second. An STS expiry is on AWS's
+    /// clock, in whole seconds, so it falls a fraction either side of issue time + the granted duration.
+    /// </summary>
+    public TimeSpan LeaseDuration => Granted ?? TimeSpan.FromSeconds(Math.Round((Lease.ExpireTime - Lease.IssueTime).TotalSeconds));
+
     public override string ToString() => $"IssuedCredential {{ LeaseId = {Lease.LeaseId}, AccessKeyId = {AccessKeyId} }}";
 }

@@ -46,7 +46,7 @@ internal sealed class AssumedRoleKind : StsKind
             if (!role.RoleArns.Contains(requested, StringComparer.Ordinal))
             {
                 throw new EngineException("RoleArnNotAllowed", ErrorKind.InvalidArgument, requested,
-                    $"'{requested}' is not one of role '{role.Name}''s role ARNs: {string.Join(", ", role.RoleArns)}.");
+                    $"'{requested}' is not one of the role ARNs of role '{role.Name}': {string.Join(", ", role.RoleArns)}.");
             }
 
             return requested;

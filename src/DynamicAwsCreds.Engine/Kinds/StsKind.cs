@@ -28,6 +28,9 @@ internal abstract class StsKind : ICredentialKind
     /// </summary>
     protected abstract TimeSpan MaxTtl { get; }
 
+    /// <summary>The longest TTL AWS STS allows this kind's action.</summary>
+    public TimeSpan LongestTtl => MaxTtl;
+
     /// <summary>What to try when AWS refuses a duration the pre-check let through.</summary>
     protected abstract string DurationHint { get; }
 
@@ -126,7 +129,7 @@ internal abstract class StsKind : ICredentialKind
             throw KindErrors.MountClosed(lease.Mount);
         }
 
-        return new IssuedCredential(lease, credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken);
+        return new IssuedCredential(lease, credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken, ttl);
     }
 
     /// <summary>AWS refused the duration for a reason only it knows: InvalidDuration, with AWS's code and message and what to try.</summary>

@@ -34,6 +34,26 @@ internal sealed class LeaseIssuing(EngineContext context, MountService mounts, R
         return (mount, role);
     }
 
+    /// <summary>
+    /// The TTL a request for the role without -Ttl gets now, and the longest one it may ask for, with Vault's defaults
+    /// (lease config, mount, 768h; 1h for STS) applied; null when no request for it would pass the TTL rules.
+    /// </summary>
+    public LeaseTerm? Term(Role role)
+    {
+        var kind = CredentialKinds.Get(role.CredentialType);
+        var kindContext = kinds.For(role.Mount);
+        try
+        {
+            var byDefault = kind.Ttl(kindContext, role, null);
+            // An STS lease's max is its TTL (it cannot be renewed); the longest is what asking for AWS's limit gets.
+            return kind is StsKind sts ? byDefault with { Max = kind.Ttl(kindContext, role, sts.LongestTtl).Ttl } : byDefault;
+        }
+        catch (EngineException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Issues a request <see cref="Validate"/> passed.</summary>
     public async Task<IssuedCredential> IssueAsync(MountRecord mount, Role role, TimeSpan? ttl, StsOptions sts, CancellationToken ct)
     {
@@ -52,6 +72,14 @@ internal sealed class LeaseIssuing(EngineContext context, MountService mounts, R
 
         await recovery.RecoverBeforeIssueAsync(ct).ConfigureAwait(false);
         EngineOperation.About(role.Name);
-        return await CredentialKinds.Get(role.CredentialType).IssueAsync(kinds.For(mount.Path, mount), new CredentialRequest(role, ttl, sts), ct).ConfigureAwait(false);
+        var kind = CredentialKinds.Get(role.CredentialType);
+        var kindContext = kinds.For(mount.Path, mount);
+        if (ttl is { } requested && kind.Ttl(kindContext, role, ttl).Ttl is var capped && requested > capped)
+        {
+            // As Vault: a TTL over the effective maximum is capped, and the caller is told.
+            EngineOperation.Events.Warning($"The requested TTL {Durations.Format(requested)} is more than the maximum TTL {Durations.Format(capped)} of role '{role.Name}' on '{mount.Path}'; the lease lasts {Durations.Format(capped)}.");
+        }
+
+        return await kind.IssueAsync(kindContext, new CredentialRequest(role, ttl, sts), ct).ConfigureAwait(false);
     }
 }

@@ -13,6 +13,9 @@ namespace DynamicAwsCreds.Engine.Leases;
 /// </summary>
 internal sealed class LeaseRevocation(EngineContext context, KindContexts kinds)
 {
+    /// <summary>How long at least a revoked lease's id is remembered (its tombstone), when its max TTL ends sooner.</summary>
+    public static readonly TimeSpan RevokedLeaseMemory = TimeSpan.FromDays(1);
+
     /// <summary>
     /// Revokes many leases with at most <paramref name="throttleLimit"/> in flight; one failure does not stop the rest.
     /// <paramref name="named"/>: the leases were named one by one (Revoke-Lease ids), so one another host holds is a
@@ -82,8 +85,31 @@ internal sealed class LeaseRevocation(EngineContext context, KindContexts kinds)
         {
             LeaseClaims.Release(store, lease.LeaseId, owner);
         }
+        else
+        {
+            RememberRevoked(lease);
+        }
 
         return outcome;
+    }
+
+    /// <summary>
+    /// Keeps the lease's tombstone until its max TTL would have ended, and at least <see cref="RevokedLeaseMemory"/>:
+    /// revoking it again within that time succeeds quietly; later, it is LeaseNotFound like any unknown id.
+    /// </summary>
+    private void RememberRevoked(LeaseRecord lease)
+    {
+        var now = context.Now();
+        var keepUntil = lease.MaxExpireTime > now + RevokedLeaseMemory ? lease.MaxExpireTime : now + RevokedLeaseMemory;
+        try
+        {
+            context.Store.RememberRevokedLease(lease.LeaseId, keepUntil, now);
+        }
+        catch (Exception caught) when (context.ErrorOf(caught, lease.LeaseId) is { } ex)
+        {
+            // The revoke itself is done; only a second revoke of this id would notice.
+            EngineOperation.Events.Warning($"Lease {lease.LeaseId} was revoked, but the store could not remember it ({ex.Reason}), so revoking it again will say LeaseNotFound.");
+        }
     }
 
     /// <summary>A failure in AWS is the outcome's error (the lease stays), unless <paramref name="force"/> forgets the lease anyway.</summary>
@@ -100,7 +126,7 @@ internal sealed class LeaseRevocation(EngineContext context, KindContexts kinds)
         catch (Exception caught) when (!ct.IsCancellationRequested && context.ErrorOf(caught, lease.UserName) is { } ex)
         {
             var failure = new EngineException("RevokeFailed", ex.Kind, lease.LeaseId,
-                $"Lease {lease.LeaseId} was not revoked: {ex.Message} The lease is kept; run Revoke-Lease again, or add -Force to forget it.", ex)
+                $"Lease {lease.LeaseId} was not revoked: {EngineException.Sentence(ex.Message)} The lease is kept; run Revoke-Lease again, or add -Force to forget it.", ex)
             { AwsCode = ex.AwsCode };
             if (!force)
             {

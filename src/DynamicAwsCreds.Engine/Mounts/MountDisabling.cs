@@ -26,8 +26,10 @@ internal sealed class MountDisabling(EngineContext context, MountService mounts,
         {
             store.SetMountDisabling(mount.Path, false);
             throw new EngineException("DisableFailed", ErrorKind.InvalidOperation, mount.Path, summary.Failed > 0
-                ? $"{summary.Failed} lease(s) under '{mount.Path}' could not be revoked, so the secrets engine stays enabled. Fix the cause and run Disable-SecretsEngine again, or add -Force to forget those leases."
-                : $"{stillIssuing} issue(s) under '{mount.Path}' did not finish in time, so the secrets engine stays enabled. Run Disable-SecretsEngine again.");
+                ? $"{summary.Failed} lease(s) under '{mount.Path}' could not be revoked, so the secrets engine stays enabled. {summary.FailureCause()} Fix the cause and run Disable-SecretsEngine again, or add -Force to forget those leases."
+                : $"{stillIssuing} issue(s) under '{mount.Path}' did not finish in time, so the secrets engine stays enabled. Run Disable-SecretsEngine again.",
+                summary.FirstFailure)
+            { AwsCode = summary.FirstFailure?.AwsCode };
         }
 
         store.RemoveMount(mount.Path);

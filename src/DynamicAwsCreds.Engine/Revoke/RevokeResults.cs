@@ -17,6 +17,25 @@ public sealed record RevokeOutcome(string LeaseId, RevokeStatus Status, string? 
 public sealed record RevokeSummary(int Revoked, int Failed, int Skipped, IReadOnlyList<RevokeOutcome> Outcomes)
 {
     public int Total => Outcomes.Count;
+
+    /// <summary>The first failed revoke's error, whose cause a message about the whole summary names.</summary>
+    public EngineException? FirstFailure => Outcomes.FirstOrDefault(o => o.Status == RevokeStatus.Failed)?.Error;
+
+    /// <summary>
+    /// "The first, lease X, failed: &lt;the AWS or network error&gt;." (with how many others), for a message about the whole
+    /// summary; empty when nothing failed.
+    /// </summary>
+    public string FailureCause()
+    {
+        if (FirstFailure is not { } first)
+        {
+            return string.Empty;
+        }
+
+        var cause = (first.InnerException as EngineException ?? first).Message;
+        var others = Failed > 1 ? $" ({Failed - 1} other(s) failed too; Revoke-Lease names each)" : string.Empty;
+        return $"The first, lease {first.Target}, failed{others}: {EngineException.Sentence(cause)}";
+    }
 }
 
 /// <summary>A renewed lease, and whether the increment was cut short by the lease's max TTL.</summary>

@@ -127,6 +127,16 @@ public interface ILeaseStore : IDisposable
     /// <summary>Active leases of the mount.</summary>
     long CountLeases(string mount);
 
+    /// <summary>
+    /// Remembers (a tombstone) that this store revoked <paramref name="leaseId"/>, until <paramref name="keepUntil"/>,
+    /// so revoking it again succeeds quietly. Tombstones whose time is at or before <paramref name="now"/> are dropped
+    /// by the same call, so the store keeps no more of them than it revoked within their lifetime.
+    /// </summary>
+    void RememberRevokedLease(string leaseId, DateTimeOffset keepUntil, DateTimeOffset now);
+
+    /// <summary>True while this store holds the tombstone of <paramref name="leaseId"/> (its keep-until is after <paramref name="now"/>).</summary>
+    bool WasLeaseRevoked(string leaseId, DateTimeOffset now);
+
     /// <summary>Adds many active leases at once (moving a store, filling one for the bench); ids that exist are left as they are. Returns how many were added.</summary>
     int ImportLeases(IEnumerable<LeaseRecord> leases);
 

@@ -58,7 +58,7 @@ public static class StoreFiles
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new EngineException("StoreUnavailable", ErrorKind.PermissionDenied, folder,
-                $"The store folder '{folder}' cannot be created: {ex.Message} Set DYNAMICAWSCREDS_STORE to a writable file path.", ex);
+                $"The store folder '{folder}' cannot be created: {EngineException.Sentence(ex.Message)} Set DYNAMICAWSCREDS_STORE to a writable file path.", ex);
         }
     }
 

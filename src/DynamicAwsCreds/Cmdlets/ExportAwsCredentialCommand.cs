@@ -45,6 +45,11 @@ public sealed class ExportAwsCredentialCommand : CredentialRequestCmdlet
     protected override void Process()
     {
         var format = ExportFormats.Validate(Format);
+        if (format == "CredentialProcess" && Console.IsErrorRedirected)
+        {
+            PlainTextErrors();
+        }
+
         var credential = InputObject;
         if (credential is null)
         {
@@ -62,6 +67,20 @@ public sealed class ExportAwsCredentialCommand : CredentialRequestCmdlet
         }
 
         WriteObject(ExportFormats.Render(format, credential, ProfileName ?? credential.Role));
+    }
+
+    /// <summary>
+    /// Run as a credential_process, the AWS CLI or SDK prints this process's stderr: $PSStyle.OutputRendering =
+    /// PlainText keeps colour codes out of the errors the host writes there. ($PSStyle is PowerShell 7.2's, which the
+    /// reference assemblies this module builds against predate, hence reflection.)
+    /// </summary>
+    private void PlainTextErrors()
+    {
+        var style = SessionState.PSVariable.GetValue("PSStyle") is PSObject wrapped ? wrapped.BaseObject : SessionState.PSVariable.GetValue("PSStyle");
+        if (style?.GetType().GetProperty("OutputRendering") is { CanWrite: true } rendering)
+        {
+            rendering.SetValue(style, Enum.Parse(rendering.PropertyType, "PlainText"));
+        }
     }
 }
 

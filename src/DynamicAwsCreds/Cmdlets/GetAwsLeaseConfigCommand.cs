@@ -15,8 +15,6 @@ public sealed class GetAwsLeaseConfigCommand : DynamicAwsCredsCmdlet
     {
         var mount = Engine.GetMount(Path);
         var record = Engine.GetLeaseConfig(mount.Path);
-        WriteObject(record is null
-            ? new AwsLeaseConfig(mount.Path, null, null)
-            : new AwsLeaseConfig(record.Mount, record.Lease, record.LeaseMax));
+        WriteObject(new AwsLeaseConfig(mount.Path, record?.Lease, record?.LeaseMax, new SecretsEngine(mount)));
     }
 }

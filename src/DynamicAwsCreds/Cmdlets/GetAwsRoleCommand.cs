@@ -22,14 +22,15 @@ public sealed class GetAwsRoleCommand : DynamicAwsCredsCmdlet
     {
         if (!string.IsNullOrEmpty(Name) && !WildcardPattern.ContainsWildcardCharacters(Name))
         {
-            WriteObject(new AwsRole(Engine.GetRole(Path, Name)));
+            var role = Engine.GetRole(Path, Name);
+            WriteObject(new AwsRole(role, Engine.RoleTerm(role)));
             return;
         }
 
         var pattern = new WildcardPattern(string.IsNullOrEmpty(Name) ? "*" : Name, WildcardOptions.IgnoreCase);
         foreach (var role in Engine.GetRoles(Path).Where(r => pattern.IsMatch(r.Name)))
         {
-            WriteObject(new AwsRole(role));
+            WriteObject(new AwsRole(role, Engine.RoleTerm(role)));
         }
     }
 }

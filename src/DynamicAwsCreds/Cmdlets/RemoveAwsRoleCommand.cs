@@ -46,7 +46,7 @@ public sealed class RemoveAwsRoleCommand : DynamicAwsCredsCmdlet
             WriteObject(new RevokeLeaseResult(prefix, summary));
             if (summary.Failed > 0)
             {
-                WriteWarning($"Role '{role.Name}' was kept because {summary.Failed} of its leases could not be revoked.");
+                WriteWarning($"Role '{role.Name}' was kept because {summary.Failed} of its leases could not be revoked. {summary.FailureCause()}");
                 return;
             }
         }

@@ -16,6 +16,9 @@ public sealed class RevokeLeaseCommand : DynamicAwsCredsCmdlet
 {
     private readonly List<LeaseRecord> _pending = [];
 
+    /// <summary>Ids named that this store revoked before: revoking them again succeeds quietly.</summary>
+    private readonly List<string> _revokedBefore = [];
+
     [Parameter(ParameterSetName = "Id", Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("lease_id")]
     [ArgumentCompleter(typeof(LeaseIdCompleter))]
@@ -61,6 +64,11 @@ public sealed class RevokeLeaseCommand : DynamicAwsCredsCmdlet
         if (ParameterSetName == "Prefix")
         {
             var leases = Engine.ResolveRevokePrefix(Prefix);
+            if (leases.Count == 0 && Engine.RevokePrefixWarning(Prefix) is { } warning)
+            {
+                WriteWarning(warning);
+            }
+
             if (!ShouldProcess(Prefix, $"Revoke {leases.Count} lease(s) and delete their IAM users"))
             {
                 return;
@@ -75,8 +83,12 @@ public sealed class RevokeLeaseCommand : DynamicAwsCredsCmdlet
         {
             try
             {
-                var lease = Engine.GetLease(id);
-                if (ShouldProcess(lease.LeaseId, "Revoke lease and delete its IAM user"))
+                if (Engine.FindLeaseToRevoke(id) is not { } lease)
+                {
+                    WriteVerbose($"Lease {id} was revoked already.");
+                    _revokedBefore.Add(id);
+                }
+                else if (ShouldProcess(lease.LeaseId, "Revoke lease and delete its IAM user"))
                 {
                     _pending.Add(lease);
                 }
@@ -90,14 +102,15 @@ public sealed class RevokeLeaseCommand : DynamicAwsCredsCmdlet
 
     protected override void EndProcessing()
     {
-        if (_pending.Count == 0)
+        var named = _pending.Count + _revokedBefore.Count;
+        if (named == 0)
         {
             return;
         }
 
         try
         {
-            RevokeAll(_pending.Count == 1 ? _pending[0].LeaseId : $"{_pending.Count} leases", _pending, named: true);
+            RevokeAll(named == 1 ? _pending.Select(l => l.LeaseId).Concat(_revokedBefore).Single() : $"{named} leases", _pending, named: true);
         }
         catch (EngineException ex)
         {
@@ -112,7 +125,7 @@ public sealed class RevokeLeaseCommand : DynamicAwsCredsCmdlet
     /// <param name="named">The leases were named by id: one another host is revoking is a LeaseBusy error, not skipped.</param>
     private void RevokeAll(string target, IReadOnlyList<LeaseRecord> leases, bool named = false)
     {
-        var summary = Run((events, ct) => named
+        var summary = leases.Count == 0 ? new RevokeSummary(0, 0, 0, []) : Run((events, ct) => named
             ? Engine.RevokeNamedLeasesAsync(leases, ThrottleLimit, Force, events, ct)
             : Engine.RevokeLeasesAsync(leases, ThrottleLimit, Force, events, ct), "Revoking leases");
         foreach (var outcome in summary.Outcomes.Where(o => o.Status == RevokeStatus.Failed))
@@ -120,6 +133,6 @@ public sealed class RevokeLeaseCommand : DynamicAwsCredsCmdlet
             WriteEngineError(outcome.Error!);
         }
 
-        WriteObject(new RevokeLeaseResult(target, summary));
+        WriteObject(new RevokeLeaseResult(target, summary, named ? _revokedBefore : []));
     }
 }

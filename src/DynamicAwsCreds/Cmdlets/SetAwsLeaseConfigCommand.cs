@@ -35,7 +35,7 @@ public sealed class SetAwsLeaseConfigCommand : DynamicAwsCredsCmdlet
         var record = Engine.SetLeaseConfig(Path, lease, leaseMax);
         if (PassThru)
         {
-            WriteObject(new AwsLeaseConfig(record.Mount, record.Lease, record.LeaseMax));
+            WriteObject(new AwsLeaseConfig(record.Mount, record.Lease, record.LeaseMax, new SecretsEngine(Engine.GetMount(record.Mount))));
         }
     }
 }

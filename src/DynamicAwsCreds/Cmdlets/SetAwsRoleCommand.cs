@@ -108,7 +108,7 @@ public sealed class SetAwsRoleCommand : DynamicAwsCredsCmdlet
         var role = Engine.SetRole(Path, Name, input);
         if (PassThru)
         {
-            WriteObject(new AwsRole(role));
+            WriteObject(new AwsRole(role, Engine.RoleTerm(role)));
         }
     }
 

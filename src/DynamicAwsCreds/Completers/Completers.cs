@@ -16,7 +16,7 @@ public abstract class StoreCompleter : IArgumentCompleter
             var word = wordToComplete.Trim('\'', '"');
             var pattern = new WildcardPattern(word + "*", WildcardOptions.IgnoreCase);
             var path = fakeBoundParameters["Path"] as string;
-            return Candidates(EngineRegistry.For(Runspace.DefaultRunspace), path, parameterName)
+            return Candidates(EngineRegistry.For(Runspace.DefaultRunspace), path, parameterName, fakeBoundParameters)
                 .Where(pattern.IsMatch)
                 .Take(200)
                 .Select(c => new CompletionResult(Quote(c), c, CompletionResultType.ParameterValue, c))
@@ -28,30 +28,30 @@ public abstract class StoreCompleter : IArgumentCompleter
         }
     }
 
-    internal abstract IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path, string parameterName);
+    internal abstract IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path, string parameterName, IDictionary bound);
 
     private static string Quote(string s) => s.Any(ch => char.IsWhiteSpace(ch) || ch is '\'' or '"' or '$' or '`') ? "'" + s.Replace("'", "''") + "'" : s;
 }
 
 public sealed class MountPathCompleter : StoreCompleter
 {
-    internal override IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path, string parameterName) => engine.GetMounts().Select(m => m.Path);
+    internal override IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path, string parameterName, IDictionary bound) => engine.GetMounts().Select(m => m.Path);
 }
 
 public sealed class RoleNameCompleter : StoreCompleter
 {
-    internal override IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path, string parameterName) => engine.GetRoles(path).Select(r => r.Name);
+    internal override IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path, string parameterName, IDictionary bound) => engine.GetRoles(path).Select(r => r.Name);
 }
 
 public sealed class StaticRoleNameCompleter : StoreCompleter
 {
-    internal override IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path, string parameterName) => engine.GetStaticRoles(path).Select(r => r.Name);
+    internal override IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path, string parameterName, IDictionary bound) => engine.GetStaticRoles(path).Select(r => r.Name);
 }
 
 public sealed class LeaseIdCompleter : StoreCompleter
 {
     /// <summary>Lease ids; for -Prefix also every path they share ("aws/", "aws/creds/dev/"), shortest first.</summary>
-    internal override IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path, string parameterName)
+    internal override IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path, string parameterName, IDictionary bound)
     {
         var ids = engine.ListLeases(null).Select(l => l.LeaseId).ToList();
         if (!string.Equals(parameterName, "Prefix", StringComparison.OrdinalIgnoreCase))
@@ -64,6 +64,13 @@ public sealed class LeaseIdCompleter : StoreCompleter
             .OrderBy(p => p.Length).ThenBy(p => p, StringComparer.Ordinal);
         return prefixes.Concat(ids);
     }
+}
+
+/// <summary>-RoleArn of a credential request: the role ARNs of the role already typed (-Role, or the first position).</summary>
+public sealed class RoleArnCompleter : StoreCompleter
+{
+    internal override IEnumerable<string> Candidates(Engine.CredsEngine engine, string? path, string parameterName, IDictionary bound) =>
+        bound["Role"] is string role && role.Length > 0 ? engine.GetRole(path, role).RoleArns : [];
 }
 
 /// <summary>Completes from a fixed list; validation stays in the engine so bad input gets a DynamicAwsCreds error id.</summary>

@@ -14,8 +14,7 @@ public sealed class AwsCredentialLease
     {
         var l = issued.Lease;
         LeaseId = l.LeaseId;
-        // STS expiries come in whole seconds while issue times keep milliseconds: count the part second in.
-        LeaseDuration = TimeSpan.FromSeconds(Math.Ceiling((l.ExpireTime - l.IssueTime).TotalSeconds - 0.001));
+        LeaseDuration = issued.LeaseDuration;
         Renewable = l.Renewable;
         AccessKey = issued.AccessKeyId;
         SecretKey = issued.SecretAccessKey;

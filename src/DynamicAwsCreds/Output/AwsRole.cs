@@ -1,13 +1,16 @@
 using System.Collections;
 using DynamicAwsCreds.Engine.Config;
+using DynamicAwsCreds.Engine.Kinds;
 
 namespace DynamicAwsCreds;
 
 /// <summary>A role: a named recipe for credentials (Get-AwsRole, Set-AwsRole -PassThru).</summary>
 public sealed class AwsRole
 {
-    internal AwsRole(Role r)
+    internal AwsRole(Role r, LeaseTerm? term)
     {
+        Ttl = term?.Ttl;
+        MaxTtl = term?.Max;
         Name = r.Name;
         Path = r.Mount;
         CredentialType = r.CredentialType;
@@ -42,6 +45,12 @@ public sealed class AwsRole
     public Hashtable SessionTags { get; }
     public string? ExternalId { get; }
     public DateTime UpdatedAt { get; }
+
+    /// <summary>The TTL a request without -Ttl gets now, Vault's defaults applied (the role's, the lease config's, the mount's, 768h or 1h).</summary>
+    public TimeSpan? Ttl { get; }
+
+    /// <summary>The longest TTL a request may ask for now, the maximums and AWS's limit applied.</summary>
+    public TimeSpan? MaxTtl { get; }
 
     public override string ToString() => Name;
 }

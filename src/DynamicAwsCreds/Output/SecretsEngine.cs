@@ -1,3 +1,4 @@
+using DynamicAwsCreds.Engine;
 using DynamicAwsCreds.Engine.Config;
 
 namespace DynamicAwsCreds;
@@ -10,8 +11,9 @@ public sealed class SecretsEngine
         Path = m.Path;
         Type = m.Type;
         Description = m.Description;
-        DefaultLeaseTtl = m.DefaultLeaseTtl;
-        MaxLeaseTtl = m.MaxLeaseTtl;
+        MaxLeaseTtl = m.MaxLeaseTtl is { } x && x > TimeSpan.Zero ? x : Durations.MaxLeaseTtl;
+        DefaultLeaseTtl = m.DefaultLeaseTtl is { } d && d > TimeSpan.Zero ? d
+            : Durations.DefaultLeaseTtl < MaxLeaseTtl ? Durations.DefaultLeaseTtl : MaxLeaseTtl;
         LeaseCount = m.LeaseCount;
         CreatedAt = m.CreatedAt.UtcDateTime;
         StorePath = m.StorePath;
@@ -22,8 +24,11 @@ public sealed class SecretsEngine
     public string Path { get; }
     public string Type { get; }
     public string? Description { get; }
-    public TimeSpan? DefaultLeaseTtl { get; }
-    public TimeSpan? MaxLeaseTtl { get; }
+    /// <summary>The mount's default lease TTL; when it was not set, Vault's system default (768h) within the mount's max.</summary>
+    public TimeSpan DefaultLeaseTtl { get; }
+
+    /// <summary>The mount's max lease TTL; Vault's system maximum (768h) when it was not set.</summary>
+    public TimeSpan MaxLeaseTtl { get; }
     public long LeaseCount { get; }
     public DateTime CreatedAt { get; }
 

@@ -31,6 +31,19 @@ public class DurationsTests
         Assert.Equal(text, ex.Target);
     }
 
-    [Fact]
-    public void Formats_as_vault_does() => Assert.Equal("768h0m0s", Durations.Format(TimeSpan.FromHours(768)));
+    [Theory]
+    [InlineData(768 * 3600_000L, "768h")]
+    [InlineData(5 * 60_000L, "5m")]
+    [InlineData(90 * 60_000L, "1h30m")]
+    [InlineData(90_000L, "1m30s")]
+    [InlineData(3_723_000L, "1h2m3s")]
+    [InlineData(1_500L, "1s500ms")]
+    [InlineData(0L, "0s")]
+    public void Formats_as_vault_users_write_it_without_zero_parts(long milliseconds, string expected)
+    {
+        var value = TimeSpan.FromMilliseconds(milliseconds);
+        Assert.Equal(expected, Durations.Format(value));
+        Assert.True(Durations.TryParse(expected, out var back));
+        Assert.Equal(value, back);
+    }
 }

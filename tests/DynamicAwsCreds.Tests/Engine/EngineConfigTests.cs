@@ -88,6 +88,16 @@ public sealed class EngineConfigTests : EngineTestBase
         Assert.Equal("DisableFailed", ex.Reason);
         Assert.Single(Engine.GetRoles("aws"));
         Assert.Single(Engine.ListLeases("aws/"));
+
+        // The summary error names the underlying AWS error, in sentences of their own.
+        var lease = Engine.ListLeases("aws/").Single();
+        Assert.Contains($"The first, lease {lease.LeaseId}, failed: AWS IAM DeleteUser failed: ", ex.Message);
+        Assert.NotNull(ex.AwsCode);
+        Assert.Contains(ex.AwsCode!, ex.Message);
+        Assert.DoesNotMatch(@"[A-Za-z0-9)] [A-Z][a-z]+ the cause", ex.Message);
+        Assert.Contains(". Fix the cause", ex.Message);
+        var failed = await Engine.RevokeLeaseAsync(lease.LeaseId, force: false, null, CancellationToken.None);
+        Assert.Matches(@"failed: [^.]+\. The lease is kept", failed.Error!.Message);
     }
 
     [Fact]

@@ -145,6 +145,9 @@ public sealed class EngineStsTests : EngineTestBase
         var capped = await Issue("ttl", TimeSpan.FromHours(3));
         Assert.InRange((capped.Lease.ExpireTime - capped.Lease.IssueTime - TimeSpan.FromMinutes(90)).Duration(), TimeSpan.Zero, TimeSpan.FromSeconds(2));
 
+        Assert.Equal(TimeSpan.FromMinutes(30), byDefault.LeaseDuration);
+        Assert.Equal(TimeSpan.FromMinutes(90), capped.LeaseDuration);
+
         var tooShort = await Assert.ThrowsAsync<EngineException>(() => Issue("ttl", TimeSpan.FromMinutes(10)));
         Assert.Equal("InvalidDuration", tooShort.Reason);
         Assert.Equal(2, Server.State.CountRequests("AssumeRole"));
@@ -177,6 +180,20 @@ public sealed class EngineStsTests : EngineTestBase
         Assert.Contains("raise the IAM role's MaxSessionDuration", error.Message, StringComparison.Ordinal);
         Assert.Equal(1, Server.State.CountRequests("AssumeRole"));
         Assert.Empty(Engine.ListLeases(null));
+    }
+
+    [Fact]
+    public async Task An_sts_lease_lasts_what_aws_granted_even_when_awss_clock_runs_ahead()
+    {
+        var arn = await CreateRoleAsync("granted");
+        Engine.SetRole(null, "granted", new RoleInput { CredentialType = "assumed_role", RoleArns = [arn] });
+        Server.Options.ClockOffset = TimeSpan.FromSeconds(1.5);
+
+        var issued = await Issue("granted", TimeSpan.FromMinutes(20));
+
+        Assert.Equal(TimeSpan.FromMinutes(20), issued.LeaseDuration);
+        var granted = Server.State.FindSession(issued.AccessKeyId)!.Expiration;
+        Assert.Equal(granted.AddTicks(-(granted.Ticks % TimeSpan.TicksPerSecond)), issued.Lease.ExpireTime.UtcDateTime);
     }
 
     [Fact]

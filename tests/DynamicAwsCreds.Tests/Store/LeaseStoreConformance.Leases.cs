@@ -23,6 +23,29 @@ public abstract partial class LeaseStoreConformance
     }
 
     [Fact]
+    public void A_revoked_leases_tombstone_lasts_until_its_time_and_the_next_remember_drops_passed_ones()
+    {
+        var early = Id("dev");
+        var late = Id("dev", "BBBBBBBBBBBBBBBBBBBBBBBB");
+        Assert.False(Store.WasLeaseRevoked(early, Now));
+
+        Store.RememberRevokedLease(early, Now.AddHours(1), Now);
+        Assert.True(Store.WasLeaseRevoked(early, Now));
+        Assert.True(Store.WasLeaseRevoked(early, Now.AddMinutes(59)));
+        Assert.False(Store.WasLeaseRevoked(early, Now.AddHours(1)));
+        Assert.False(Store.WasLeaseRevoked(late, Now));
+
+        // Remembering another after the first one's time removes the first: asked about an earlier time, it is gone.
+        Store.RememberRevokedLease(late, Now.AddHours(3), Now.AddHours(2));
+        Assert.False(Store.WasLeaseRevoked(early, Now));
+        Assert.True(Store.WasLeaseRevoked(late, Now.AddHours(2)));
+
+        // Remembering again moves the time on.
+        Store.RememberRevokedLease(late, Now.AddHours(5), Now.AddHours(2));
+        Assert.True(Store.WasLeaseRevoked(late, Now.AddHours(4)));
+    }
+
+    [Fact]
     public void A_lease_is_refused_under_a_missing_or_disabling_mount_and_for_an_id_that_exists()
     {
         Assert.False(Store.InsertLeaseUnderEnabledMount(Active(Id("dev"))));

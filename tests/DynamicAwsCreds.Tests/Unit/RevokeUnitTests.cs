@@ -58,4 +58,30 @@ public sealed class RevokeUnitTests : EngineUnitTestBase
         Assert.Equal("LeaseNotFound", Assert.Throws<EngineException>(() => Engine.GetLease(issued.Lease.LeaseId)).Reason);
         Assert.NotNull(Aws.User(issued.Lease.UserName!));
     }
+
+    [Fact]
+    public async Task Revoking_a_lease_again_succeeds_quietly_until_its_max_TTL_while_an_id_never_issued_is_LeaseNotFound()
+    {
+        var issued = await IssueAsync();
+        var id = issued.Lease.LeaseId;
+        Assert.Equal(RevokeStatus.Revoked, (await Engine.RevokeLeaseAsync(id, force: false, null, CancellationToken.None)).Status);
+        var calls = Aws.Calls.Count;
+
+        Assert.Null(Engine.FindLeaseToRevoke(id));
+        Assert.Equal(RevokeStatus.AlreadyGone, (await Engine.RevokeLeaseAsync(id, force: false, null, CancellationToken.None)).Status);
+        Assert.Equal(calls, Aws.Calls.Count);
+        Assert.Equal("LeaseNotFound", Assert.Throws<EngineException>(() => Engine.GetLease(id)).Reason);
+
+        var never = id[..^24] + "AAAAAAAAAAAAAAAAAAAAAAAA";
+        var unknown = Assert.Throws<EngineException>(() => Engine.FindLeaseToRevoke(never));
+        Assert.Equal(("LeaseNotFound", ErrorKind.ObjectNotFound, (object?)never), (unknown.Reason, unknown.Kind, unknown.Target));
+
+        // The tombstone lasts until the lease's max TTL would have ended, and at least a day; then the id is unknown like any other.
+        var revokedAt = Clock.GetUtcNow();
+        var forgetAt = new[] { issued.Lease.MaxExpireTime, revokedAt + TimeSpan.FromDays(1) }.Max();
+        Clock.Advance(forgetAt - revokedAt - TimeSpan.FromSeconds(1));
+        Assert.Null(Engine.FindLeaseToRevoke(id));
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("LeaseNotFound", Assert.Throws<EngineException>(() => Engine.FindLeaseToRevoke(id)).Reason);
+    }
 }

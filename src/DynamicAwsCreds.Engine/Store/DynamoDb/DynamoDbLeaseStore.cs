@@ -8,20 +8,23 @@ namespace DynamicAwsCreds.Engine.Store.DynamoDb;
 /// <summary>
 /// The shared store: one DynamoDB table (single-table design, <see cref="ItemMapping"/>), correct across hosts by
 /// conditional single-item writes and strongly consistent reads, with no transactions. Mounts live in one catalogue
-/// item (<see cref="MountCatalogue"/>), leases and their cache entries in <see cref="LeaseItems"/>, request locks in
-/// <see cref="TableRequestLock"/>; a mount's root config, roles and static roles are read-modify-writes guarded by their generation or version attribute.
+/// item (<see cref="MountCatalogue"/>), leases and their cache entries in <see cref="LeaseItems"/>, tombstones of revoked leases in
+/// <see cref="RevokedLeaseItems"/>, request locks in <see cref="TableRequestLock"/>; a mount's root config, roles and static
+/// roles are read-modify-writes guarded by their generation or version attribute.
 /// </summary>
 public sealed class DynamoDbLeaseStore : ILeaseStore
 {
     private readonly StoreTable _table;
     private readonly MountCatalogue _mounts;
     private readonly LeaseItems _leases;
+    private readonly RevokedLeaseItems _revoked;
 
     private DynamoDbLeaseStore(StoreTable table, string storeId)
     {
         _table = table;
         _mounts = new MountCatalogue(table);
         _leases = new LeaseItems(table, _mounts);
+        _revoked = new RevokedLeaseItems(table);
         StoreId = storeId;
     }
 
@@ -188,6 +191,10 @@ public sealed class DynamoDbLeaseStore : ILeaseStore
         _leases.UpdateExpiry(leaseId, expireTime, renewedAt);
 
     public bool DeleteLease(string leaseId) => _leases.Delete(leaseId);
+
+    public void RememberRevokedLease(string leaseId, DateTimeOffset keepUntil, DateTimeOffset now) => _revoked.Remember(leaseId, keepUntil, now);
+
+    public bool WasLeaseRevoked(string leaseId, DateTimeOffset now) => _revoked.WasRevoked(leaseId, now);
 
     public LeaseRecord? GetLease(string leaseId) => _leases.Get(leaseId);
 

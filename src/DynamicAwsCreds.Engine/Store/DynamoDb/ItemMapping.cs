@@ -7,7 +7,7 @@ namespace DynamicAwsCreds.Engine.Store.DynamoDb;
 /// The item kinds of the table (README, "The shared store's table") and how records map onto them. Keys:
 /// the store item (store, store); the mount catalogue (mounts, mounts); a mount's root config, lease config,
 /// roles and static roles under <c>mount#&lt;incarnation&gt;</c>; leases and intents (lease, &lt;lease id&gt;) with their cache entry;
-/// request locks (lock, &lt;request key&gt;). Times are epoch milliseconds, durations milliseconds.
+/// request locks (lock, &lt;request key&gt;); tombstones of revoked leases (revoked, &lt;lease id&gt;). Times are epoch milliseconds, durations milliseconds.
 /// </summary>
 internal static class ItemMapping
 {
@@ -15,6 +15,7 @@ internal static class ItemMapping
     public const string CataloguePk = "mounts";
     public const string LeasePk = "lease";
     public const string LockPk = "lock";
+    public const string RevokedPk = "revoked";
     public const string RootSk = "root";
     public const string LeaseConfigSk = "leaseConfig";
     public const string RolePrefix = "role#";

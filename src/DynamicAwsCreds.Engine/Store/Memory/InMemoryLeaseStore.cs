@@ -15,6 +15,7 @@ public sealed class InMemoryLeaseStore : ILeaseStore
     private readonly SortedDictionary<string, StoredLease> _leases = new(CodePointOrder.Instance);
     private readonly Dictionary<string, CacheEntry> _cache = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Mount, string Name), StaticRoleRecord> _staticRoles = [];
+    private readonly Dictionary<string, DateTimeOffset> _revoked = new(StringComparer.Ordinal);
     private readonly InProcessRequestLocks _locks = new();
 
     /// <param name="storeId">The store's id; null: a new random one. A store copied from another keeps that one's id.</param>
@@ -198,6 +199,19 @@ public sealed class InMemoryLeaseStore : ILeaseStore
         _cache.Remove(leaseId);
         return _leases.Remove(leaseId);
     });
+
+    public void RememberRevokedLease(string leaseId, DateTimeOffset keepUntil, DateTimeOffset now) => Locked(() =>
+    {
+        foreach (var gone in _revoked.Where(t => t.Value <= now).Select(t => t.Key).ToList())
+        {
+            _revoked.Remove(gone);
+        }
+
+        _revoked[leaseId] = DateTimeOffset.FromUnixTimeMilliseconds(keepUntil.ToUnixTimeMilliseconds());
+    });
+
+    public bool WasLeaseRevoked(string leaseId, DateTimeOffset now) =>
+        Locked(() => _revoked.TryGetValue(leaseId, out var keepUntil) && keepUntil > now);
 
     public LeaseRecord? GetLease(string leaseId) => Locked(() => _leases.GetValueOrDefault(leaseId)?.Lease);
 

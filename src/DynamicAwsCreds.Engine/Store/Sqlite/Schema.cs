@@ -124,6 +124,14 @@ internal static class Schema
         );
         CREATE INDEX static_roles_by_next_rotation ON static_roles(next_rotation);
         """,
+        // 10: tombstones of revoked leases (Unix ms to keep them until), so revoking a lease twice succeeds quietly.
+        """
+        CREATE TABLE revoked_leases (
+            lease_id TEXT PRIMARY KEY,
+            keep_until INTEGER NOT NULL
+        );
+        CREATE INDEX revoked_leases_by_time ON revoked_leases(keep_until);
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;

@@ -244,6 +244,14 @@ public sealed class SqliteLeaseStore : ILeaseStore
     public bool DeleteLease(string leaseId) =>
         _db.Execute("DELETE FROM leases WHERE lease_id = $id;", ("$id", leaseId)) == 1;
 
+    public void RememberRevokedLease(string leaseId, DateTimeOffset keepUntil, DateTimeOffset now) =>
+        _db.Execute(
+            "DELETE FROM revoked_leases WHERE keep_until <= $now; INSERT OR REPLACE INTO revoked_leases (lease_id, keep_until) VALUES ($id, $until);",
+            ("$id", leaseId), ("$until", Ms(keepUntil)), ("$now", Ms(now)));
+
+    public bool WasLeaseRevoked(string leaseId, DateTimeOffset now) =>
+        Convert.ToInt64(_db.Scalar("SELECT COUNT(*) FROM revoked_leases WHERE lease_id = $id AND keep_until > $now;", ("$id", leaseId), ("$now", Ms(now)))) > 0;
+
     public LeaseRecord? GetLease(string leaseId) =>
         _db.Query($"SELECT {LeaseColumns} FROM leases WHERE lease_id = $id;", ReadLease, ("$id", leaseId)).FirstOrDefault();
 
