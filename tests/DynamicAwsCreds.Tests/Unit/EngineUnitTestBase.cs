@@ -54,7 +54,7 @@ public abstract class EngineUnitTestBase : IDisposable
 
     private readonly List<CredsEngine> _hosts = [];
 
-    private EngineOptions Options(string hostId) => new()
+    protected EngineOptions Options(string hostId) => new()
     {
         Store = new Lazy<ILeaseStore>(Store),
         StoreLocation = Store.Location,
