@@ -42,8 +42,8 @@ internal sealed class IntentRecovery(EngineContext context)
     }
 
     /// <summary>
-    /// Starts reading the intents for <see cref="RecoverBeforeIssueAsync"/> in the background, so that over a network the
-    /// read overlaps the issue's reads of its mount, role and config. An intent is only ever taken over by a claim that
+    /// Starts reading the intents for <see cref="RecoverBeforeIssueAsync"/> in the background, so that over a network (a
+    /// shared store) the read overlaps the issue's reads of its mount, role and config. An intent is only ever taken over by a claim that
     /// reads it again, so reading the list a moment early changes nothing.
     /// </summary>
     public Task<IReadOnlyList<LeaseRecord>> ReadIntentsAhead() => Task.Run(context.Store.ListPendingLeases);

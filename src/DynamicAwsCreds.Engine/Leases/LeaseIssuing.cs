@@ -14,7 +14,7 @@ internal sealed class LeaseIssuing(EngineContext context, MountService mounts, R
 {
     public async Task<IssuedCredential> IssueAsync(string? path, string roleName, TimeSpan? ttl, StsOptions sts, CancellationToken ct)
     {
-        var intents = recovery.ReadIntentsAhead();
+        var intents = context.SharedStore ? recovery.ReadIntentsAhead() : null;
         MountRecord mount;
         Role role;
         try
@@ -77,12 +77,13 @@ internal sealed class LeaseIssuing(EngineContext context, MountService mounts, R
     }
 
     /// <summary>
-    /// Over a network every read is a round trip: the mount's root and lease config are read while its role is, and
-    /// kept for the rest of the call (<see cref="OperationReads"/>); outside a call nothing would keep them, so nothing is read.
+    /// Over a network (a shared store) every read is a round trip: the mount's root and lease config are read while its
+    /// role is, and kept for the rest of the call (<see cref="OperationReads"/>); outside a call nothing would keep them,
+    /// and a file store reads them in less time than starting the reads takes, so then nothing is read ahead.
     /// </summary>
     private void ReadAhead(string mount)
     {
-        if (OperationReads.Current is null)
+        if (OperationReads.Current is null || !context.SharedStore)
         {
             return;
         }
