@@ -14,7 +14,8 @@ internal sealed class EngineContext : IDisposable
 
     public EngineContext(EngineOptions options)
     {
-        _store = options.Store;
+        // Reads of mounts, config and roles are kept per engine call (OperationReads): over a network each is a round trip.
+        _store = new Lazy<ILeaseStore>(() => new OperationReadStore(options.Store.Value));
         _time = options.Time;
         StoreLocation = options.StoreLocation;
         StoreKind = options.StoreKind;
@@ -23,10 +24,13 @@ internal sealed class EngineContext : IDisposable
         DisplayName = options.DisplayName;
         _owners = new Lazy<IntentOwners>(() => new IntentOwners(
             IntentOwners.ResolveHostId(options.HostId), IntentOwners.ResolveDeadline(options.IntentDeadline), Now), LazyThreadSafetyMode.PublicationOnly);
-        Clients = new MountClients(options.Store, options.Sealer, options.AwsClients);
+        Clients = new MountClients(_store, options.Sealer, options.AwsClients);
     }
 
     public ILeaseStore Store => _store.Value;
+
+    /// <summary>The store as opened, without the per-call reads the engine keeps.</summary>
+    public ILeaseStore OpenedStore => ((OperationReadStore)_store.Value).Inner;
 
     public string StoreLocation { get; }
 

@@ -1,3 +1,5 @@
+using DynamicAwsCreds.Engine.Store;
+
 namespace DynamicAwsCreds.Engine;
 
 /// <summary>
@@ -40,13 +42,18 @@ internal sealed class EngineOperation
         var previous = Ambient.Value;
         var operation = new EngineOperation(events ?? NoOperationEvents.Instance, target);
         Ambient.Value = operation;
-        return new Scope(operation, previous);
+        return new Scope(operation, previous, OperationReads.Begin());
     }
 
-    public readonly struct Scope(EngineOperation operation, EngineOperation? previous) : IDisposable
+    /// <summary>The operation, and the store reads it keeps (<see cref="OperationReads"/>), until disposed.</summary>
+    public readonly struct Scope(EngineOperation operation, EngineOperation? previous, OperationReads.Scope reads) : IDisposable
     {
         public EngineOperation Operation => operation;
 
-        public void Dispose() => Ambient.Value = previous;
+        public void Dispose()
+        {
+            reads.Dispose();
+            Ambient.Value = previous;
+        }
     }
 }

@@ -19,10 +19,12 @@ internal sealed class IntentRecovery(EngineContext context)
     /// Issuing is where AWS is called anyway, so interrupted issues are cleaned up here (and by Revoke-Lease -Expired),
     /// never by read-only commands or tab completion; within a time budget, so an issue is not held up for long.
     /// </summary>
-    public async Task RecoverBeforeIssueAsync(CancellationToken ct)
+    /// <param name="intents">The intents as read ahead (<see cref="ReadIntentsAhead"/>), else null to read them here.</param>
+    public async Task RecoverBeforeIssueAsync(Task<IReadOnlyList<LeaseRecord>>? intents, CancellationToken ct)
     {
+        var pending = intents is null ? context.Store.ListPendingLeases() : await intents.ConfigureAwait(false);
         var now = context.Now();
-        if (!context.Store.ListPendingLeases().Any(l => context.Owners.IsAbandoned(l, now)))
+        if (!pending.Any(l => context.Owners.IsAbandoned(l, now)))
         {
             return;
         }
@@ -38,6 +40,13 @@ internal sealed class IntentRecovery(EngineContext context)
             EngineOperation.Events.Warning($"Cleaning up after interrupted issues took longer than {Durations.Format(IssueBudget)}; it goes on at the next issue or Revoke-Lease -Expired.");
         }
     }
+
+    /// <summary>
+    /// Starts reading the intents for <see cref="RecoverBeforeIssueAsync"/> in the background, so that over a network (a
+    /// shared store) the read overlaps the issue's reads of its mount, role and config. An intent is only ever taken over by a claim that
+    /// reads it again, so reading the list a moment early changes nothing.
+    /// </summary>
+    public Task<IReadOnlyList<LeaseRecord>> ReadIntentsAhead() => Task.Run(context.Store.ListPendingLeases);
 
     /// <summary>Cleans up after every abandoned intent; one that fails is warned about and tried again later. Returns how many users were removed.</summary>
     public async Task<int> RecoverAbandonedAsync(CancellationToken ct)

@@ -14,14 +14,27 @@ internal sealed class LeaseIssuing(EngineContext context, MountService mounts, R
 {
     public async Task<IssuedCredential> IssueAsync(string? path, string roleName, TimeSpan? ttl, StsOptions sts, CancellationToken ct)
     {
-        var (mount, role) = Validate(path, roleName, ttl, sts);
-        return await IssueAsync(mount, role, ttl, sts, ct).ConfigureAwait(false);
+        var intents = context.SharedStore ? recovery.ReadIntentsAhead() : null;
+        MountRecord mount;
+        Role role;
+        try
+        {
+            (mount, role) = Validate(path, roleName, ttl, sts);
+        }
+        catch
+        {
+            Unobserved(intents);
+            throw;
+        }
+
+        return await IssueAsync(mount, role, ttl, sts, intents, ct).ConfigureAwait(false);
     }
 
     /// <summary>Everything about a credential request that can be checked without AWS, so bad input changes nothing.</summary>
     public (MountRecord Mount, Role Role) Validate(string? path, string roleName, TimeSpan? ttl, StsOptions sts)
     {
         var mount = mounts.Require(path);
+        ReadAhead(mount.Path);
         var role = roles.Get(mount.Path, roleName);
         // The mount's region may have moved to another partition since the role was set.
         RoleRules.CheckPartition(role, roots.Region(mount.Path), ErrorKind.InvalidOperation);
@@ -55,22 +68,30 @@ internal sealed class LeaseIssuing(EngineContext context, MountService mounts, R
     }
 
     /// <summary>Issues a request <see cref="Validate"/> passed.</summary>
-    public async Task<IssuedCredential> IssueAsync(MountRecord mount, Role role, TimeSpan? ttl, StsOptions sts, CancellationToken ct)
+    public Task<IssuedCredential> IssueAsync(MountRecord mount, Role role, TimeSpan? ttl, StsOptions sts, CancellationToken ct) =>
+        IssueAsync(mount, role, ttl, sts, null, ct);
+
+    private async Task<IssuedCredential> IssueAsync(MountRecord mount, Role role, TimeSpan? ttl, StsOptions sts, Task<IReadOnlyList<LeaseRecord>>? intents, CancellationToken ct)
     {
-        var clients = context.Clients.For(mount.Path);
         // Resolve root credentials before the intent is written, so "no credentials" changes nothing.
         EngineOperation.About(mount.Path);
         try
         {
-            await clients.Credentials.GetAsync(ct).ConfigureAwait(false);
+            await context.Clients.For(mount.Path).Credentials.GetAsync(ct).ConfigureAwait(false);
         }
         catch (AwsCredentialsException) when (!context.Store.MountTakesLeases(mount.Path))
         {
             // Disabled since the check above: its root config went with it, so there are no credentials to find.
+            Unobserved(intents);
             throw KindErrors.MountClosed(mount.Path);
         }
+        catch
+        {
+            Unobserved(intents);
+            throw;
+        }
 
-        await recovery.RecoverBeforeIssueAsync(ct).ConfigureAwait(false);
+        await recovery.RecoverBeforeIssueAsync(intents, ct).ConfigureAwait(false);
         EngineOperation.About(role.Name);
         var kind = CredentialKinds.Get(role.CredentialType);
         var kindContext = kinds.For(mount.Path, mount);
@@ -82,4 +103,24 @@ internal sealed class LeaseIssuing(EngineContext context, MountService mounts, R
 
         return await kind.IssueAsync(kindContext, new CredentialRequest(role, ttl, sts), ct).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Over a network (a shared store) every read is a round trip: the mount's root and lease config are read while its
+    /// role is, and kept for the rest of the call (<see cref="OperationReads"/>); outside a call nothing would keep them,
+    /// and a file store reads them in less time than starting the reads takes, so then nothing is read ahead.
+    /// </summary>
+    private void ReadAhead(string mount)
+    {
+        if (OperationReads.Current is null || !context.SharedStore)
+        {
+            return;
+        }
+
+        Unobserved(Task.Run(() => context.Store.GetRootConfig(mount)));
+        Unobserved(Task.Run(() => context.Store.GetLeaseConfig(mount)));
+    }
+
+    /// <summary>A read ahead that nothing awaits: a failure of it is left to the read that needs it (a failed read is not kept).</summary>
+    private static void Unobserved(Task? task) =>
+        task?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 }

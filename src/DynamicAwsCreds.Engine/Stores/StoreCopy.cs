@@ -77,7 +77,7 @@ internal sealed class StoreCopy(EngineContext context)
                 $"There is no store at '{source.Path}'. Give -Source the path of an existing SQLite store. Nothing was written.");
         }
 
-        return context.StoreKind == "SQLite" && string.Equals(context.StoreLocation, source.Path, StringComparison.Ordinal) && context.Store is SqliteLeaseStore own
+        return context.StoreKind == "SQLite" && string.Equals(context.StoreLocation, source.Path, StringComparison.Ordinal) && context.OpenedStore is SqliteLeaseStore own
             ? new SourceStore(own, Owned: false)
             : new SourceStore(SqliteLeaseStore.Open(source.Path), Owned: true);
     }

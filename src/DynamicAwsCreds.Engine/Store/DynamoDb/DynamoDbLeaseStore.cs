@@ -67,9 +67,9 @@ public sealed class DynamoDbLeaseStore : ILeaseStore
 
     public MountRecord? AddMount(MountRecord mount) => _mounts.Add(mount);
 
-    public MountRecord? GetMount(string path) => _mounts.Find(path)?.Mount;
+    public MountRecord? GetMount(string path) => _mounts.ReadKept().GetValueOrDefault(path)?.Mount;
 
-    public IReadOnlyList<MountRecord> ListMounts() => _mounts.Read().Values.Select(e => e.Mount).ToList();
+    public IReadOnlyList<MountRecord> ListMounts() => _mounts.ReadKept().Values.Select(e => e.Mount).ToList();
 
     public bool MountTakesLeases(string path) => _mounts.Find(path) is { Disabling: false };
 
@@ -99,7 +99,7 @@ public sealed class DynamoDbLeaseStore : ILeaseStore
     // ---- root and lease config --------------------------------------------------------------
 
     public RootConfigRecord? GetRootConfig(string mount) =>
-        _mounts.Incarnation(mount) is { } inc && _table.Get(ItemMapping.MountPk(inc), ItemMapping.RootSk) is { } item ? ItemMapping.RootConfig(item) : null;
+        _mounts.KeptIncarnation(mount) is { } inc && _table.Get(ItemMapping.MountPk(inc), ItemMapping.RootSk) is { } item ? ItemMapping.RootConfig(item) : null;
 
     public long? GetRootConfigGeneration(string mount) => GetRootConfig(mount)?.Generation;
 
@@ -120,7 +120,7 @@ public sealed class DynamoDbLeaseStore : ILeaseStore
         _mounts.Incarnation(config.Mount) is { } inc && _table.Put(ItemMapping.LeaseConfig(inc, StoredCopies.Of(config)));
 
     public LeaseConfigRecord? GetLeaseConfig(string mount) =>
-        _mounts.Incarnation(mount) is { } inc && _table.Get(ItemMapping.MountPk(inc), ItemMapping.LeaseConfigSk) is { } item ? ItemMapping.LeaseConfig(item) : null;
+        _mounts.KeptIncarnation(mount) is { } inc && _table.Get(ItemMapping.MountPk(inc), ItemMapping.LeaseConfigSk) is { } item ? ItemMapping.LeaseConfig(item) : null;
 
     // ---- roles ----------------------------------------------------------------------------
 
@@ -135,10 +135,10 @@ public sealed class DynamoDbLeaseStore : ILeaseStore
         });
 
     public RoleRecord? GetRole(string mount, string name) =>
-        _mounts.Incarnation(mount) is { } inc && _table.Get(ItemMapping.MountPk(inc), ItemMapping.RolePrefix + name) is { } item ? ItemMapping.Role(item) : null;
+        _mounts.KeptIncarnation(mount) is { } inc && _table.Get(ItemMapping.MountPk(inc), ItemMapping.RolePrefix + name) is { } item ? ItemMapping.Role(item) : null;
 
     public IReadOnlyList<RoleRecord> ListRoles(string mount) =>
-        _mounts.Incarnation(mount) is { } inc
+        _mounts.KeptIncarnation(mount) is { } inc
             ? _table.Query(ItemMapping.MountPk(inc), ItemMapping.RolePrefix).Select(ItemMapping.Role).ToList()
             : [];
 

@@ -50,10 +50,20 @@ internal sealed class MountCatalogue(StoreTable table)
         return entries;
     }
 
+    /// <summary>
+    /// The catalogue as the current operation read it (<see cref="OperationReads"/>), read once for it: for plain reads
+    /// only, never for a write or for a check that guards one, which read it afresh.
+    /// </summary>
+    public IReadOnlyDictionary<string, Entry> ReadKept() =>
+        OperationReads.Current is { } reads ? reads.Get<IReadOnlyDictionary<string, Entry>>("dynamodb/mounts/" + table.Location.Display, Read) : Read();
+
     public Entry? Find(string path) => Read().GetValueOrDefault(path);
 
     /// <summary>The partition of the mount's config and roles, null when there is no such mount.</summary>
     public string? Incarnation(string path) => Find(path)?.Incarnation;
+
+    /// <summary>As <see cref="Incarnation"/>, from <see cref="ReadKept"/>: for reading the mount's config and roles.</summary>
+    public string? KeptIncarnation(string path) => ReadKept().GetValueOrDefault(path)?.Incarnation;
 
     public MountRecord? Add(MountRecord mount)
     {
@@ -76,6 +86,7 @@ internal sealed class MountCatalogue(StoreTable table)
                 .Value(":read", Attr.N(version));
             if (table.Update(ItemMapping.CataloguePk, ItemMapping.CataloguePk, add))
             {
+                OperationReads.Current?.Forget();
                 return null;
             }
 
@@ -83,16 +94,21 @@ internal sealed class MountCatalogue(StoreTable table)
         }
     }
 
-    public bool SetDisabling(string path, bool disabling) =>
-        table.Update(ItemMapping.CataloguePk, ItemMapping.CataloguePk,
+    public bool SetDisabling(string path, bool disabling)
+    {
+        var set = table.Update(ItemMapping.CataloguePk, ItemMapping.CataloguePk,
             new Expr("SET #mounts.#path.#disabling = :d", "attribute_exists(#mounts.#path)")
                 .Named(Mounts, "disabling").Name("#path", path).Value(":d", Attr.Bool(disabling)));
+        OperationReads.Current?.Forget();
+        return set;
+    }
 
     /// <summary>Takes the mount out of the catalogue; returns the incarnation it had, null when there was none.</summary>
     public string? Remove(string path)
     {
         var removed = table.Update(ItemMapping.CataloguePk, ItemMapping.CataloguePk,
             new Expr("REMOVE #mounts.#path", "attribute_exists(#mounts.#path)").Named(Mounts).Name("#path", path), out var old);
+        OperationReads.Current?.Forget();
         return removed && old is not null && Attr.Map(old, Mounts).TryGetValue(path, out var entry) && entry.M is { } fields
             ? Attr.S(fields, "incarnation")
             : null;
