@@ -76,6 +76,10 @@ internal sealed class OperationReadStore(ILeaseStore store) : ILeaseStore
 
     public int ImportLeases(IEnumerable<LeaseRecord> leases) => store.ImportLeases(leases);
 
+    public void RememberRevokedLease(string leaseId, DateTimeOffset keepUntil, DateTimeOffset now) => store.RememberRevokedLease(leaseId, keepUntil, now);
+
+    public bool WasLeaseRevoked(string leaseId, DateTimeOffset now) => store.WasLeaseRevoked(leaseId, now);
+
     public bool HasSealedSecrets() => store.HasSealedSecrets();
 
     public void PutCachedCredential(string leaseId, string mount, string role, string requestKey, byte[] sealedSecrets) =>
@@ -90,6 +94,18 @@ internal sealed class OperationReadStore(ILeaseStore store) : ILeaseStore
 
     public Task<IDisposable> LockRequestAsync(string requestKey, TimeSpan timeout, Action? waiting, CancellationToken ct) =>
         store.LockRequestAsync(requestKey, timeout, waiting, ct);
+
+    // Static roles are read fresh: a rotation decides on the record it reads under the role's lock.
+    public StaticRoleRecord? UpdateStaticRole(string mount, string name, Func<StaticRoleRecord?, StaticRoleRecord> change) =>
+        store.UpdateStaticRole(mount, name, change);
+
+    public StaticRoleRecord? GetStaticRole(string mount, string name) => store.GetStaticRole(mount, name);
+
+    public IReadOnlyList<StaticRoleRecord> ListStaticRoles(string mount) => store.ListStaticRoles(mount);
+
+    public IReadOnlyList<StaticRoleRecord> ListDueStaticRoles(DateTimeOffset now) => store.ListDueStaticRoles(now);
+
+    public bool DeleteStaticRole(string mount, string name) => store.DeleteStaticRole(mount, name);
 
     public void Dispose() => store.Dispose();
 
