@@ -154,7 +154,7 @@ function Invoke-Bench {
     Invoke-Build
     & (Join-Path $Root 'bench/Invoke-Bench.ps1') -ModulePath $ModuleOut -LocalAwsDll (Get-LocalAwsDll) -Configuration $Configuration `
         -ResultFile (Join-Path $Root 'bench/results.json')
-    if (-not $?) { throw 'The benchmark failed.' }
+    if ($LASTEXITCODE -ne 0) { throw 'The benchmark failed: a row above is FAILED (a call failed or a lease was not revoked).' }
 }
 
 function Invoke-Install {

@@ -19,7 +19,7 @@ internal static class VaultOrderScenario
     /// CreateAccessKey. Revoke: ListGroupsForUser, ListUserPolicies, ListAttachedUserPolicies, ListAccessKeys, then each
     /// DeleteAccessKey, each DetachUserPolicy, each DeleteUserPolicy, each RemoveUserFromGroup, then DeleteUser.
     /// <paramref name="warmUp"/> + <paramref name="runs"/> pairs; a run whose issue or revoke throws is counted as
-    /// failed and kept out of the times.
+    /// failed and kept out of the times. The number of calls of an issue and of a revoke is returned with the times.
     /// </summary>
     public static async Task<object> RunAsync(string storePath, string roleName, Uri endpoint, AwsCredentials credentials, int runs, int warmUp)
     {
@@ -38,13 +38,15 @@ internal static class VaultOrderScenario
         var revoke = new List<double>();
         var issueFailed = 0;
         var revokeFailed = 0;
+        var issueCalls = 0;
+        var revokeCalls = 0;
         for (var i = 0; i < warmUp + runs; i++)
         {
             var userName = $"vault-bench-order-{Guid.NewGuid():n}"[..40];
             var clock = Stopwatch.StartNew();
             try
             {
-                await IssueAsync(iam, role, userName);
+                issueCalls = await IssueAsync(iam, role, userName);
                 if (i >= warmUp)
                 {
                     issue.Add(clock.Elapsed.TotalMilliseconds);
@@ -59,7 +61,7 @@ internal static class VaultOrderScenario
             clock.Restart();
             try
             {
-                await RevokeAsync(iam, userName);
+                revokeCalls = await RevokeAsync(iam, userName);
                 if (i >= warmUp)
                 {
                     revoke.Add(clock.Elapsed.TotalMilliseconds);
@@ -72,10 +74,10 @@ internal static class VaultOrderScenario
             }
         }
 
-        return new { IssueMs = issue, RevokeMs = revoke, IssueFailed = issueFailed, RevokeFailed = revokeFailed };
+        return new { IssueMs = issue, RevokeMs = revoke, IssueFailed = issueFailed, RevokeFailed = revokeFailed, IssueCalls = issueCalls, RevokeCalls = revokeCalls };
     }
 
-    private static async Task IssueAsync(IIamApi iam, Role role, string userName)
+    private static async Task<int> IssueAsync(IIamApi iam, Role role, string userName)
     {
         await iam.CreateUserAsync(userName, role.UserPath, role.PermissionsBoundaryArn);
         foreach (var arn in role.PolicyArns)
@@ -99,9 +101,10 @@ internal static class VaultOrderScenario
         }
 
         await iam.CreateAccessKeyAsync(userName);
+        return 2 + role.PolicyArns.Count + (string.IsNullOrEmpty(role.PolicyDocument) ? 0 : 1) + role.IamGroups.Count + (role.IamTags.Count > 0 ? 1 : 0);
     }
 
-    private static async Task RevokeAsync(IIamApi iam, string userName)
+    private static async Task<int> RevokeAsync(IIamApi iam, string userName)
     {
         var groups = await iam.ListGroupsForUserAsync(userName);
         var inline = await iam.ListUserPoliciesAsync(userName);
@@ -128,5 +131,6 @@ internal static class VaultOrderScenario
         }
 
         await iam.DeleteUserAsync(userName);
+        return 5 + keys.Count + attached.Count + inline.Count + groups.Count;
     }
 }
