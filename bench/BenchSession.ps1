@@ -247,6 +247,7 @@ switch ($Part) {
         }
         $result.engine_direct = [ordered]@{
             runs = @($direct.issue_ms).Count; issue_median_ms = Get-Median $direct.issue_ms; revoke_median_ms = Get-Median $direct.revoke_ms
+            revoke_failed = $direct.revoke_failed
             issue_samples_ms = @($direct.issue_ms | Sort-Object | ForEach-Object { [Math]::Round($_, 1) })
             revoke_samples_ms = @($direct.revoke_ms | Sort-Object | ForEach-Object { [Math]::Round($_, 1) })
         }
@@ -260,6 +261,7 @@ switch ($Part) {
         $result.vault_order = [ordered]@{
             runs = $Runs; issue_median_ms = Get-Median $order.issue_ms; revoke_median_ms = Get-Median $order.revoke_ms
             issue_failed = $order.issue_failed; revoke_failed = $order.revoke_failed + $order.issue_failed
+            issue_calls = $order.issue_calls; revoke_calls = $order.revoke_calls
             issue_samples_ms = @($order.issue_ms | Sort-Object | ForEach-Object { [Math]::Round($_, 1) })
             revoke_samples_ms = @($order.revoke_ms | Sort-Object | ForEach-Object { [Math]::Round($_, 1) })
         }
