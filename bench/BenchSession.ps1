@@ -58,7 +58,8 @@ $PolicyDocument = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Actio
 function Say([string] $Text) { Write-Host "   [$Part] $Text" }
 
 function Get-Median([double[]] $Values) {
-    if ($Values.Count -eq 0) { return [double]::NaN }
+    # No value when nothing succeeded (JSON has no NaN); the row is then reported as failed.
+    if ($Values.Count -eq 0) { return $null }
     $s = [double[]]($Values | Sort-Object)
     $m = [int][Math]::Floor($s.Count / 2)
     if ($s.Count % 2) { $s[$m] } else { ($s[$m - 1] + $s[$m]) / 2 }

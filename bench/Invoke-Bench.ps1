@@ -182,7 +182,7 @@ function Row([string] $Scenario, [int] $Runs, [double] $Median, [double] $Floor,
     $row = [ordered]@{
         scenario  = $Scenario
         runs      = $Runs
-        median_ms = [Math]::Round($Median, 2)
+        median_ms = if ($Runs -gt 0) { [Math]::Round($Median, 2) } else { $null }
         floor_ms  = [Math]::Round($Floor, 2)
         ratio     = if ($Failed -gt 0) { $null } else { [Math]::Round($Ratio, 3) }
         target    = $TargetText
