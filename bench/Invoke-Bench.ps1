@@ -197,6 +197,8 @@ function FailedRow([string] $Scenario, [string] $TargetText, [string] $Part) {
     [pscustomobject][ordered]@{ scenario = $Scenario; runs = 0; median_ms = $null; floor_ms = $null; ratio = $null; target = $TargetText; failed = 1; ok = $false; session_failed = $Part }
 }
 function Round([double] $Value) { [Math]::Round($Value, 2) }
+# A quotient of two figures that may be missing from a failed scenario: NaN then, never an error.
+function Div([double] $Value, [double] $By) { $Value / $By }
 
 $issueFloor = 2 * $rtt
 $revokeFloor = 3 * $rtt
@@ -219,27 +221,27 @@ if ($a) {
     $overhead = $a.issue.median_ms - $a.issue_overhead.critical_median_ms
     $revokeOverhead = $a.revoke.median_ms - $a.revoke_overhead.critical_median_ms
     $vo = $a.vault_order
-    $issueSpeedup = $vo.issue_median_ms / $a.issue.median_ms
-    $revokeSpeedup = $vo.revoke_median_ms / $a.revoke.median_ms
-    $rows.Add((Row 'issue' $a.issue.runs $a.issue.median_ms $issueFloor ($a.issue.median_ms / $issueFloor) 1.25 '<= 1.25' @{
+    $issueSpeedup = Div $vo.issue_median_ms $a.issue.median_ms
+    $revokeSpeedup = Div $vo.revoke_median_ms $a.revoke.median_ms
+    $rows.Add((Row 'issue' $a.issue.runs $a.issue.median_ms $issueFloor (Div $a.issue.median_ms $issueFloor) 1.25 '<= 1.25' @{
         engine_overhead_ms = Round $overhead; engine_overhead_verbose_ms = Round $a.issue_overhead.overhead_median_ms; aws_critical_path_ms = Round $a.issue_overhead.critical_median_ms
         engine_only_ms = Round $a.engine_direct.issue_median_ms; samples_ms = $a.issue.samples_ms; engine_only_samples_ms = $a.engine_direct.issue_samples_ms; min_ms = Round $a.issue.min_ms; max_ms = Round $a.issue.max_ms
     } -Failed $a.issue.failed))
-    $rows.Add((Row 'revoke' $a.revoke.runs $a.revoke.median_ms $revokeFloor ($a.revoke.median_ms / $revokeFloor) 1.25 '<= 1.25' @{
+    $rows.Add((Row 'revoke' $a.revoke.runs $a.revoke.median_ms $revokeFloor (Div $a.revoke.median_ms $revokeFloor) 1.25 '<= 1.25' @{
         engine_overhead_ms = Round $revokeOverhead; engine_overhead_verbose_ms = Round $a.revoke_overhead.overhead_median_ms; aws_critical_path_ms = Round $a.revoke_overhead.critical_median_ms
         engine_only_ms = Round $a.engine_direct.revoke_median_ms; samples_ms = $a.revoke.samples_ms; engine_only_samples_ms = $a.engine_direct.revoke_samples_ms; min_ms = Round $a.revoke.min_ms; max_ms = Round $a.revoke.max_ms
         engine_only_failed = $a.engine_direct.revoke_failed
     } -Failed ($a.revoke.failed + $a.engine_direct.revoke_failed)))
-    $rows.Add((Row 'vault-order-issue' $vo.issue_samples_ms.Count $vo.issue_median_ms ($vo.issue_calls * $rtt) ($vo.issue_median_ms / ($vo.issue_calls * $rtt)) 0 '(comparison)' @{
+    $rows.Add((Row 'vault-order-issue' $vo.issue_samples_ms.Count $vo.issue_median_ms ($vo.issue_calls * $rtt) (Div $vo.issue_median_ms ($vo.issue_calls * $rtt)) 0 '(comparison)' @{
         calls = $vo.issue_calls; speedup_vs_issue = [Math]::Round($issueSpeedup, 2); samples_ms = $vo.issue_samples_ms
     } -Failed ($vo.issue_failed + $a.issue.failed)))
-    $rows.Add((Row 'vault-order-revoke' $vo.revoke_samples_ms.Count $vo.revoke_median_ms ($vo.revoke_calls * $rtt) ($vo.revoke_median_ms / ($vo.revoke_calls * $rtt)) 0 '(comparison)' @{
+    $rows.Add((Row 'vault-order-revoke' $vo.revoke_samples_ms.Count $vo.revoke_median_ms ($vo.revoke_calls * $rtt) (Div $vo.revoke_median_ms ($vo.revoke_calls * $rtt)) 0 '(comparison)' @{
         calls = $vo.revoke_calls; speedup_vs_revoke = [Math]::Round($revokeSpeedup, 2); samples_ms = $vo.revoke_samples_ms
     } -Failed ($vo.revoke_failed + $a.revoke.failed)))
-    $rows.Add((Row 'revoke-prefix' 1 $a.revoke_prefix.median_ms $prefixFloor ($a.revoke_prefix.median_ms / $prefixFloor) 1.3 '<= 1.30' @{
+    $rows.Add((Row 'revoke-prefix' 1 $a.revoke_prefix.median_ms $prefixFloor (Div $a.revoke_prefix.median_ms $prefixFloor) 1.3 '<= 1.30' @{
         leases = $PrefixLeases; throttle_limit = 16; issued = $a.revoke_prefix.issued; revoked = $a.revoke_prefix.revoked
     } -Failed $a.revoke_prefix.failed))
-    $rows.Add((Row 'revoke-prefix-sequential' 1 $a.revoke_prefix_sequential.median_ms $seqFloor ($a.revoke_prefix_sequential.median_ms / $seqFloor) 0 '(comparison)' @{
+    $rows.Add((Row 'revoke-prefix-sequential' 1 $a.revoke_prefix_sequential.median_ms $seqFloor (Div $a.revoke_prefix_sequential.median_ms $seqFloor) 0 '(comparison)' @{
         leases = $PrefixLeases; throttle_limit = 1; issued = $a.revoke_prefix_sequential.issued; revoked = $a.revoke_prefix_sequential.revoked
     } -Failed $a.revoke_prefix_sequential.failed))
 }
@@ -259,7 +261,7 @@ if ($sh) {
     $sharedFloor = $issueFloor + $sh.shared.insert_median_ms + $sh.shared.activate_median_ms
     $issueUnits = Get-UnitsPer $sh.shared.issue_units $sh.shared.metered_runs
     $revokeUnits = Get-UnitsPer $sh.shared.revoke_units $sh.shared.metered_runs
-    $rows.Add((Row 'issue-shared' $sh.shared.runs $sh.shared.median_ms $sharedFloor ($sh.shared.median_ms / $sharedFloor) 1.25 '<= 1.25' @{
+    $rows.Add((Row 'issue-shared' $sh.shared.runs $sh.shared.median_ms $sharedFloor (Div $sh.shared.median_ms $sharedFloor) 1.25 '<= 1.25' @{
         intent_write_ms = Round $sh.shared.insert_median_ms; activation_ms = Round $sh.shared.activate_median_ms
         iam_floor_ms = $issueFloor; aws_critical_path_ms = Round $sh.shared.critical_median_ms; revoke_median_ms = Round $sh.shared.revoke_median_ms
         samples_ms = $sh.shared.samples_ms; ddb_per_issue = $issueUnits; ddb_per_revoke = $revokeUnits
@@ -267,7 +269,7 @@ if ($sh) {
     } -Failed $sh.shared.failed))
 }
 else { $rows.Add((FailedRow 'issue-shared' '<= 1.25' 'Shared')) }
-$rows.Add((Row 'cold-start' $coldModule.Count $coldModuleMedian $coldBareMedian ($coldModuleMedian / $coldBareMedian) 1.3 '<= 1.30' @{
+$rows.Add((Row 'cold-start' $coldModule.Count $coldModuleMedian $coldBareMedian (Div $coldModuleMedian $coldBareMedian) 1.3 '<= 1.30' @{
     baseline = "pwsh -NoProfile -Command '`$null'"; module_cost_ms = Round $coldCost
     import_ms = Round ($coldImportMedian - $coldBareMedian); first_command_ms = Round ($coldModuleMedian - $coldImportMedian)
     import_only_median_ms = Round $coldImportMedian
