@@ -11,8 +11,9 @@
               "N passed, N failed, N skipped"; exits 1 on any failure.
     Demo    - Build, start LocalAws on a free loopback port, run the Vault walkthrough with the built module
               in a fresh pwsh, printing each step and its output, then stop LocalAws.
-    Bench   - Build, then measure issue/revoke/store/cold-start against LocalAws with added latency; prints a
-              table of ratios against the round-trip floor and writes bench/results.json. Not part of Test.
+    Bench   - Build, then measure issue/revoke/store/cold-start against LocalAws with added latency, beside Vault's
+              call order replayed one call at a time; prints a table of ratios against each row's floor and writes
+              bench/results.json. Fails when a row FAILED (a call failed or a lease was not revoked). Not part of Test.
     Install - Build, then copy the module into the current user's module path.
     Clean   - Remove out/ and every bin/ and obj/ folder.
 .EXAMPLE
@@ -154,7 +155,7 @@ function Invoke-Bench {
     Invoke-Build
     & (Join-Path $Root 'bench/Invoke-Bench.ps1') -ModulePath $ModuleOut -LocalAwsDll (Get-LocalAwsDll) -Configuration $Configuration `
         -ResultFile (Join-Path $Root 'bench/results.json')
-    if (-not $?) { throw 'The benchmark failed.' }
+    if ($LASTEXITCODE -ne 0) { throw 'The benchmark failed: a row above is FAILED (a call failed or a lease was not revoked).' }
 }
 
 function Invoke-Install {

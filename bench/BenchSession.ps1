@@ -6,7 +6,8 @@
     -Part Aws     issue / revoke (medians after a warm-up), the engine overhead per issue and per revoke
                   (wall time minus the critical path of the IAM calls the module reports with -Verbose), the
                   engine called without the cmdlet layer and the store's part of an issue (both by -BenchTool,
-                  on the same store), then 2 x N leases issued from parallel runspaces and revoked by prefix
+                  on the same store), Vault's call order for the same role, one call at a time through the engine's
+                  IAM client (-BenchTool vault-order), then 2 x N leases issued from parallel runspaces and revoked by prefix
                   with -ThrottleLimit 16 and with -ThrottleLimit 1.
     -Part Zero    issues against a LocalAws without added latency (the whole cost of an issue minus the network delay).
     -Part Lookup  times Get-Lease -Prefix against a store bench/BenchTool filled.
@@ -15,6 +16,9 @@
                   uses too); the two store writes an issue cannot overlap with IAM, timed alone (bench/BenchTool
                   store-writes); then the DynamoDB request units of an issue and of a revoke, through the meter
                   proxy at -MeterEndpoint (bench/BenchTool ddb-meter).
+
+    A call that fails or a lease that is not revoked is counted (issue_failed, revoke_failed, failed) rather than
+    timed; Invoke-Bench.ps1 reports such a row as failed.
 #>
 param(
     [Parameter(Mandatory)] [ValidateSet('Aws', 'Zero', 'Lookup', 'Shared')] [string] $Part,
@@ -54,7 +58,8 @@ $PolicyDocument = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Actio
 function Say([string] $Text) { Write-Host "   [$Part] $Text" }
 
 function Get-Median([double[]] $Values) {
-    if ($Values.Count -eq 0) { return [double]::NaN }
+    # No value when nothing succeeded (JSON has no NaN); the row is then reported as failed.
+    if ($Values.Count -eq 0) { return $null }
     $s = [double[]]($Values | Sort-Object)
     $m = [int][Math]::Floor($s.Count / 2)
     if ($s.Count % 2) { $s[$m] } else { ($s[$m - 1] + $s[$m]) / 2 }
@@ -108,17 +113,40 @@ function Get-RevokeCriticalPath($Calls) {
     $lists + $removals + $delete
 }
 
-# $Runs timed Get-AwsCredential calls: their times and lease ids.
+# $Runs timed Get-AwsCredential calls: the times and lease ids of those that succeeded, and how many failed.
 function Measure-Issues([string] $Role) {
     $ms = [Collections.Generic.List[double]]::new()
     $ids = [Collections.Generic.List[string]]::new()
+    $failed = 0
     for ($i = 0; $i -lt $Runs; $i++) {
-        $m = Measure-Ms { Get-AwsCredential $Role }
+        try { $m = Measure-Ms { Get-AwsCredential $Role } }
+        catch { $failed++; Say "issue failed: $_"; continue }
         $ms.Add($m.Ms); $ids.Add($m.Result.LeaseId)
     }
     , $ms
     , $ids
+    $failed
 }
+
+# Timed Revoke-Lease <id> of each lease: the times of those revoked, and how many were not.
+function Measure-Revokes([string[]] $Ids) {
+    $ms = [Collections.Generic.List[double]]::new()
+    $failed = 0
+    foreach ($id in $Ids) {
+        try { $m = Measure-Ms { Revoke-Lease $id } }
+        catch { $failed++; Say "revoke failed: $_"; continue }
+        if ($m.Result.Revoked -ne 1) { $failed++; Say "Revoke-Lease $id did not revoke"; continue }
+        $ms.Add($m.Ms)
+    }
+    , $ms
+    $failed
+}
+
+# A warm-up or untimed step: its failure is reported and counted, not fatal (the timed runs count their own).
+function Invoke-Untimed([scriptblock] $Block) {
+    try { & $Block } catch { $script:untimedFailed++; Say "untimed step failed: $_" }
+}
+$untimedFailed = 0
 
 # Runs bench/BenchTool (the engine's public API, outside PowerShell) and returns the JSON it prints.
 function Invoke-BenchTool([string] $Scenario, [string[]] $Arguments) {
@@ -136,36 +164,36 @@ switch ($Part) {
 
         Say "warm-up ($WarmUp issue + revoke, plain and -Verbose)"
         for ($i = 0; $i -lt $WarmUp; $i++) {
-            $c = Get-AwsCredential $role
-            Revoke-Lease $c.LeaseId | Out-Null
-            $c = Get-AwsCredential $role -Verbose 4>&1 | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] }
-            Revoke-Lease $c.LeaseId -Verbose 4>&1 | Out-Null
+            Invoke-Untimed {
+                $c = Get-AwsCredential $role
+                Revoke-Lease $c.LeaseId | Out-Null
+                $c = Get-AwsCredential $role -Verbose 4>&1 | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] }
+                Revoke-Lease $c.LeaseId -Verbose 4>&1 | Out-Null
+            }
         }
 
         Say "issue: $Runs runs of Get-AwsCredential $role"
-        $issueMs, $ids = Measure-Issues $role
+        $issueMs, $ids, $issueFailed = Measure-Issues $role
 
         Say "revoke: $Runs runs of Revoke-Lease <id>"
-        $revokeMs = [Collections.Generic.List[double]]::new()
-        foreach ($id in $ids) {
-            $m = Measure-Ms { Revoke-Lease $id }
-            if ($m.Result.Revoked -ne 1) { throw "Revoke-Lease $id did not revoke: $($m.Result | Out-String)" }
-            $revokeMs.Add($m.Ms)
-        }
+        $revokeMs, $revokeFailed = Measure-Revokes $ids
+        $revokeFailed += $issueFailed
 
         Say "engine overhead: $Runs issues and revokes with -Verbose (wall - critical path of the reported IAM calls)"
         $ov = [Collections.Generic.List[object]]::new()
         $rv = [Collections.Generic.List[object]]::new()
         for ($i = 0; $i -lt $Runs; $i++) {
-            $m = Measure-Ms { Get-AwsCredential $role -Verbose 4>&1 }
-            $split = Split-Verbose $m.Result
-            $crit = Get-IssueCriticalPath $split.Calls
-            $ov.Add([pscustomobject]@{ Wall = $m.Ms; Critical = $crit; Overhead = $m.Ms - $crit; Calls = $split.Calls.Count })
-            $id = $split.Objects[0].LeaseId
-            $m = Measure-Ms { Revoke-Lease $id -Verbose 4>&1 }
-            $split = Split-Verbose $m.Result
-            $crit = Get-RevokeCriticalPath $split.Calls
-            $rv.Add([pscustomobject]@{ Wall = $m.Ms; Critical = $crit; Overhead = $m.Ms - $crit; Calls = $split.Calls.Count })
+            Invoke-Untimed {
+                $m = Measure-Ms { Get-AwsCredential $role -Verbose 4>&1 }
+                $split = Split-Verbose $m.Result
+                $crit = Get-IssueCriticalPath $split.Calls
+                $ov.Add([pscustomobject]@{ Wall = $m.Ms; Critical = $crit; Overhead = $m.Ms - $crit; Calls = $split.Calls.Count })
+                $id = $split.Objects[0].LeaseId
+                $m = Measure-Ms { Revoke-Lease $id -Verbose 4>&1 }
+                $split = Split-Verbose $m.Result
+                $crit = Get-RevokeCriticalPath $split.Calls
+                $rv.Add([pscustomobject]@{ Wall = $m.Ms; Critical = $crit; Overhead = $m.Ms - $crit; Calls = $split.Calls.Count })
+            }
         }
 
         Say "engine without the cmdlet layer: $Runs IssueCredentialAsync / RevokeLeaseAsync on a CredsEngine of the same store (bench/BenchTool)"
@@ -173,6 +201,9 @@ switch ($Part) {
 
         Say "store-share: the store calls of one issue (GetMount x2, GetRole, GetRootConfig, ListPendingLeases, GetLeaseConfig, InsertLeaseUnderEnabledMount, MarkUserCreated, ActivateLease), $Runs runs (bench/BenchTool)"
         $share = Invoke-BenchTool store-share '--role', $role, '--runs', $Runs, '--warmup', $WarmUp
+
+        Say "vault-order: $Runs issues and revokes of $role in Vault's call order, one call at a time, the engine's IAM client (bench/BenchTool)"
+        $order = Invoke-BenchTool vault-order '--role', $role, '--endpoint', $Endpoint, '--access-key', $AccessKey, '--secret-key', $SecretKey, '--runs', $Runs, '--warmup', $WarmUp
 
         Say "revoke-prefix: issuing 2 x $PrefixLeases leases from $IssueWorkers parallel runspaces"
         $sw = [Diagnostics.Stopwatch]::StartNew()
@@ -196,17 +227,17 @@ switch ($Part) {
         $issued16 = @(Get-Lease -Prefix aws/creds/bench-prefix16).Count
         $issued1 = @(Get-Lease -Prefix aws/creds/bench-prefix1).Count
         Say ("  issued {0} + {1} leases in {2:0.0} s ({3} failures)" -f $issued16, $issued1, $sw.Elapsed.TotalSeconds, $issueErrors.Sum)
-        if ($issued16 -ne $PrefixLeases -or $issued1 -ne $PrefixLeases) { throw "Expected $PrefixLeases leases per prefix, found $issued16 and $issued1." }
+        if ($issued16 -ne $PrefixLeases -or $issued1 -ne $PrefixLeases) { Say "expected $PrefixLeases leases per prefix, found $issued16 and $issued1" }
 
         Say "revoke-prefix: Revoke-Lease -Prefix aws/creds/bench-prefix16 -ThrottleLimit 16"
-        $p16 = Measure-Ms { Revoke-Lease -Prefix aws/creds/bench-prefix16 -ThrottleLimit 16 }
+        $p16 = Measure-Ms { Revoke-Lease -Prefix aws/creds/bench-prefix16 -ThrottleLimit 16 -ErrorAction SilentlyContinue }
         Say ("  {0:0} ms, revoked {1}, failed {2}" -f $p16.Ms, $p16.Result.Revoked, $p16.Result.Failed)
         Say "revoke-prefix-sequential: Revoke-Lease -Prefix aws/creds/bench-prefix1 -ThrottleLimit 1"
-        $p1 = Measure-Ms { Revoke-Lease -Prefix aws/creds/bench-prefix1 -ThrottleLimit 1 }
+        $p1 = Measure-Ms { Revoke-Lease -Prefix aws/creds/bench-prefix1 -ThrottleLimit 1 -ErrorAction SilentlyContinue }
         Say ("  {0:0} ms, revoked {1}, failed {2}" -f $p1.Ms, $p1.Result.Revoked, $p1.Result.Failed)
 
-        $result.issue = [ordered]@{ runs = $issueMs.Count; median_ms = Get-Median $issueMs; samples_ms = @($issueMs | Sort-Object | ForEach-Object { [Math]::Round($_, 1) }); min_ms = ($issueMs | Measure-Object -Minimum).Minimum; max_ms = ($issueMs | Measure-Object -Maximum).Maximum }
-        $result.revoke = [ordered]@{ runs = $revokeMs.Count; median_ms = Get-Median $revokeMs; samples_ms = @($revokeMs | Sort-Object | ForEach-Object { [Math]::Round($_, 1) }); min_ms = ($revokeMs | Measure-Object -Minimum).Minimum; max_ms = ($revokeMs | Measure-Object -Maximum).Maximum }
+        $result.issue = [ordered]@{ runs = $issueMs.Count; failed = $issueFailed; median_ms = Get-Median $issueMs; samples_ms = @($issueMs | Sort-Object | ForEach-Object { [Math]::Round($_, 1) }); min_ms = ($issueMs | Measure-Object -Minimum).Minimum; max_ms = ($issueMs | Measure-Object -Maximum).Maximum }
+        $result.revoke = [ordered]@{ runs = $revokeMs.Count; failed = $revokeFailed; median_ms = Get-Median $revokeMs; samples_ms = @($revokeMs | Sort-Object | ForEach-Object { [Math]::Round($_, 1) }); min_ms = ($revokeMs | Measure-Object -Minimum).Minimum; max_ms = ($revokeMs | Measure-Object -Maximum).Maximum }
         $result.issue_overhead = [ordered]@{
             runs = $ov.Count; wall_median_ms = Get-Median $ov.Wall; critical_median_ms = Get-Median $ov.Critical
             overhead_median_ms = Get-Median $ov.Overhead; calls = ($ov | Select-Object -First 1).Calls
@@ -217,6 +248,7 @@ switch ($Part) {
         }
         $result.engine_direct = [ordered]@{
             runs = @($direct.issue_ms).Count; issue_median_ms = Get-Median $direct.issue_ms; revoke_median_ms = Get-Median $direct.revoke_ms
+            revoke_failed = $direct.revoke_failed
             issue_samples_ms = @($direct.issue_ms | Sort-Object | ForEach-Object { [Math]::Round($_, 1) })
             revoke_samples_ms = @($direct.revoke_ms | Sort-Object | ForEach-Object { [Math]::Round($_, 1) })
         }
@@ -224,8 +256,17 @@ switch ($Part) {
         foreach ($piece in $share.pieces_ms.PSObject.Properties) {
             $result.store_share.pieces[$piece.Name] = [Math]::Round((Get-Median $piece.Value), 3)
         }
-        $result.revoke_prefix = [ordered]@{ runs = 1; median_ms = $p16.Ms; leases = $PrefixLeases; revoked = $p16.Result.Revoked; failed = $p16.Result.Failed; throttle = 16 }
-        $result.revoke_prefix_sequential = [ordered]@{ runs = 1; median_ms = $p1.Ms; leases = $PrefixLeases; revoked = $p1.Result.Revoked; failed = $p1.Result.Failed; throttle = 1 }
+        # A lease not issued or not revoked is a failure of the row: fewer leases would make the run shorter.
+        $result.revoke_prefix = [ordered]@{ runs = 1; median_ms = $p16.Ms; leases = $PrefixLeases; issued = $issued16; revoked = $p16.Result.Revoked; failed = $PrefixLeases - $p16.Result.Revoked; throttle = 16 }
+        $result.revoke_prefix_sequential = [ordered]@{ runs = 1; median_ms = $p1.Ms; leases = $PrefixLeases; issued = $issued1; revoked = $p1.Result.Revoked; failed = $PrefixLeases - $p1.Result.Revoked; throttle = 1 }
+        $result.vault_order = [ordered]@{
+            runs = $Runs; issue_median_ms = Get-Median $order.issue_ms; revoke_median_ms = Get-Median $order.revoke_ms
+            issue_failed = $order.issue_failed; revoke_failed = $order.revoke_failed + $order.issue_failed
+            issue_calls = $order.issue_calls; revoke_calls = $order.revoke_calls
+            issue_samples_ms = @($order.issue_ms | Sort-Object | ForEach-Object { [Math]::Round($_, 1) })
+            revoke_samples_ms = @($order.revoke_ms | Sort-Object | ForEach-Object { [Math]::Round($_, 1) })
+        }
+        $result.untimed_failed = $untimedFailed
     }
 
     'Zero' {
@@ -273,12 +314,11 @@ switch ($Part) {
     'Shared' {
         $role = 'bench-shared'
         Initialize-Mount 'aws' @($role) -DefaultChain
-        for ($i = 0; $i -lt $WarmUp; $i++) { Revoke-Lease (Get-AwsCredential $role).LeaseId | Out-Null }
+        for ($i = 0; $i -lt $WarmUp; $i++) { Invoke-Untimed { Revoke-Lease (Get-AwsCredential $role).LeaseId | Out-Null } }
 
         Say "issue-shared: $Runs runs of Get-AwsCredential $role on $StorePath"
-        $issueMs, $ids = Measure-Issues $role
-        $revokeMs = [Collections.Generic.List[double]]::new()
-        foreach ($id in $ids) { $revokeMs.Add((Measure-Ms { Revoke-Lease $id }).Ms) }
+        $issueMs, $ids, $issueFailed = Measure-Issues $role
+        $revokeMs, $revokeFailed = Measure-Revokes $ids
 
         Say "issue-shared: $Runs issues with -Verbose (the IAM calls' critical path)"
         $critical = [Collections.Generic.List[double]]::new()
@@ -309,7 +349,7 @@ switch ($Part) {
         $revokeUnits = (& $meter).totals
 
         $result.shared = [ordered]@{
-            runs = $issueMs.Count; median_ms = Get-Median $issueMs; samples_ms = @($issueMs | Sort-Object | ForEach-Object { [Math]::Round($_, 1) })
+            runs = $issueMs.Count; failed = $issueFailed + $revokeFailed; median_ms = Get-Median $issueMs; samples_ms = @($issueMs | Sort-Object | ForEach-Object { [Math]::Round($_, 1) })
             revoke_median_ms = Get-Median $revokeMs; critical_median_ms = Get-Median $critical
             insert_median_ms = Get-Median $writes.insert_ms; activate_median_ms = Get-Median $writes.activate_ms
             metered_runs = $MeteredRuns; issue_units = $issueUnits; revoke_units = $revokeUnits

@@ -12,7 +12,14 @@
                                 Floor: 2 round trips (CreateUser, then everything else at once).
       revoke                    Revoke-Lease <id> of one such lease. Floor: 3 round trips (Lists, removals, DeleteUser).
       revoke-prefix             Revoke-Lease -Prefix over N such leases, -ThrottleLimit 16. Floor: N x 3 RTT / 16.
-      revoke-prefix-sequential  The same with -ThrottleLimit 1 (Vault's way, the comparison row). Floor: N x 3 RTT.
+      revoke-prefix-sequential  The same with -ThrottleLimit 1: this module's revoke one lease at a time (a comparison
+                                row, not Vault's way: each revoke still sends its calls in 3 rounds). Floor: N x 3 RTT.
+      vault-order-issue         Vault's iam_user issue calls for issue's role, one at a time in Vault's order (CreateUser,
+                                each AttachUserPolicy, PutUserPolicy, each AddUserToGroup, TagUser when tagged,
+                                CreateAccessKey), the engine's IAM client, same LocalAws (bench/BenchTool vault-order).
+                                Floor: one round trip per call. Speed-up = its median / issue's median.
+      vault-order-revoke        Vault's revoke of such a user, one call at a time: the four Lists, each removal,
+                                DeleteUser. Floor: one round trip per call. Speed-up = its median / revoke's median.
       store-lookup              Get-Lease -Prefix matching 10 leases among 100 000 written straight into the store
                                 (bench/BenchTool: ILeaseStore.ImportLeases). Floor 0; ratio = median / 5 ms.
       store-share               The store's part of one issue: the store calls an issue makes (GetMount x2, GetRole,
@@ -24,15 +31,19 @@
                                 intent write (before CreateUser) + the activation (after CreateAccessKey), both timed
                                 alone on the same table in the same run (bench/BenchTool store-writes). Also: the
                                 DynamoDB request units of an issue and a revoke (bench/BenchTool ddb-meter).
-      cold-start                A new pwsh running Import-Module + Get-Lease against a new pwsh running Get-Date.
-                                Floor: the Get-Date median; ratio = module / Get-Date.
+      cold-start                A new pwsh running Import-Module + Get-Lease against a bare pwsh (-Command '$null'),
+                                interleaved. Floor: the bare pwsh median; the module's own cost (import, first command)
+                                is printed in ms beside the ratio.
+
+    A row in which a call failed, a lease was not issued or not revoked, or whose session died, is reported as FAILED
+    with no ratio, and the script exits 1.
 
     Engine overhead per issue = the issue median - the median critical path of the IAM calls the module reports
     with -Verbose ("AWS IAM CreateUser …: 200 in 52 ms"; CreateUser + the slowest of the calls sent together after
     it). Target <= 10 ms. Also shown: the engine called without the cmdlet layer (bench/BenchTool), and an issue at
     --latency-ms 0.
 
-    Prints the table and writes -ResultFile as a JSON list of {scenario, runs, median_ms, floor_ms, ratio, ...}.
+    Prints the table and writes -ResultFile as a JSON list of {scenario, runs, median_ms, floor_ms, ratio, failed, ...}.
 .EXAMPLE
     dotnet pwsh ./build.ps1 -Task Bench
 #>
@@ -46,6 +57,8 @@ param(
     [int] $PrefixLeases = 1000,
     [int] $LookupTotal = 100000,
     [int] $ColdRuns = 15,
+    # More arguments for the LocalAws with added latency, e.g. '--fail', 'DeleteUser' to see a failing run reported.
+    [string[]] $LocalAwsArgument = @(),
     # The build of bench/BenchTool to run.
     [ValidateSet('Debug', 'Release')] [string] $Configuration = 'Release'
 )
@@ -72,10 +85,16 @@ function Invoke-Session([string] $Part, [string] $StorePath, [hashtable] $Argume
     $argList = @('-Part', $Part, '-ModulePath', $ModulePath, '-StorePath', $StorePath, '-OutFile', $out, '-BenchTool', $BenchTool)
     foreach ($k in $Arguments.Keys) { $argList += "-$k"; $argList += [string]$Arguments[$k] }
     $run = Invoke-Pwsh -Stream -File $Session -ArgumentList $argList
-    if ($run.ExitCode -ne 0) { throw "The benchmark session '$Part' failed (exit code $($run.ExitCode))." }
+    if ($run.ExitCode -ne 0) {
+        # Its rows are reported as failed; the other sessions still run.
+        Write-Host "   [$Part] the session failed (exit code $($run.ExitCode)): $($run.StdErr)" -ForegroundColor Red
+        $script:FailedParts += $Part
+        return $null
+    }
     Write-Host ("   [{0}] done in {1:0.0} s" -f $Part, ($run.Milliseconds / 1000)) -ForegroundColor DarkGray
     Get-Content $out -Raw | ConvertFrom-Json
 }
+$FailedParts = @()
 
 # Fills a new store with $LookupTotal leases through the engine's store (bench/BenchTool).
 function Invoke-Fill([string] $StorePath) {
@@ -107,9 +126,10 @@ function Measure-Process([string] $Command, [hashtable] $Environment) {
 }
 
 $servers = @()
+$a = $z = $f = $l = $sh = $null
 try {
     Write-Host "== Bench: LocalAws with --latency-ms $LatencyMs, module $ModulePath, $([Environment]::ProcessorCount) cores" -ForegroundColor Cyan
-    $server = Start-LocalAws -LocalAwsDll $LocalAwsDll -ArgumentList '--latency-ms', $LatencyMs
+    $server = Start-LocalAws -LocalAwsDll $LocalAwsDll -ArgumentList (@('--latency-ms', $LatencyMs) + $LocalAwsArgument)
     $servers += $server
     $zero = Start-LocalAws -LocalAwsDll $LocalAwsDll -ArgumentList '--latency-ms', 0
     $servers += $zero
@@ -134,21 +154,19 @@ try {
     $storeS = "dynamodb://dac-bench-shared?region=us-east-1&endpoint=$($dynamo.Endpoint)"
     $sh = Invoke-Session Shared $storeS ((& $keys $server) + @{ Runs = $Runs; DynamoEndpoint = $dynamo.Endpoint; MeterEndpoint = $meterProcess.Endpoint })
 
-    Write-Host "-- cold-start: $ColdRuns x (pwsh -NoProfile -Command 'Import-Module …; Get-Lease | Out-Null') vs (… 'Get-Date | Out-Null'), interleaved with Import-Module alone and bare pwsh" -ForegroundColor Cyan
+    Write-Host "-- cold-start: $ColdRuns x (pwsh -NoProfile -Command 'Import-Module …; Get-Lease | Out-Null') vs bare pwsh (… '`$null'), interleaved with Import-Module alone" -ForegroundColor Cyan
     $importCommand = "Import-Module '$($ModulePath -replace "'", "''")'; Get-Lease | Out-Null"
     $envA = @{ DYNAMICAWSCREDS_STORE = $storeA }
-    $null = Measure-Process 'Get-Date | Out-Null' $envA
+    $null = Measure-Process '$null' $envA
     $null = Measure-Process $importCommand $envA
     $coldModule = [Collections.Generic.List[double]]::new()
-    $coldBase = [Collections.Generic.List[double]]::new()
     $coldImport = [Collections.Generic.List[double]]::new()
     $coldBare = [Collections.Generic.List[double]]::new()
     $importOnly = "Import-Module '$($ModulePath -replace "'", "''")'"
     for ($i = 0; $i -lt $ColdRuns; $i++) {
-        $coldBase.Add((Measure-Process 'Get-Date | Out-Null' $envA))
+        $coldBare.Add((Measure-Process '$null' $envA))
         $coldModule.Add((Measure-Process $importCommand $envA))
         $coldImport.Add((Measure-Process $importOnly $envA))
-        $coldBare.Add((Measure-Process '$null' $envA))
     }
 }
 finally {
@@ -159,123 +177,180 @@ finally {
 
 # ---- the table --------------------------------------------------------------------------------------
 $rtt = $LatencyMs
-function Row([string] $Scenario, [int] $Runs, [double] $Median, [double] $Floor, [double] $Ratio, [double] $Target, [string] $TargetText, [hashtable] $Extra = @{}) {
+# A row; with $Failed > 0 (calls that failed, leases not issued or not revoked) it has no ratio and fails the bench.
+function Row([string] $Scenario, [int] $Runs, [double] $Median, [double] $Floor, [double] $Ratio, [double] $Target, [string] $TargetText, [hashtable] $Extra = @{}, [int] $Failed = 0) {
     $row = [ordered]@{
         scenario  = $Scenario
         runs      = $Runs
-        median_ms = [Math]::Round($Median, 2)
+        median_ms = if ($Runs -gt 0) { [Math]::Round($Median, 2) } else { $null }
         floor_ms  = [Math]::Round($Floor, 2)
-        ratio     = [Math]::Round($Ratio, 3)
+        ratio     = if ($Failed -gt 0) { $null } else { [Math]::Round($Ratio, 3) }
         target    = $TargetText
-        ok        = if ($Target -gt 0) { $Ratio -le $Target } else { $null }
+        failed    = $Failed
+        ok        = if ($Failed -gt 0) { $false } elseif ($Target -gt 0) { $Ratio -le $Target } else { $null }
     }
     foreach ($k in $Extra.Keys | Sort-Object) { $row[$k] = $Extra[$k] }
     [pscustomobject]$row
 }
+# The row of a scenario whose session died: nothing was measured.
+function FailedRow([string] $Scenario, [string] $TargetText, [string] $Part) {
+    [pscustomobject][ordered]@{ scenario = $Scenario; runs = 0; median_ms = $null; floor_ms = $null; ratio = $null; target = $TargetText; failed = 1; ok = $false; session_failed = $Part }
+}
+function Round([double] $Value) { [Math]::Round($Value, 2) }
+# A quotient of two figures that may be missing from a failed scenario: NaN then, never an error.
+function Div([double] $Value, [double] $By) { $Value / $By }
 
 $issueFloor = 2 * $rtt
 $revokeFloor = 3 * $rtt
 $prefixFloor = $PrefixLeases * 3 * $rtt / 16
 $seqFloor = $PrefixLeases * 3 * $rtt
-# The shared store's floor: IAM's two round trips plus the two store writes no IAM call may overlap.
-$sharedFloor = $issueFloor + $sh.shared.insert_median_ms + $sh.shared.activate_median_ms
 # Request units per call of the cmdlet, from the meter's totals over the metered runs.
 function Get-UnitsPer($Totals, [int] $Calls) {
     $per = [ordered]@{}
     foreach ($p in $Totals.PSObject.Properties) { $per[$p.Name] = [ordered]@{ calls = $p.Value.calls / $Calls; units = $p.Value.units / $Calls } }
     $per
 }
-$issueUnits = Get-UnitsPer $sh.shared.issue_units $sh.shared.metered_runs
-$revokeUnits = Get-UnitsPer $sh.shared.revoke_units $sh.shared.metered_runs
-$coldBaseMedian = Get-Median $coldBase
 $coldModuleMedian = Get-Median $coldModule
 $coldImportMedian = Get-Median $coldImport
 $coldBareMedian = Get-Median $coldBare
-# Engine overhead = what a plain call costs beyond the IAM calls' critical path (from the -Verbose runs' reported call times).
-$overhead = $a.issue.median_ms - $a.issue_overhead.critical_median_ms
-$revokeOverhead = $a.revoke.median_ms - $a.revoke_overhead.critical_median_ms
+$coldCost = $coldModuleMedian - $coldBareMedian
 
-$rows = @(
-    Row 'issue' $a.issue.runs $a.issue.median_ms $issueFloor ($a.issue.median_ms / $issueFloor) 1.25 '<= 1.25' @{
-        engine_overhead_ms = [Math]::Round($overhead, 2); engine_overhead_verbose_ms = [Math]::Round($a.issue_overhead.overhead_median_ms, 2); aws_critical_path_ms = [Math]::Round($a.issue_overhead.critical_median_ms, 2)
-        engine_only_ms = [Math]::Round($a.engine_direct.issue_median_ms, 2); samples_ms = $a.issue.samples_ms; engine_only_samples_ms = $a.engine_direct.issue_samples_ms; min_ms = [Math]::Round($a.issue.min_ms, 2); max_ms = [Math]::Round($a.issue.max_ms, 2)
-    }
-    Row 'revoke' $a.revoke.runs $a.revoke.median_ms $revokeFloor ($a.revoke.median_ms / $revokeFloor) 1.25 '<= 1.25' @{
-        engine_overhead_ms = [Math]::Round($revokeOverhead, 2); engine_overhead_verbose_ms = [Math]::Round($a.revoke_overhead.overhead_median_ms, 2); aws_critical_path_ms = [Math]::Round($a.revoke_overhead.critical_median_ms, 2)
-        engine_only_ms = [Math]::Round($a.engine_direct.revoke_median_ms, 2); samples_ms = $a.revoke.samples_ms; engine_only_samples_ms = $a.engine_direct.revoke_samples_ms; min_ms = [Math]::Round($a.revoke.min_ms, 2); max_ms = [Math]::Round($a.revoke.max_ms, 2)
-    }
-    Row 'revoke-prefix' 1 $a.revoke_prefix.median_ms $prefixFloor ($a.revoke_prefix.median_ms / $prefixFloor) 1.3 '<= 1.30' @{
-        leases = $PrefixLeases; throttle_limit = 16; revoked = $a.revoke_prefix.revoked; failed = $a.revoke_prefix.failed
-    }
-    Row 'revoke-prefix-sequential' 1 $a.revoke_prefix_sequential.median_ms $seqFloor ($a.revoke_prefix_sequential.median_ms / $seqFloor) 0 '(comparison)' @{
-        leases = $PrefixLeases; throttle_limit = 1; revoked = $a.revoke_prefix_sequential.revoked; failed = $a.revoke_prefix_sequential.failed
-    }
-    Row 'store-lookup' $l.lookup.runs $l.lookup.median_ms 0 ($l.lookup.median_ms / 5) 1 '<= 5 ms' @{
-        leases_in_store = $f.fill.leases; matching = $l.lookup.matching; first_call_ms = [Math]::Round($l.lookup.first_call_ms, 2)
-    }
-    Row 'store-share' $a.store_share.runs $a.store_share.median_ms 0 ($a.store_share.median_ms / 2) 1 '<= 2 ms' @{
-        pieces_ms = $a.store_share.pieces
-    }
-    Row 'issue-shared' $sh.shared.runs $sh.shared.median_ms $sharedFloor ($sh.shared.median_ms / $sharedFloor) 1.25 '<= 1.25' @{
-        intent_write_ms = [Math]::Round($sh.shared.insert_median_ms, 2); activation_ms = [Math]::Round($sh.shared.activate_median_ms, 2)
-        iam_floor_ms = $issueFloor; aws_critical_path_ms = [Math]::Round($sh.shared.critical_median_ms, 2); revoke_median_ms = [Math]::Round($sh.shared.revoke_median_ms, 2)
+$rows = [Collections.Generic.List[object]]::new()
+if ($a) {
+    # Engine overhead = what a plain call costs beyond the IAM calls' critical path (from the -Verbose runs' reported call times).
+    $overhead = $a.issue.median_ms - $a.issue_overhead.critical_median_ms
+    $revokeOverhead = $a.revoke.median_ms - $a.revoke_overhead.critical_median_ms
+    $vo = $a.vault_order
+    $issueSpeedup = Div $vo.issue_median_ms $a.issue.median_ms
+    $revokeSpeedup = Div $vo.revoke_median_ms $a.revoke.median_ms
+    $rows.Add((Row 'issue' $a.issue.runs $a.issue.median_ms $issueFloor (Div $a.issue.median_ms $issueFloor) 1.25 '<= 1.25' @{
+        engine_overhead_ms = Round $overhead; engine_overhead_verbose_ms = Round $a.issue_overhead.overhead_median_ms; aws_critical_path_ms = Round $a.issue_overhead.critical_median_ms
+        engine_only_ms = Round $a.engine_direct.issue_median_ms; samples_ms = $a.issue.samples_ms; engine_only_samples_ms = $a.engine_direct.issue_samples_ms; min_ms = Round $a.issue.min_ms; max_ms = Round $a.issue.max_ms
+    } -Failed $a.issue.failed))
+    $rows.Add((Row 'revoke' $a.revoke.runs $a.revoke.median_ms $revokeFloor (Div $a.revoke.median_ms $revokeFloor) 1.25 '<= 1.25' @{
+        engine_overhead_ms = Round $revokeOverhead; engine_overhead_verbose_ms = Round $a.revoke_overhead.overhead_median_ms; aws_critical_path_ms = Round $a.revoke_overhead.critical_median_ms
+        engine_only_ms = Round $a.engine_direct.revoke_median_ms; samples_ms = $a.revoke.samples_ms; engine_only_samples_ms = $a.engine_direct.revoke_samples_ms; min_ms = Round $a.revoke.min_ms; max_ms = Round $a.revoke.max_ms
+        engine_only_failed = $a.engine_direct.revoke_failed
+    } -Failed ($a.revoke.failed + $a.engine_direct.revoke_failed)))
+    $rows.Add((Row 'vault-order-issue' $vo.issue_samples_ms.Count $vo.issue_median_ms ($vo.issue_calls * $rtt) (Div $vo.issue_median_ms ($vo.issue_calls * $rtt)) 0 '(comparison)' @{
+        calls = $vo.issue_calls; speedup_vs_issue = [Math]::Round($issueSpeedup, 2); samples_ms = $vo.issue_samples_ms
+    } -Failed ($vo.issue_failed + $a.issue.failed)))
+    $rows.Add((Row 'vault-order-revoke' $vo.revoke_samples_ms.Count $vo.revoke_median_ms ($vo.revoke_calls * $rtt) (Div $vo.revoke_median_ms ($vo.revoke_calls * $rtt)) 0 '(comparison)' @{
+        calls = $vo.revoke_calls; speedup_vs_revoke = [Math]::Round($revokeSpeedup, 2); samples_ms = $vo.revoke_samples_ms
+    } -Failed ($vo.revoke_failed + $a.revoke.failed)))
+    $rows.Add((Row 'revoke-prefix' 1 $a.revoke_prefix.median_ms $prefixFloor (Div $a.revoke_prefix.median_ms $prefixFloor) 1.3 '<= 1.30' @{
+        leases = $PrefixLeases; throttle_limit = 16; issued = $a.revoke_prefix.issued; revoked = $a.revoke_prefix.revoked
+    } -Failed $a.revoke_prefix.failed))
+    $rows.Add((Row 'revoke-prefix-sequential' 1 $a.revoke_prefix_sequential.median_ms $seqFloor (Div $a.revoke_prefix_sequential.median_ms $seqFloor) 0 '(comparison)' @{
+        leases = $PrefixLeases; throttle_limit = 1; issued = $a.revoke_prefix_sequential.issued; revoked = $a.revoke_prefix_sequential.revoked
+    } -Failed $a.revoke_prefix_sequential.failed))
+}
+else { foreach ($n in 'issue', 'revoke', 'vault-order-issue', 'vault-order-revoke', 'revoke-prefix', 'revoke-prefix-sequential') { $rows.Add((FailedRow $n '' 'Aws')) } }
+if ($l -and $f) {
+    $rows.Add((Row 'store-lookup' $l.lookup.runs $l.lookup.median_ms 0 ($l.lookup.median_ms / 5) 1 '<= 5 ms' @{
+        leases_in_store = $f.fill.leases; matching = $l.lookup.matching; first_call_ms = Round $l.lookup.first_call_ms
+    }))
+}
+else { $rows.Add((FailedRow 'store-lookup' '<= 5 ms' 'Lookup')) }
+if ($a) {
+    $rows.Add((Row 'store-share' $a.store_share.runs $a.store_share.median_ms 0 ($a.store_share.median_ms / 2) 1 '<= 2 ms' @{ pieces_ms = $a.store_share.pieces }))
+}
+else { $rows.Add((FailedRow 'store-share' '<= 2 ms' 'Aws')) }
+if ($sh) {
+    # The shared store's floor: IAM's two round trips plus the two store writes no IAM call may overlap.
+    $sharedFloor = $issueFloor + $sh.shared.insert_median_ms + $sh.shared.activate_median_ms
+    $issueUnits = Get-UnitsPer $sh.shared.issue_units $sh.shared.metered_runs
+    $revokeUnits = Get-UnitsPer $sh.shared.revoke_units $sh.shared.metered_runs
+    $rows.Add((Row 'issue-shared' $sh.shared.runs $sh.shared.median_ms $sharedFloor (Div $sh.shared.median_ms $sharedFloor) 1.25 '<= 1.25' @{
+        intent_write_ms = Round $sh.shared.insert_median_ms; activation_ms = Round $sh.shared.activate_median_ms
+        iam_floor_ms = $issueFloor; aws_critical_path_ms = Round $sh.shared.critical_median_ms; revoke_median_ms = Round $sh.shared.revoke_median_ms
         samples_ms = $sh.shared.samples_ms; ddb_per_issue = $issueUnits; ddb_per_revoke = $revokeUnits
         ddb_issue_calls = $sh.shared.issue_calls; ddb_revoke_calls = $sh.shared.revoke_calls
-    }
-    Row 'cold-start' $coldModule.Count $coldModuleMedian $coldBaseMedian ($coldModuleMedian / $coldBaseMedian) 1.3 '<= 1.30' @{
-        baseline = 'pwsh -NoProfile -Command "Get-Date | Out-Null"'; baseline_median_ms = [Math]::Round($coldBaseMedian, 2)
-        import_only_median_ms = [Math]::Round($coldImportMedian, 2); bare_pwsh_median_ms = [Math]::Round($coldBareMedian, 2)
-        samples_ms = @($coldModule | Sort-Object | ForEach-Object { [Math]::Round($_, 0) }); baseline_samples_ms = @($coldBase | Sort-Object | ForEach-Object { [Math]::Round($_, 0) })
-    }
-)
+    } -Failed $sh.shared.failed))
+}
+else { $rows.Add((FailedRow 'issue-shared' '<= 1.25' 'Shared')) }
+$rows.Add((Row 'cold-start' $coldModule.Count $coldModuleMedian $coldBareMedian (Div $coldModuleMedian $coldBareMedian) 1.3 '<= 1.30' @{
+    baseline = "pwsh -NoProfile -Command '`$null'"; module_cost_ms = Round $coldCost
+    import_ms = Round ($coldImportMedian - $coldBareMedian); first_command_ms = Round ($coldModuleMedian - $coldImportMedian)
+    import_only_median_ms = Round $coldImportMedian
+    samples_ms = @($coldModule | Sort-Object | ForEach-Object { [Math]::Round($_, 0) }); baseline_samples_ms = @($coldBare | Sort-Object | ForEach-Object { [Math]::Round($_, 0) })
+}))
 
 Write-Host ''
 Write-Host "DynamicAwsCreds benchmark - LocalAws --latency-ms $LatencyMs (1 round trip = $rtt ms), $([Environment]::ProcessorCount) cores" -ForegroundColor Cyan
 $rows | Format-Table -AutoSize @(
     @{ n = 'scenario'; e = { $_.scenario } }
     @{ n = 'runs'; e = { $_.runs }; a = 'right' }
-    @{ n = 'median ms'; e = { '{0:0.00}' -f $_.median_ms }; a = 'right' }
-    @{ n = 'floor ms'; e = { '{0:0.00}' -f $_.floor_ms }; a = 'right' }
-    @{ n = 'ratio'; e = { '{0:0.000}' -f $_.ratio }; a = 'right' }
+    @{ n = 'median ms'; e = { if ($null -eq $_.median_ms) { '-' } else { '{0:0.00}' -f $_.median_ms } }; a = 'right' }
+    @{ n = 'floor ms'; e = { if ($null -eq $_.floor_ms) { '-' } else { '{0:0.00}' -f $_.floor_ms } }; a = 'right' }
+    @{ n = 'ratio'; e = { if ($null -eq $_.ratio) { '-' } else { '{0:0.000}' -f $_.ratio } }; a = 'right' }
     @{ n = 'target'; e = { $_.target } }
-    @{ n = 'result'; e = { if ($null -eq $_.ok) { '-' } elseif ($_.ok) { 'OK' } else { 'MISS' } } }
-) | Out-String -Width 200 | Write-Host
+    @{ n = 'result'; e = { if ($_.failed -gt 0) { "FAILED ($($_.failed))" } elseif ($null -eq $_.ok) { '-' } elseif ($_.ok) { 'OK' } else { 'MISS' } } }
+    @{ n = 'note'; e = {
+            $r = $_
+            if ($r.PSObject.Properties['session_failed']) { "session $($r.session_failed) died" }
+            elseif ($r.scenario -eq 'cold-start') { '{0:0} ms of its own (import {1:0}, first command {2:0})' -f $r.module_cost_ms, $r.import_ms, $r.first_command_ms }
+            elseif ($r.scenario -eq 'vault-order-issue' -and $r.failed -eq 0) { '{0} calls; {1:0.0}x the issue median' -f $r.calls, $r.speedup_vs_issue }
+            elseif ($r.scenario -eq 'vault-order-revoke' -and $r.failed -eq 0) { '{0} calls; {1:0.0}x the revoke median' -f $r.calls, $r.speedup_vs_revoke }
+        }
+    }
+) | Out-String -Width 220 | Write-Host
 
-$speedup = $a.revoke_prefix_sequential.median_ms / $a.revoke_prefix.median_ms
-Write-Host ("revoke-prefix speed-up: {0:0.0}x ({1:0} ms sequential, -ThrottleLimit 1, Vault's way / {2:0} ms with -ThrottleLimit 16; ideal 16x)" -f `
-        $speedup, $a.revoke_prefix_sequential.median_ms, $a.revoke_prefix.median_ms)
-Write-Host ("engine overhead per issue: {0:0.0} ms (target <= 10 ms: {1}) = Get-AwsCredential median {2:0.0} ms - median critical path of the IAM calls the module reports with -Verbose {3:0.0} ms (CreateUser + the slowest of the {4} calls sent together after it)" -f `
-        $overhead, ($overhead -le 10 ? 'OK' : 'MISS'), $a.issue.median_ms, $a.issue_overhead.critical_median_ms, ($a.issue_overhead.calls - 1))
-Write-Host ("   the same issues run with -Verbose 4>&1: wall {0:0.0} ms - their own critical path = {1:0.0} ms (writing the verbose records keeps the cmdlet's event pump busy until the engine is done)" -f `
-        $a.issue_overhead.wall_median_ms, $a.issue_overhead.overhead_median_ms)
-Write-Host ("engine overhead per revoke: {0:0.0} ms = Revoke-Lease median {1:0.0} ms - critical path {2:0.0} ms (slowest List + slowest removal + DeleteUser); with -Verbose: {3:0.0} ms" -f `
-        $revokeOverhead, $a.revoke.median_ms, $a.revoke_overhead.critical_median_ms, $a.revoke_overhead.overhead_median_ms)
-Write-Host ("engine without the cmdlet layer (CredsEngine.IssueCredentialAsync / RevokeLeaseAsync, same store, same LocalAws): issue {0:0.0} ms, revoke {1:0.0} ms; the cmdlet layer adds {2:0.0} / {3:0.0} ms" -f `
-        $a.engine_direct.issue_median_ms, $a.engine_direct.revoke_median_ms, ($a.issue.median_ms - $a.engine_direct.issue_median_ms), ($a.revoke.median_ms - $a.engine_direct.revoke_median_ms))
-Write-Host ("issue samples, sorted (ms): Get-AwsCredential {0}" -f ($a.issue.samples_ms -join ' '))
-Write-Host ("                             engine alone      {0}" -f ($a.engine_direct.issue_samples_ms -join ' '))
-Write-Host ("revoke samples, sorted (ms): Revoke-Lease      {0}" -f ($a.revoke.samples_ms -join ' '))
-Write-Host ("                             engine alone      {0}" -f ($a.engine_direct.revoke_samples_ms -join ' '))
-Write-Host ("at --latency-ms 0: issue {0:0.0} ms (of which the reported IAM critical path {1:0.0} ms), revoke {2:0.0} ms; issue samples (ms): {3}" -f `
-        $z.zero.issue_median_ms, $z.zero.issue_critical_median_ms, $z.zero.revoke_median_ms, ($z.zero.issue_samples_ms -join ' '))
-Write-Host ("store-share method: stopwatch around the 9 store calls an issue makes, via the engine's store (bench/BenchTool) on the same store file; per call (median ms): {0}" -f `
-    (($a.store_share.pieces.PSObject.Properties | ForEach-Object { "$($_.Name) $($_.Value)" }) -join ', '))
-Write-Host ("issue-shared: floor {0:0.0} ms = {1} ms of IAM round trips + intent write {2:0.00} ms + activation {3:0.00} ms (each timed alone on the same table); IAM critical path reported with -Verbose {4:0.0} ms; revoke {5:0.0} ms" -f `
-        $sharedFloor, $issueFloor, $sh.shared.insert_median_ms, $sh.shared.activate_median_ms, $sh.shared.critical_median_ms, $sh.shared.revoke_median_ms)
-foreach ($what in @(@{ n = 'issue'; u = $issueUnits }, @{ n = 'revoke'; u = $revokeUnits })) {
-    Write-Host ("   DynamoDB per {0} (mean of {1}): {2}" -f $what.n, $sh.shared.metered_runs,
-        (($what.u.GetEnumerator() | ForEach-Object { '{0} {1:0.##} calls / {2:0.##} units' -f $_.Key, $_.Value.calls, $_.Value.units }) -join ', '))
+if ($a) {
+    if ($a.revoke_prefix.failed -eq 0 -and $a.revoke_prefix_sequential.failed -eq 0) {
+        Write-Host ("revoke-prefix: -ThrottleLimit 16 is {0:0.0}x faster than -ThrottleLimit 1 ({1:0} ms / {2:0} ms; both this module's revoke, 1 against 16 leases in flight; ideal 16x)" -f `
+                ($a.revoke_prefix_sequential.median_ms / $a.revoke_prefix.median_ms), $a.revoke_prefix_sequential.median_ms, $a.revoke_prefix.median_ms)
+    }
+    if ($vo.issue_failed -eq 0 -and $vo.revoke_failed -eq 0 -and $a.issue.failed -eq 0 -and $a.revoke.failed -eq 0) {
+        Write-Host ("Vault's call order, one call at a time, same client and LocalAws: issue {0:0} ms ({1} calls) vs Get-AwsCredential {2:0} ms = {3:0.0}x; revoke {4:0} ms ({5} calls) vs Revoke-Lease {6:0} ms = {7:0.0}x (ratios of medians)" -f `
+                $vo.issue_median_ms, $vo.issue_calls, $a.issue.median_ms, $issueSpeedup, $vo.revoke_median_ms, $vo.revoke_calls, $a.revoke.median_ms, $revokeSpeedup)
+    }
+    Write-Host ("engine overhead per issue: {0:0.0} ms (target <= 10 ms: {1}) = Get-AwsCredential median {2:0.0} ms - median critical path of the IAM calls the module reports with -Verbose {3:0.0} ms (CreateUser + the slowest of the {4} calls sent together after it)" -f `
+            $overhead, ($overhead -le 10 ? 'OK' : 'MISS'), $a.issue.median_ms, $a.issue_overhead.critical_median_ms, ($a.issue_overhead.calls - 1))
+    Write-Host ("   the same issues run with -Verbose 4>&1: wall {0:0.0} ms - their own critical path = {1:0.0} ms (writing the verbose records keeps the cmdlet's event pump busy until the engine is done)" -f `
+            $a.issue_overhead.wall_median_ms, $a.issue_overhead.overhead_median_ms)
+    Write-Host ("engine overhead per revoke: {0:0.0} ms = Revoke-Lease median {1:0.0} ms - critical path {2:0.0} ms (slowest List + slowest removal + DeleteUser); with -Verbose: {3:0.0} ms" -f `
+            $revokeOverhead, $a.revoke.median_ms, $a.revoke_overhead.critical_median_ms, $a.revoke_overhead.overhead_median_ms)
+    Write-Host ("engine without the cmdlet layer (CredsEngine.IssueCredentialAsync / RevokeLeaseAsync, same store, same LocalAws): issue {0:0.0} ms, revoke {1:0.0} ms; the cmdlet layer adds {2:0.0} / {3:0.0} ms" -f `
+            $a.engine_direct.issue_median_ms, $a.engine_direct.revoke_median_ms, ($a.issue.median_ms - $a.engine_direct.issue_median_ms), ($a.revoke.median_ms - $a.engine_direct.revoke_median_ms))
+    Write-Host ("issue samples, sorted (ms): Get-AwsCredential {0}" -f ($a.issue.samples_ms -join ' '))
+    Write-Host ("                             engine alone      {0}" -f ($a.engine_direct.issue_samples_ms -join ' '))
+    Write-Host ("                             Vault's order     {0}" -f ($vo.issue_samples_ms -join ' '))
+    Write-Host ("revoke samples, sorted (ms): Revoke-Lease      {0}" -f ($a.revoke.samples_ms -join ' '))
+    Write-Host ("                             engine alone      {0}" -f ($a.engine_direct.revoke_samples_ms -join ' '))
+    Write-Host ("                             Vault's order     {0}" -f ($vo.revoke_samples_ms -join ' '))
+    Write-Host ("store-share method: stopwatch around the 9 store calls an issue makes, via the engine's store (bench/BenchTool) on the same store file; per call (median ms): {0}" -f `
+        (($a.store_share.pieces.PSObject.Properties | ForEach-Object { "$($_.Name) $($_.Value)" }) -join ', '))
+    if ($a.untimed_failed) { Write-Host "untimed steps (warm-up, -Verbose runs) that failed in the Aws session: $($a.untimed_failed)" -ForegroundColor Red }
 }
-Write-Host ("   DynamoDB calls of one issue, in order (operation pk/sk units): {0}" -f ($sh.shared.issue_calls -join '; '))
-Write-Host ("   DynamoDB calls of one revoke: {0}" -f ($sh.shared.revoke_calls -join '; '))
-Write-Host ("store-lookup: first Get-Lease in the process (engine creation, incl. the store open and abandoned-intent scan) {0:0.0} ms; Get-Lease of all {1} leases {2:0} ms" -f `
-        $l.lookup.first_call_ms, $l.lookup.list_all_count, $l.lookup.list_all_ms)
-Write-Host ("cold-start: Import-Module + Get-Lease {0:0} ms, Import-Module alone {1:0} ms, Get-Date {2:0} ms, pwsh -Command '`$null' {3:0} ms (medians of {4}, interleaved)." -f `
-        $coldModuleMedian, $coldImportMedian, $coldBaseMedian, $coldBareMedian, $coldModule.Count)
-Write-Host ("   Get-Date (which loads Microsoft.PowerShell.Utility) costs {0:0} ms over bare pwsh. Over bare pwsh the module costs {1:0} ms: import {2:0} ms, first Get-Lease {3:0} ms." -f `
-        ($coldBaseMedian - $coldBareMedian), ($coldModuleMedian - $coldBareMedian), ($coldImportMedian - $coldBareMedian), ($coldModuleMedian - $coldImportMedian))
+if ($z) {
+    Write-Host ("at --latency-ms 0: issue {0:0.0} ms (of which the reported IAM critical path {1:0.0} ms), revoke {2:0.0} ms; issue samples (ms): {3}" -f `
+            $z.zero.issue_median_ms, $z.zero.issue_critical_median_ms, $z.zero.revoke_median_ms, ($z.zero.issue_samples_ms -join ' '))
+}
+if ($sh) {
+    Write-Host ("issue-shared: floor {0:0.0} ms = {1} ms of IAM round trips + intent write {2:0.00} ms + activation {3:0.00} ms (each timed alone on the same table); IAM critical path reported with -Verbose {4:0.0} ms; revoke {5:0.0} ms" -f `
+            $sharedFloor, $issueFloor, $sh.shared.insert_median_ms, $sh.shared.activate_median_ms, $sh.shared.critical_median_ms, $sh.shared.revoke_median_ms)
+    foreach ($what in @(@{ n = 'issue'; u = $issueUnits }, @{ n = 'revoke'; u = $revokeUnits })) {
+        Write-Host ("   DynamoDB per {0} (mean of {1}): {2}" -f $what.n, $sh.shared.metered_runs,
+            (($what.u.GetEnumerator() | ForEach-Object { '{0} {1:0.##} calls / {2:0.##} units' -f $_.Key, $_.Value.calls, $_.Value.units }) -join ', '))
+    }
+    Write-Host ("   DynamoDB calls of one issue, in order (operation pk/sk units): {0}" -f ($sh.shared.issue_calls -join '; '))
+    Write-Host ("   DynamoDB calls of one revoke: {0}" -f ($sh.shared.revoke_calls -join '; '))
+}
+if ($l) {
+    Write-Host ("store-lookup: first Get-Lease in the process (engine creation, incl. the store open and abandoned-intent scan) {0:0.0} ms; Get-Lease of all {1} leases {2:0} ms" -f `
+            $l.lookup.first_call_ms, $l.lookup.list_all_count, $l.lookup.list_all_ms)
+}
+Write-Host ("cold-start: Import-Module + Get-Lease {0:0} ms, Import-Module alone {1:0} ms, bare pwsh -Command '`$null' {2:0} ms (medians of {3}, interleaved): the module's own cost {4:0} ms (import {5:0} ms, first Get-Lease {6:0} ms)." -f `
+        $coldModuleMedian, $coldImportMedian, $coldBareMedian, $coldModule.Count, $coldCost, ($coldImportMedian - $coldBareMedian), ($coldModuleMedian - $coldImportMedian))
 
 $dir = Split-Path $ResultFile
 if ($dir -and -not (Test-Path $dir)) { New-Item -ItemType Directory -Path $dir -Force | Out-Null }
 ConvertTo-Json -InputObject @($rows) -Depth 5 | Set-Content -Path $ResultFile -Encoding utf8
 Write-Host "Wrote $ResultFile (bench took $([Math]::Round($benchStart.Elapsed.TotalMinutes, 1)) min)"
+$failedRows = @($rows | Where-Object { $_.failed -gt 0 })
+if ($failedRows) {
+    Write-Host ("FAILED: {0} (a call failed, a lease was not issued or revoked, or the session died); these rows have no ratio." -f (($failedRows.scenario) -join ', ')) -ForegroundColor Red
+    exit 1
+}
+exit 0
