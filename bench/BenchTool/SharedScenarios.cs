@@ -38,7 +38,7 @@ internal static class SharedScenarios
             var inserted = store.InsertLeaseUnderEnabledMount(intent);
             var insertMs = clock.Elapsed.TotalMilliseconds;
             clock.Restart();
-            var activated = store.ActivateLease(leaseId, "AKIABENCHSHARED00000", owner);
+            var activated = store.ActivateLease(leaseId, "AKIDEXAMPLESHARED000", owner);
             var activateMs = clock.Elapsed.TotalMilliseconds;
             store.DeleteLease(leaseId);
             if (!inserted || !activated)

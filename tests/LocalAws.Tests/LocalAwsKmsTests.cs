@@ -140,7 +140,7 @@ public sealed class LocalAwsKmsTests
             Assert.Equal("InvalidSignatureException", e.ErrorCode);
         }
 
-        using (var unknown = Client(aws, accessKey: "AKIAUNKNOWNUNKNOWN00"))
+        using (var unknown = Client(aws, accessKey: "AKIDEXAMPLEUNKNOWN00"))
         {
             var e = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() => unknown.EncryptAsync(new EncryptRequest { KeyId = Alias, Plaintext = Bytes("x") }));
             Assert.Equal("UnrecognizedClientException", e.ErrorCode);
