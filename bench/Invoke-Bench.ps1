@@ -34,6 +34,12 @@
       cold-start                A new pwsh running Import-Module + Get-Lease against a bare pwsh (-Command '$null'),
                                 interleaved. Floor: the bare pwsh median; the module's own cost (import, first command)
                                 is printed in ms beside the ratio.
+      credential-process-hit    The native credential_process helper on a warm cache, -CredentialProcessRuns runs
+                                (bench/CredentialProcessBench.ps1), beside
+      pwsh-start                as many bare pwsh starts (-Command '$null'), interleaved. Ratio hit / pwsh-start,
+                                target <= 0.1; also the total of the hits beside two pwsh starts.
+      credential-process-miss   The helper handing a request with no cache entry over to PowerShell, which issues.
+                                Floor: the issue floor (2 round trips) + the pwsh-start median.
 
     A row in which a call failed, a lease was not issued or not revoked, or whose session died, is reported as FAILED
     with no ratio, and the script exits 1.
@@ -57,6 +63,9 @@ param(
     [int] $PrefixLeases = 1000,
     [int] $LookupTotal = 100000,
     [int] $ColdRuns = 15,
+    # Runs of the native credential_process helper on a warm cache (and of bare pwsh beside them), and on a miss.
+    [int] $CredentialProcessRuns = 20,
+    [int] $CredentialProcessMissRuns = 10,
     # More arguments for the LocalAws with added latency, e.g. '--fail', 'DeleteUser' to see a failing run reported.
     [string[]] $LocalAwsArgument = @(),
     # The build of bench/BenchTool to run.
@@ -126,7 +135,8 @@ function Measure-Process([string] $Command, [hashtable] $Environment) {
 }
 
 $servers = @()
-$a = $z = $f = $l = $sh = $null
+$a = $z = $f = $l = $sh = $cp = $null
+$cpRan = $true
 try {
     Write-Host "== Bench: LocalAws with --latency-ms $LatencyMs, module $ModulePath, $([Environment]::ProcessorCount) cores" -ForegroundColor Cyan
     $server = Start-LocalAws -LocalAwsDll $LocalAwsDll -ArgumentList (@('--latency-ms', $LatencyMs) + $LocalAwsArgument)
@@ -167,6 +177,17 @@ try {
         $coldBare.Add((Measure-Process '$null' $envA))
         $coldModule.Add((Measure-Process $importCommand $envA))
         $coldImport.Add((Measure-Process $importOnly $envA))
+    }
+
+    Write-Host "-- credential_process: the native helper, $CredentialProcessRuns hits on a warm cache vs as many bare pwsh starts, interleaved; $CredentialProcessMissRuns misses handed over" -ForegroundColor Cyan
+    try {
+        $cp = & (Join-Path $PSScriptRoot 'CredentialProcessBench.ps1') -ModulePath $ModulePath -LocalAwsDll $LocalAwsDll -LatencyMs $LatencyMs `
+            -Runs $CredentialProcessRuns -MissRuns $CredentialProcessMissRuns
+        $cpRan = $true
+    }
+    catch {
+        Write-Host "   [CredentialProcess] failed: $_" -ForegroundColor Red
+        $cpRan = $false
     }
 }
 finally {
@@ -275,6 +296,20 @@ $rows.Add((Row 'cold-start' $coldModule.Count $coldModuleMedian $coldBareMedian 
     import_only_median_ms = Round $coldImportMedian
     samples_ms = @($coldModule | Sort-Object | ForEach-Object { [Math]::Round($_, 0) }); baseline_samples_ms = @($coldBare | Sort-Object | ForEach-Object { [Math]::Round($_, 0) })
 }))
+if ($cp) {
+    # The hits' and the misses' leases: every one must be revoked at the end, as in the other rows.
+    $unrevoked = [Math]::Max(0, $cp.issued - $cp.revoked)
+    $rows.Add((Row 'credential-process-hit' $cp.hit.runs $cp.hit.median_ms $cp.pwsh_start.median_ms (Div $cp.hit.median_ms $cp.pwsh_start.median_ms) 0.1 '<= 0.10' @{
+        baseline = "pwsh -NoProfile -Command '`$null' (pwsh-start)"; total_ms = Round $cp.hit.total_ms; two_pwsh_starts_ms = Round (2 * $cp.pwsh_start.median_ms)
+        total_under_two_pwsh_starts = $cp.hit.total_ms -lt 2 * $cp.pwsh_start.median_ms; samples_ms = $cp.hit.samples_ms
+    } -Failed $cp.hit.failed))
+    $rows.Add((Row 'pwsh-start' $cp.pwsh_start.runs $cp.pwsh_start.median_ms $cp.pwsh_start.median_ms 1 0 '(baseline)' @{ samples_ms = $cp.pwsh_start.samples_ms }))
+    $cpFloor = $issueFloor + $cp.pwsh_start.median_ms
+    $rows.Add((Row 'credential-process-miss' $cp.miss.runs $cp.miss.median_ms $cpFloor (Div $cp.miss.median_ms $cpFloor) 0 '(comparison)' @{
+        issue_floor_ms = $issueFloor; pwsh_start_ms = Round $cp.pwsh_start.median_ms; samples_ms = $cp.miss.samples_ms; issued = $cp.issued; revoked = $cp.revoked
+    } -Failed ($cp.miss.failed + $unrevoked)))
+}
+elseif (-not $cpRan) { foreach ($n in 'credential-process-hit', 'pwsh-start', 'credential-process-miss') { $rows.Add((FailedRow $n '' 'CredentialProcess')) } }
 
 Write-Host ''
 Write-Host "DynamicAwsCreds benchmark - LocalAws --latency-ms $LatencyMs (1 round trip = $rtt ms), $([Environment]::ProcessorCount) cores" -ForegroundColor Cyan
@@ -289,6 +324,8 @@ $rows | Format-Table -AutoSize @(
     @{ n = 'note'; e = {
             $r = $_
             if ($r.PSObject.Properties['session_failed']) { "session $($r.session_failed) died" }
+            elseif ($r.scenario -eq 'credential-process-hit' -and $r.failed -eq 0) { '{0} hits together {1:0} ms vs 2 pwsh starts {2:0} ms' -f $r.runs, $r.total_ms, $r.two_pwsh_starts_ms }
+            elseif ($r.scenario -eq 'credential-process-miss' -and $r.failed -eq 0) { 'floor = issue {0} ms + pwsh start {1:0} ms' -f $r.issue_floor_ms, $r.pwsh_start_ms }
             elseif ($r.scenario -eq 'cold-start') { '{0:0} ms of its own (import {1:0}, first command {2:0})' -f $r.module_cost_ms, $r.import_ms, $r.first_command_ms }
             elseif ($r.scenario -eq 'vault-order-issue' -and $r.failed -eq 0) { '{0} calls; {1:0.0}x the issue median' -f $r.calls, $r.speedup_vs_issue }
             elseif ($r.scenario -eq 'vault-order-revoke' -and $r.failed -eq 0) { '{0} calls; {1:0.0}x the revoke median' -f $r.calls, $r.speedup_vs_revoke }
@@ -343,6 +380,11 @@ if ($l) {
 }
 Write-Host ("cold-start: Import-Module + Get-Lease {0:0} ms, Import-Module alone {1:0} ms, bare pwsh -Command '`$null' {2:0} ms (medians of {3}, interleaved): the module's own cost {4:0} ms (import {5:0} ms, first Get-Lease {6:0} ms)." -f `
         $coldModuleMedian, $coldImportMedian, $coldBareMedian, $coldModule.Count, $coldCost, ($coldImportMedian - $coldBareMedian), ($coldModuleMedian - $coldImportMedian))
+if ($cp -and $cp.hit.failed -eq 0) {
+    Write-Host ("credential_process: {0} runs of the native helper on a warm cache took {1:0} ms together, two PowerShell starts {2:0} ms (2 x the pwsh-start median): {3}; one hit {4:0.0} ms = {5:0.000} of a pwsh start. Hit samples (ms): {6}" -f `
+            $cp.hit.runs, $cp.hit.total_ms, (2 * $cp.pwsh_start.median_ms), ($cp.hit.total_ms -lt 2 * $cp.pwsh_start.median_ms ? 'less, OK' : 'not less, MISS'),
+        $cp.hit.median_ms, ($cp.hit.median_ms / $cp.pwsh_start.median_ms), ($cp.hit.samples_ms -join ' '))
+}
 
 $dir = Split-Path $ResultFile
 if ($dir -and -not (Test-Path $dir)) { New-Item -ItemType Directory -Path $dir -Force | Out-Null }
