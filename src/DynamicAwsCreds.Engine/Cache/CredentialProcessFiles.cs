@@ -15,7 +15,7 @@ namespace DynamicAwsCreds.Engine.Cache;
 /// </summary>
 internal sealed class CredentialProcessFiles
 {
-    /// <summary>Larger files (and empty ones, which a pipe also seems to be) are not entries: one is a few hundred bytes, a few KiB with a session token.</summary>
+    /// <summary>Larger files are not entries (one is a few hundred bytes, a few KiB with a session token), nor are empty ones, as a pipe's length reads; neither is read.</summary>
     private const int MaxEntryBytes = 64 * 1024;
 
     private static readonly CredentialProcessFiles None = new(null, null);
