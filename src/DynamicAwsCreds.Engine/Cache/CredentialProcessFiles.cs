@@ -15,7 +15,7 @@ namespace DynamicAwsCreds.Engine.Cache;
 /// </summary>
 internal sealed class CredentialProcessFiles
 {
-    /// <summary>Larger files are not entries (one is a few hundred bytes, a few KiB with a session token) and are not read.</summary>
+    /// <summary>Larger files are not entries (one is a few hundred bytes, a few KiB with a session token), nor are empty ones, as a pipe's length reads; neither is read.</summary>
     private const int MaxEntryBytes = 64 * 1024;
 
     private static readonly CredentialProcessFiles None = new(null, null);
@@ -124,7 +124,7 @@ internal sealed class CredentialProcessFiles
         {
             foreach (var file in new DirectoryInfo(_folder).EnumerateFiles("*.entry"))
             {
-                if (file.LinkTarget is null && file.Length <= MaxEntryBytes
+                if (file.LinkTarget is null && file.Length is > 0 and <= MaxEntryBytes
                     && CredentialProcessCache.TryRead(File.ReadAllBytes(file.FullName)) is { } entry && matches(entry))
                 {
                     Delete(file.FullName);

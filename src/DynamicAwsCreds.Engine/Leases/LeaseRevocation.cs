@@ -28,7 +28,7 @@ internal sealed class LeaseRevocation(EngineContext context, KindContexts kinds)
         var events = EngineOperation.Events;
         var outcomes = new RevokeOutcome?[leases.Count];
         var done = 0;
-        await Parallel.ForEachAsync(
+        await ForgettingCacheFilesAsync(leases, () => Parallel.ForEachAsync(
             Enumerable.Range(0, leases.Count),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, throttleLimit), CancellationToken = ct },
             async (i, token) =>
@@ -36,7 +36,7 @@ internal sealed class LeaseRevocation(EngineContext context, KindContexts kinds)
                 outcomes[i] = await RevokeClaimedAsync(leases[i], force, named, token).ConfigureAwait(false);
                 var n = Interlocked.Increment(ref done);
                 events.Progress(n, leases.Count, $"Revoked {n} of {leases.Count}");
-            }).ConfigureAwait(false);
+            })).ConfigureAwait(false);
 
         var list = outcomes.OfType<RevokeOutcome>().ToList();
         return new RevokeSummary(
@@ -47,8 +47,32 @@ internal sealed class LeaseRevocation(EngineContext context, KindContexts kinds)
     }
 
     /// <summary>Revokes one lease named by id (<see cref="RevokeManyAsync"/> with named = true, for one lease).</summary>
-    public async Task<RevokeOutcome> RevokeOneAsync(LeaseRecord lease, bool force, CancellationToken ct) =>
-        (await RevokeClaimedAsync(lease, force, named: true, ct).ConfigureAwait(false))!;
+    public async Task<RevokeOutcome> RevokeOneAsync(LeaseRecord lease, bool force, CancellationToken ct)
+    {
+        RevokeOutcome? outcome = null;
+        await ForgettingCacheFilesAsync([lease], async () => outcome = await RevokeClaimedAsync(lease, force, named: true, ct).ConfigureAwait(false))
+            .ConfigureAwait(false);
+        return outcome!;
+    }
+
+    /// <summary>
+    /// Runs the revokes between two looks through the credential_process cache files for these leases (a look per
+    /// operation, however many leases): the first so the helper stops handing them out at once, as the store's cache
+    /// does; the second for an entry written meanwhile from a cache row not yet deleted.
+    /// </summary>
+    private async Task ForgettingCacheFilesAsync(IReadOnlyList<LeaseRecord> leases, Func<Task> revoke)
+    {
+        var ids = leases.Select(l => l.LeaseId).ToList();
+        context.CacheFiles.ForgetLeases(ids);
+        try
+        {
+            await revoke().ConfigureAwait(false);
+        }
+        finally
+        {
+            context.CacheFiles.ForgetLeases(ids);
+        }
+    }
 
     /// <summary>Claims the lease, revokes it, and deletes it or gives the claim back; null when a sweep leaves it to another owner.</summary>
     private async Task<RevokeOutcome?> RevokeClaimedAsync(LeaseRecord lease, bool force, bool named, CancellationToken ct)

@@ -18,6 +18,7 @@ internal sealed class MountDisabling(EngineContext context, MountService mounts,
         store.SetMountDisabling(mount.Path, true);
         // First, so no credential_process is handed a lease that the revokes below have not reached yet.
         store.DeleteCachedCredentials(mount.Path);
+        context.CacheFiles.ForgetMount(mount.Path);
         var prefix = MountService.LeasePrefix(mount.Path);
         var leases = store.ListLeasesByPrefix(prefix);
         var summary = await revocation.RevokeManyAsync(leases, throttleLimit, force, ct).ConfigureAwait(false);

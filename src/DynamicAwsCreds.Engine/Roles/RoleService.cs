@@ -21,6 +21,7 @@ internal sealed class RoleService(EngineContext context, MountService mounts, Ro
             return new RoleRecord(mount.Path, name, role.ToJson(), role.UpdatedAt);
         }) ?? throw MountService.Gone(mount.Path);
         context.Store.DeleteCachedCredentials(mount.Path, name);
+        context.CacheFiles.Forget(mount.Path, name);
         return role!;
     }
 
@@ -54,6 +55,7 @@ internal sealed class RoleService(EngineContext context, MountService mounts, Ro
         }
 
         context.Store.DeleteCachedCredentials(mount.Path, name);
+        context.CacheFiles.Forget(mount.Path, name);
     }
 
     private static EngineException NotFound(string mount, string name) =>

@@ -66,6 +66,7 @@ internal sealed class RootConfigService(EngineContext context, MountService moun
         context.Clients.Forget(mount.Path);
         // Cached credentials came from the old account, keys or endpoints.
         context.Store.DeleteCachedCredentials(mount.Path);
+        context.CacheFiles.ForgetMount(mount.Path);
         return Info(record);
     }
 

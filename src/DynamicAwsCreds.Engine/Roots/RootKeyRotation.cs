@@ -59,6 +59,7 @@ internal sealed class RootKeyRotation(EngineContext context, MountService mounts
         context.Clients.Forget(mount.Path);
         // Cached credentials were issued under the key being retired (a session_token lease is that key's own session).
         store.DeleteCachedCredentials(mount.Path);
+        context.CacheFiles.ForgetMount(mount.Path);
         try
         {
             // The old key deletes itself: the new one may not have propagated yet.
