@@ -193,6 +193,20 @@ Describe 'The native credential_process helper' -Skip:(-not $script:helperBuilt)
         (Read-Answer (Invoke-Helper -Pwsh '/nonexistent')).AccessKeyId | Should -Be $first.AccessKeyId
     }
 
+    It 'hands over when the <What> is a symbolic link to the real one' -Skip:$IsWindows -ForEach @(
+        @{ What = 'cache folder'; Path = { Get-CacheFolder } }
+        @{ What = 'key file'; Path = { Get-KeyFile } }
+    ) {
+        $first = Read-Answer (Invoke-Helper)
+        $real = & $Path
+        $outside = Join-Path (Split-Path $script:store) 'moved'
+        Move-Item -LiteralPath $real -Destination $outside
+        New-Item -ItemType SymbolicLink -Path $real -Target $outside | Out-Null
+        Assert-HandedOver (Invoke-Helper -Pwsh '/nonexistent')
+        # PowerShell still answers with the same lease (the store follows its own paths as it always did).
+        (Read-Answer (Invoke-Helper)).AccessKeyId | Should -Be $first.AccessKeyId
+    }
+
     It 'hands over when the key file is writable by its group, and PowerShell refuses the store (StoreInsecure)' -Skip:$IsWindows {
         $null = Read-Answer (Invoke-Helper)
         chmod g+w (Get-KeyFile)
