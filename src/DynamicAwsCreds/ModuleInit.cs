@@ -13,7 +13,11 @@ namespace DynamicAwsCreds;
 /// </summary>
 public sealed class ModuleInit : IModuleAssemblyInitializer, IModuleAssemblyCleanup
 {
-    public void OnImport() => DependencyLoadContext.Register();
+    public void OnImport()
+    {
+        DependencyLoadContext.Register();
+        NativeHelperFile.RestoreExecuteBits();
+    }
 
     public void OnRemove(PSModuleInfo psModuleInfo) => EngineRegistry.DisposeAll();
 

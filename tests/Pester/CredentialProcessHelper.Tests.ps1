@@ -246,3 +246,21 @@ Describe 'The native credential_process helper' -Skip:(-not $script:helperBuilt)
         $run.StdErr | Should -Match 'DynamicAwsCreds\.InvalidArgument'
     }
 }
+
+Describe 'The native helper in an installed module' -Skip:(-not $script:helperBuilt -or $IsWindows) {
+    It 'gets its execute bit back at import, which a module unpacked from a .nupkg (a zip) has lost' {
+        Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+        $copy = Join-Path ([IO.Path]::GetTempPath()) "dac-helper-$([guid]::NewGuid().ToString('n'))/DynamicAwsCreds"
+        New-Item -ItemType Directory -Path $copy -Force | Out-Null
+        try {
+            Copy-Item (Join-Path (Get-TestModulePath) '*') $copy -Recurse
+            $helper = Get-CredentialProcessHelper -ModulePath $copy
+            chmod 644 $helper
+            (Get-Item $helper).UnixMode | Should -Be '-rw-r--r--'
+            $run = Invoke-Pwsh -Command "Import-Module '$($copy -replace "'", "''")'"
+            $run.ExitCode | Should -Be 0 -Because $run.StdErr
+            (Get-Item $helper).UnixMode | Should -Be '-rwxr-xr-x'
+        }
+        finally { Remove-Item (Split-Path $copy) -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+}
