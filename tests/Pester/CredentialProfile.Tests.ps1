@@ -14,6 +14,14 @@ BeforeAll {
 
     function New-ConfigPath { Join-Path $script:folder "aws config $([guid]::NewGuid().ToString('n'))/config" }
 
+    # A config file of the user's, with exactly this text.
+    function New-ConfigFile([string] $Text) {
+        $config = New-ConfigPath
+        New-Item -ItemType Directory (Split-Path $config) | Out-Null
+        [IO.File]::WriteAllText($config, $Text)
+        $config
+    }
+
     # The helper Register-AwsCredentialProfile uses where the module has one for this platform.
     function Get-HelperPath {
         $os = $IsWindows ? 'win' : $IsMacOS ? 'osx' : (Test-Path /etc/alpine-release) ? 'linux-musl' : 'linux'
@@ -29,10 +37,8 @@ AfterAll {
 
 Describe 'Register-AwsCredentialProfile' {
     It 'writes [profile <name>] with a credential_process for the role and the store in force, every other line kept' {
-        $config = New-ConfigPath
-        New-Item -ItemType Directory (Split-Path $config) | Out-Null
         $before = "# mine`r`n[default]`r`nregion = eu-west-1`r`n"
-        [IO.File]::WriteAllText($config, $before)
+        $config = New-ConfigFile $before
 
         $registered = Register-AwsCredentialProfile dev dev -ConfigFile $config
 
@@ -76,10 +82,8 @@ Describe 'Register-AwsCredentialProfile' {
     }
 
     It 'refuses a profile with credentials it did not write, naming them, and with -Force warns of the keys that stay' {
-        $config = New-ConfigPath
-        New-Item -ItemType Directory (Split-Path $config) | Out-Null
         $before = "[profile dev]`naws_access_key_id = AKIDEXAMPLE`ncredential_process = /other/tool`n"
-        [IO.File]::WriteAllText($config, $before)
+        $config = New-ConfigFile $before
 
         $err = { Register-AwsCredentialProfile dev dev -ConfigFile $config } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeLike 'DynamicAwsCreds.ProfileHasCredentials,*'
@@ -108,10 +112,8 @@ Describe 'Register-AwsCredentialProfile' {
 
 Describe 'Unregister-AwsCredentialProfile' {
     It 'removes the section it created and gives back the file as it was; -WhatIf changes nothing' {
-        $config = New-ConfigPath
-        New-Item -ItemType Directory (Split-Path $config) | Out-Null
         $before = "[default]`nregion = eu-west-1`n"
-        [IO.File]::WriteAllText($config, $before)
+        $config = New-ConfigFile $before
         Register-AwsCredentialProfile dev dev -ConfigFile $config | Out-Null
         $registered = [IO.File]::ReadAllText($config)
 
@@ -125,10 +127,8 @@ Describe 'Unregister-AwsCredentialProfile' {
         @{ Reason = 'ProfileNotRegistered'; Name = 'theirs' }
         @{ Reason = 'ProfileNotFound'; Name = 'missing' }
     ) {
-        $config = New-ConfigPath
-        New-Item -ItemType Directory (Split-Path $config) | Out-Null
         $before = "[profile theirs]`ncredential_process = /their/tool`n"
-        [IO.File]::WriteAllText($config, $before)
+        $config = New-ConfigFile $before
         $err = { Unregister-AwsCredentialProfile $Name -ConfigFile $config } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeLike "DynamicAwsCreds.$Reason,*"
         [IO.File]::ReadAllText($config) | Should -Be $before
