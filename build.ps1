@@ -5,7 +5,9 @@
 .DESCRIPTION
     Build   - out/DynamicAwsCreds/: a module folder Import-Module takes (cmdlet dll, manifest, formats,
               and dependencies/ with the engine, its NuGet dependencies and SQLite's native library for
-              win-x64/arm64, linux-x64/arm64 (glibc and musl) and osx-x64/arm64).
+              win-x64/arm64, linux-x64/arm64 (glibc and musl) and osx-x64/arm64), and native/<rid>/ with the
+              credential_process helper, NativeAOT for this machine's runtime identifier (left out, with a warning,
+              where no native toolchain is installed).
     Test    - Build, then xunit (tests/DynamicAwsCreds.Tests: engine, store, clients; tests/LocalAws.Tests: the emulator)
               and Pester (the built module in a fresh pwsh, as a user types it). Prints one closing line
               "N passed, N failed, N skipped"; exits 1 on any failure.
@@ -76,7 +78,26 @@ function Invoke-Build {
     Copy-Item (Join-Path $Root 'module/*') $ModuleOut -Recurse
     # MAML help, generated from the Markdown sources in docs/help (platyPS is not available here).
     & $helpGenerator -SourcePath (Join-Path $Root 'docs/help') -ModulePath $ModuleOut
+    Publish-CredentialProcessHelper
     Write-Host "Module: $ModuleOut"
+}
+
+# The native credential_process helper, NativeAOT for this machine's runtime identifier, into native/<rid>/. Without
+# a native toolchain it is left out with a warning: the module's credential_process then runs through pwsh.
+function Publish-CredentialProcessHelper {
+    $rid = Get-PortableRid
+    $staging = Join-Path $Out "native-staging/$rid"
+    if (Test-Path $staging) { Remove-Item $staging -Recurse -Force }
+    $log = & dotnet publish (Join-Path $Root 'src/DynamicAwsCreds.CredentialProcess') -c $Configuration -r $rid -o $staging --nologo -v quiet 2>&1
+    if ($LASTEXITCODE -ne 0) {
+        $reason = @($log | Where-Object { "$_" -match 'error' } | Select-Object -First 1) -join ''
+        Write-Warning "The native credential_process helper for $rid was not built (no NativeAOT toolchain?): $($reason.Trim()) The module works without it, through pwsh."
+        return
+    }
+    $target = Join-Path $ModuleOut "native/$rid"
+    New-Item -ItemType Directory -Path $target -Force | Out-Null
+    Get-ChildItem $staging -File | Where-Object Extension -notin '.dbg', '.pdb' | Copy-Item -Destination $target
+    Remove-Item (Join-Path $Out 'native-staging') -Recurse -Force
 }
 
 function Get-LocalAwsDll { Get-BuildOutput tests/LocalAws/LocalAws.csproj -Configuration $Configuration }

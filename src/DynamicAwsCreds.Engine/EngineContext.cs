@@ -1,4 +1,5 @@
 using DynamicAwsCreds.Engine.Aws;
+using DynamicAwsCreds.Engine.Cache;
 using DynamicAwsCreds.Engine.Clients;
 using DynamicAwsCreds.Engine.Revoke;
 using DynamicAwsCreds.Engine.Store;
@@ -25,6 +26,7 @@ internal sealed class EngineContext : IDisposable
         _owners = new Lazy<IntentOwners>(() => new IntentOwners(
             IntentOwners.ResolveHostId(options.HostId), IntentOwners.ResolveDeadline(options.IntentDeadline), Now), LazyThreadSafetyMode.PublicationOnly);
         Clients = new MountClients(_store, options.Sealer, options.AwsClients);
+        CacheFiles = CredentialProcessFiles.For(options.SqliteStorePath, options.Sealer);
     }
 
     public ILeaseStore Store => _store.Value;
@@ -42,6 +44,9 @@ internal sealed class EngineContext : IDisposable
     public bool SharedStore { get; }
 
     public MountClients Clients { get; }
+
+    /// <summary>The credential_process cache files beside the store; where the store has none, they do nothing.</summary>
+    public CredentialProcessFiles CacheFiles { get; }
 
     public string DisplayName { get; }
 

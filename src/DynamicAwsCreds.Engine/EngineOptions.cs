@@ -20,6 +20,12 @@ public sealed record EngineOptions
 
     public required ISecretSealer Sealer { get; init; }
 
+    /// <summary>
+    /// The SQLite store's file, for a store that is one (null otherwise). With a <see cref="KeyFileSealer"/> on its own key
+    /// file, the engine keeps the credential_process cache files beside it (docs/CREDENTIAL-PROCESS-CACHE.md).
+    /// </summary>
+    public string? SqliteStorePath { get; init; }
+
     /// <summary>A store many hosts share (DynamoDB): root keys are sealed only with KMS, never with a per-machine key.</summary>
     public bool SharedStore { get; init; }
 
@@ -54,6 +60,7 @@ public sealed record EngineOptions
         {
             Store = store,
             StoreLocation = path,
+            SqliteStorePath = path,
             // A missing key file while sealed secrets exist is an error, never a fresh key that silently orphans them.
             Sealer = SecretSealers.ForFileStore(path, () => store.Value.HasSealedSecrets()),
         };

@@ -29,6 +29,41 @@ function Get-BuildOutput {
     $path
 }
 
+function Get-PortableRid {
+    <#
+    .SYNOPSIS
+    This machine's portable runtime identifier, as the build names the native credential_process helper's folder
+    (native/<rid>/): win-x64, win-arm64, linux-x64, linux-arm64, linux-musl-x64, linux-musl-arm64, osx-x64 or osx-arm64.
+    #>
+    [CmdletBinding()]
+    param()
+    $ri = [System.Runtime.InteropServices.RuntimeInformation]
+    $os = if ($IsWindows) { 'win' }
+    elseif ($IsMacOS) { 'osx' }
+    elseif ($ri::RuntimeIdentifier -like '*musl*' -or (Test-Path '/etc/alpine-release') -or @(Get-Item '/lib/ld-musl-*' -ErrorAction SilentlyContinue).Count -gt 0) { 'linux-musl' }
+    else { 'linux' }
+    $arch = switch ($ri::OSArchitecture) {
+        'X64' { 'x64' }
+        'Arm64' { 'arm64' }
+        default { throw "No native credential_process helper is built for the $_ architecture." }
+    }
+    "$os-$arch"
+}
+
+function Get-CredentialProcessHelper {
+    <#
+    .SYNOPSIS
+    The native credential_process helper in a built module folder for this machine's runtime identifier
+    (native/<rid>/dynamicawscreds-credential-process, .exe on Windows), or $null where none was built.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [string] $ModulePath)
+    $name = if ($IsWindows) { 'dynamicawscreds-credential-process.exe' } else { 'dynamicawscreds-credential-process' }
+    $folder = if (Test-Path -LiteralPath $ModulePath -PathType Leaf) { Split-Path $ModulePath } else { $ModulePath }
+    $helper = Join-Path $folder 'native' (Get-PortableRid) $name
+    if (Test-Path -LiteralPath $helper -PathType Leaf) { $helper } else { $null }
+}
+
 function New-PwshStartInfo {
     # A fresh pwsh of this PowerShell: the pinned dotnet tool runs as 'dotnet pwsh.dll', an installed pwsh as itself.
     param([string[]] $Arguments, [System.Collections.IDictionary] $Environment, [bool] $Redirect)
@@ -267,4 +302,4 @@ function Stop-Dynalite {
     process { Stop-LocalAws -Server $Server }
 }
 
-Export-ModuleMember -Function Get-BuildOutput, Start-Pwsh, Invoke-Pwsh, Start-LocalAws, Stop-LocalAws, Install-Dynalite, Start-Dynalite, Stop-Dynalite
+Export-ModuleMember -Function Get-BuildOutput, Get-PortableRid, Get-CredentialProcessHelper, Start-Pwsh, Invoke-Pwsh, Start-LocalAws, Stop-LocalAws, Install-Dynalite, Start-Dynalite, Stop-Dynalite

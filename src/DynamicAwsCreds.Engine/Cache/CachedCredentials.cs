@@ -1,7 +1,9 @@
 using System.Text.Json;
+using DynamicAwsCreds.Engine.Config;
 using DynamicAwsCreds.Engine.Issue;
 using DynamicAwsCreds.Engine.Leases;
 using DynamicAwsCreds.Engine.Roots;
+using DynamicAwsCreds.Engine.Store;
 
 namespace DynamicAwsCreds.Engine.Cache;
 
@@ -11,6 +13,7 @@ namespace DynamicAwsCreds.Engine.Cache;
 /// new lease whose secrets are cached, sealed like the root secret (in a shared store, with the AWS KMS key the
 /// mount's root config names; without one the request is refused before anything is issued). Processes making the same request
 /// at once take turns on the store's request lock and look again after taking it, so only one of them issues.
+/// A plain request's answer, found or issued, is also written to its credential_process cache file (<see cref="CredentialProcessFiles"/>).
 /// </summary>
 internal sealed class CachedCredentials(EngineContext context, LeaseIssuing issuing, UsableCredentials usable, LeaseRevocation revocation)
 {
@@ -22,6 +25,17 @@ internal sealed class CachedCredentials(EngineContext context, LeaseIssuing issu
     {
         var (mount, role) = issuing.Validate(path, roleName, ttl, sts);
         var key = CredentialCache.RequestKey(mount.Path, role, ttl, sts);
+        var answer = await FindOrIssueAsync(mount, role, key, ttl, sts, usableWithin, ct).ConfigureAwait(false);
+        if (CredentialProcessFiles.IsPlain(ttl, sts))
+        {
+            WriteFile(mount, role, key, answer);
+        }
+
+        return answer;
+    }
+
+    private async Task<IssuedCredential> FindOrIssueAsync(MountRecord mount, Role role, string key, TimeSpan? ttl, StsOptions sts, TimeSpan? usableWithin, CancellationToken ct)
+    {
         var kmsKeyId = context.Store.GetRootConfig(mount.Path)?.KmsKeyId;
         MountSealing.RequireKey(context, mount.Path, kmsKeyId, CachedWhat);
         if (Find(key) is { } cached)
@@ -53,6 +67,28 @@ internal sealed class CachedCredentials(EngineContext context, LeaseIssuing issu
 
         context.Store.PutCachedCredential(issued.Lease.LeaseId, mount.Path, role.Name, key, sealedSecrets);
         return issued;
+    }
+
+    /// <summary>
+    /// Writes the answer's cache file, then takes it back unless the store still caches that lease for the role as it is
+    /// now: a revoke or role change deletes the store's rows before the files, so one that ran meanwhile is never missed.
+    /// </summary>
+    private void WriteFile(MountRecord mount, Role role, string key, IssuedCredential answer)
+    {
+        if (!context.CacheFiles.Write(mount.Path, role.Name, answer))
+        {
+            return;
+        }
+
+        var store = context.OpenedStore;
+        var current = store.GetRole(mount.Path, role.Name);
+        var stillCached = current is not null
+            && CredentialCache.RequestKey(mount.Path, Role.FromJson(current.DefinitionJson, current.UpdatedAt), null, new StsOptions()) == key
+            && store.ListCachedCredentials(key, context.Now()).Any(c => c.Lease.LeaseId == answer.Lease.LeaseId);
+        if (!stillCached)
+        {
+            context.CacheFiles.Forget(mount.Path, role.Name);
+        }
     }
 
     private IssuedCredential? Find(string requestKey)

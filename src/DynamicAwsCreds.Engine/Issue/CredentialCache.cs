@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using DynamicAwsCreds.Engine.Config;
 using DynamicAwsCreds.Engine.Store;
+using DynamicAwsCreds.Shared;
 
 namespace DynamicAwsCreds.Engine.Issue;
 
@@ -12,9 +13,6 @@ namespace DynamicAwsCreds.Engine.Issue;
 /// </summary>
 internal static class CredentialCache
 {
-    /// <summary>A cached lease is handed out while more than this remains of it, or half its term when that is less.</summary>
-    public static readonly TimeSpan MaxReuseMargin = TimeSpan.FromMinutes(15);
-
     /// <summary>
     /// The key of a request: SHA-256 (hex) over everything that changes the credential it gets — mount, role,
     /// credential type, the role's definition, -RoleArn, -RoleSessionName and -Ttl. The MFA code is left out:
@@ -34,13 +32,12 @@ internal static class CredentialCache
     }
 
     /// <summary>
-    /// Reuse while more than min(15 minutes, half the lease's current term) remains: a long lease is replaced
-    /// 15 minutes before it ends, and a lease shorter than 30 minutes still serves the first half of its life.
+    /// Reuse while more than min(15 minutes, half the lease's current term) remains: the rule the credential_process
+    /// cache files share (<see cref="CredentialProcessCache.IsReusable"/>).
     /// </summary>
-    public static bool IsReusable(LeaseRecord lease, DateTimeOffset now)
-    {
-        var term = lease.ExpireTime - (lease.LastRenewalTime ?? lease.IssueTime);
-        var margin = term / 2 < MaxReuseMargin ? term / 2 : MaxReuseMargin;
-        return lease.ExpireTime - now > margin;
-    }
+    public static bool IsReusable(LeaseRecord lease, DateTimeOffset now) =>
+        CredentialProcessCache.IsReusable(TermStart(lease), lease.ExpireTime, now);
+
+    /// <summary>The start of the lease's current term: its last renewal, else its issue.</summary>
+    public static DateTimeOffset TermStart(LeaseRecord lease) => lease.LastRenewalTime ?? lease.IssueTime;
 }

@@ -16,25 +16,8 @@ public static class StoreFiles
         var other => throw StoreLocation.Invalid(other.Display, "a SQLite store file is needed here, and it names a DynamoDB table"),
     };
 
-    /// <summary>The OS user's store in this OS's per-user data folder, whatever DYNAMICAWSCREDS_STORE says.</summary>
-    public static string PerUserStorePath()
-    {
-        string root;
-        if (OperatingSystem.IsWindows())
-        {
-            root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
-        }
-        else
-        {
-            // .NET 8 moved macOS's LocalApplicationData, so resolve XDG ourselves on every Unix.
-            var xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
-            root = !string.IsNullOrWhiteSpace(xdg) && Path.IsPathRooted(xdg)
-                ? xdg
-                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
-        }
-
-        return Path.Combine(root, "DynamicAwsCreds", "store.db");
-    }
+    /// <summary>The OS user's store in this OS's per-user data folder, whatever DYNAMICAWSCREDS_STORE says (the rule the native helper shares).</summary>
+    public static string PerUserStorePath() => DynamicAwsCreds.Shared.StorePaths.PerUserStorePath();
 
     public static void EnsurePrivateFolder(string folder)
     {

@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Management.Automation;
 using System.Text;
-using System.Text.Json;
 
 namespace DynamicAwsCreds.Cmdlets;
 
@@ -101,27 +99,9 @@ internal static class ExportFormats
         _ => Ini(c, profile),
     };
 
-    /// <summary>The JSON the AWS CLI and SDKs read from a credential_process.</summary>
-    private static string CredentialProcess(AwsCredentialLease c)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            json.WriteStartObject();
-            json.WriteNumber("Version", 1);
-            json.WriteString("AccessKeyId", c.AccessKey);
-            json.WriteString("SecretAccessKey", c.SecretKey);
-            if (c.SessionToken is not null)
-            {
-                json.WriteString("SessionToken", c.SessionToken);
-            }
-
-            json.WriteString("Expiration", c.Expiration.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
-            json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
+    /// <summary>The JSON the AWS CLI and SDKs read from a credential_process (the native helper prints the same).</summary>
+    private static string CredentialProcess(AwsCredentialLease c) =>
+        DynamicAwsCreds.Shared.CredentialProcessJson.Render(c.AccessKey, c.SecretKey, c.SessionToken, c.Expiration);
 
     private static string Lines(AwsCredentialLease c, Func<string, string, string> line)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using DynamicAwsCreds.Shared;
 
 namespace DynamicAwsCreds.Engine.Store.Sealing;
 
@@ -8,10 +9,12 @@ namespace DynamicAwsCreds.Engine.Store.Sealing;
 /// AES-256-GCM with a per-user key file beside the store (0600 in a 0700 folder). A sealed value is
 /// <see cref="Format"/>, a 12-byte random nonce, the 16-byte tag, then the ciphertext; the context is the associated data.
 /// The key file is made on the first seal, but never while the store holds values sealed with a key that is gone.
+/// The AES-GCM itself is <see cref="CredentialProcessCache.Seal"/>/<see cref="CredentialProcessCache.TryOpen"/>, which the
+/// credential_process helper shares.
 /// </summary>
 public sealed class KeyFileSealer : ISecretSealer
 {
-    public const byte Format = 1;
+    public const byte Format = CredentialProcessCache.KeyFileFormat;
     private const int NonceSize = 12;
     private const int TagSize = 16;
     private static readonly TimeSpan CreationLockTimeout = TimeSpan.FromSeconds(30);
@@ -38,20 +41,16 @@ public sealed class KeyFileSealer : ISecretSealer
         var data = Encoding.UTF8.GetBytes(plaintext);
         try
         {
-            var key = LoadKey(create: true);
-            var blob = new byte[1 + NonceSize + TagSize + data.Length];
-            blob[0] = Format;
-            var nonce = blob.AsSpan(1, NonceSize);
-            RandomNumberGenerator.Fill(nonce);
-            using var gcm = new AesGcm(key, TagSize);
-            gcm.Encrypt(nonce, data, blob.AsSpan(1 + NonceSize + TagSize), blob.AsSpan(1 + NonceSize, TagSize), Encoding.UTF8.GetBytes(context));
-            return blob;
+            return SealBytes(data, context);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(data);
         }
     }
+
+    /// <summary>Seals bytes as <see cref="Seal"/> does, so a caller that holds its plaintext as bytes need not make a string of it.</summary>
+    internal byte[] SealBytes(ReadOnlySpan<byte> plaintext, string context) => CredentialProcessCache.Seal(LoadKey(create: true), plaintext, context);
 
     public string Open(byte[] sealedValue, string context)
     {
@@ -65,17 +64,11 @@ public sealed class KeyFileSealer : ISecretSealer
             throw Unreadable("it was written in a format or on a platform this machine cannot read");
         }
 
-        var data = new byte[sealedValue.Length - 1 - NonceSize - TagSize];
+        var data = CredentialProcessCache.TryOpen(LoadKey(create: false), sealedValue, context)
+            ?? throw Unreadable("decryption failed (the authentication tag does not match); the key file does not match the store");
         try
         {
-            using var gcm = new AesGcm(LoadKey(create: false), TagSize);
-            gcm.Decrypt(sealedValue.AsSpan(1, NonceSize), sealedValue.AsSpan(1 + NonceSize + TagSize), sealedValue.AsSpan(1 + NonceSize, TagSize),
-                data, Encoding.UTF8.GetBytes(context));
             return Encoding.UTF8.GetString(data);
-        }
-        catch (CryptographicException ex)
-        {
-            throw Unreadable($"decryption failed ({ex.GetType().Name}); the key file does not match the store", ex);
         }
         finally
         {
