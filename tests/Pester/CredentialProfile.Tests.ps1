@@ -136,10 +136,31 @@ Describe 'Unregister-AwsCredentialProfile' {
 }
 
 Describe 'AWSSDK.Core runs the profile Register-AwsCredentialProfile wrote' {
-    It 'resolves it through its own profile chain twice, against LocalAws: the same access key, one IAM user' {
+    BeforeAll {
+        # The module without its native folder, as on a platform no helper was built for: Register writes the PowerShell line.
+        $script:withoutHelper = Join-Path $script:folder 'module copy/DynamicAwsCreds'
+        Copy-Item -LiteralPath (Get-TestModulePath) -Destination $script:withoutHelper -Recurse
+        Remove-Item -LiteralPath (Join-Path $script:withoutHelper 'native') -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'resolves it through its own profile chain twice, against LocalAws: the same access key, one IAM user (<Line> line)' -ForEach @(
+        @{ Line = 'helper' }
+        @{ Line = 'PowerShell' }
+    ) {
+        if ($Line -eq 'helper' -and -not (Test-Path -LiteralPath (Get-HelperPath))) {
+            Set-ItResult -Skipped -Because 'no native helper was built for this platform'
+            return
+        }
+        Get-Lease | Revoke-Lease -Force | Out-Null
         Clear-VaultUsers $script:server
         $config = New-ConfigPath
-        $registered = Register-AwsCredentialProfile sdk-test dev -ConfigFile $config
+        $module = $Line -eq 'helper' ? (Get-TestModulePath) : $script:withoutHelper
+        $register = Invoke-Pwsh -Command "Import-Module '$($module -replace "'", "''")'; Register-AwsCredentialProfile sdk-test dev -ConfigFile '$($config -replace "'", "''")' | ConvertTo-Json -Compress" `
+            -Environment @{ DYNAMICAWSCREDS_STORE = $script:store }
+        $register.ExitCode | Should -Be 0 -Because $register.StdErr
+        $registered = $register.StdOut | ConvertFrom-Json
+        $registered.UsesHelper | Should -Be ($Line -eq 'helper')
+
         $sdk = Join-Path (Get-TestModulePath) 'dependencies/AWSSDK.Core.dll'
         # A pwsh without the module: only AWSSDK.Core, resolving the profile from AWS_CONFIG_FILE as any SDK program does.
         $script = @"
