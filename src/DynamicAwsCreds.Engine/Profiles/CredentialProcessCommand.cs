@@ -21,7 +21,7 @@ internal static partial class CredentialProcessCommand
         var pwsh = host.PowerShell;
         string[] words = host.Helper is { } helper
             ? [helper, "--role", role, "--mount", mount, "--store", store, "--pwsh", pwsh]
-            : [.. PowerShellCommand(pwsh, host.DotNet), "-NoProfile", "-NonInteractive", "-Command", Script(host.ModuleManifest, store, mount, role)];
+            : [.. PowerShellCommand(pwsh, host.DotNet), "-NoProfile", "-NonInteractive", .. ScriptArguments(Script(host.ModuleManifest, store, mount, role), windows)];
         var line = Join(words, windows);
         if (CommentPattern().IsMatch(line) || line.Contains('\n') || line.Contains('\r'))
         {
@@ -33,6 +33,14 @@ internal static partial class CredentialProcessCommand
 
         return line;
     }
+
+    /// <summary>
+    /// -Command and the script, except on Windows: there the SDKs run the line with cmd.exe /c, which strips the first
+    /// and last quote of a line that starts with one (pwsh.exe in "Program Files") and has more, so the script goes
+    /// as -EncodedCommand (base64 of UTF-16LE), which needs no quotes.
+    /// </summary>
+    private static string[] ScriptArguments(string script, bool windows) =>
+        windows ? ["-EncodedCommand", Convert.ToBase64String(Encoding.Unicode.GetBytes(script))] : ["-Command", script];
 
     /// <summary>A pwsh.dll is run as <c>dotnet pwsh.dll</c>; an executable as it is.</summary>
     private static string[] PowerShellCommand(string pwsh, string dotnet) =>

@@ -36,6 +36,18 @@ public sealed class CredentialProcessCommandTests
     }
 
     [Fact]
+    public void On_Windows_the_script_goes_encoded_so_only_the_program_is_quoted()
+    {
+        var host = new CredentialProcessHost(null, "C:\\Users\\me\\Modules\\DynamicAwsCreds.psd1", "C:\\Program Files\\PowerShell\\7\\pwsh.exe");
+        var line = CredentialProcessCommand.For(host, "C:\\Users\\me\\My Store\\store.db", "aws", "dev", windows: true);
+        const string start = "\"C:\\Program Files\\PowerShell\\7\\pwsh.exe\" -NoProfile -NonInteractive -EncodedCommand ";
+        Assert.StartsWith(start, line, StringComparison.Ordinal);
+        Assert.Equal(2, line.Count(c => c == '"'));
+        Assert.Equal(CredentialProcessCommand.Script(host.ModuleManifest, "C:\\Users\\me\\My Store\\store.db", "aws", "dev"),
+            System.Text.Encoding.Unicode.GetString(Convert.FromBase64String(line[start.Length..])));
+    }
+
+    [Fact]
     public void A_pwsh_dll_is_run_by_dotnet()
     {
         var host = new CredentialProcessHost(null, "/m/DynamicAwsCreds.psd1", "/tools/pwsh/pwsh.dll", "/usr/share/dotnet/dotnet");
