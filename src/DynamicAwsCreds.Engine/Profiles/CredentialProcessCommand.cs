@@ -93,10 +93,13 @@ internal static partial class CredentialProcessCommand
         return "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
     }
 
-    /// <summary>A word as the C runtime's argument rules read it back (CommandLineToArgvW, and the AWS CLI on Windows).</summary>
+    /// <summary>
+    /// A word as the C runtime's argument rules read it back (CommandLineToArgvW, and the AWS CLI on Windows); also
+    /// quoted when it holds a character cmd.exe would act on outside quotes (a dynamodb:// store's '&amp;').
+    /// </summary>
     public static string QuoteWindows(string word)
     {
-        if (word.Length > 0 && word.IndexOfAny([' ', '\t', '"']) < 0)
+        if (word.Length > 0 && word.IndexOfAny([' ', '\t', '"', '&', '|', '<', '>', '^', '(', ')']) < 0)
         {
             return word;
         }

@@ -15,6 +15,7 @@ public sealed class CredentialProcessCommandTests
         "/tmp/it's here/store.db",
         "/tmp/$HOME and `x` and \"q\" and \\b/store.db",
         "Set-Item Env:DYNAMICAWSCREDS_STORE '/a b/store.db';Import-Module '/m/x.psd1'",
+        "dynamodb://team-store?region=us-east-1&endpoint=http://127.0.0.1:8000",
         "",
     };
 
@@ -125,6 +126,8 @@ public sealed class CredentialProcessCommandTests
         Assert.Equal("'/a $b'", CredentialProcessCommand.QuotePosix("/a $b"));
         Assert.Equal("\"C:\\Program Files\\x\\\\\"", CredentialProcessCommand.QuoteWindows("C:\\Program Files\\x\\"));
         Assert.Equal("C:\\a\\b", CredentialProcessCommand.QuoteWindows("C:\\a\\b"));
+        Assert.Equal("\"dynamodb://t?region=us-east-1&endpoint=http://127.0.0.1:8000\"",
+            CredentialProcessCommand.QuoteWindows("dynamodb://t?region=us-east-1&endpoint=http://127.0.0.1:8000"));
     }
 
     private static string? Which(string program) =>
