@@ -19,22 +19,28 @@ internal sealed class AwsConfigFile
     private static readonly string[] CredentialKeys =
         [Key, "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "role_arn", "source_profile", "credential_source", "web_identity_token_file"];
 
+    private const char ByteOrderMark = '\uFEFF';
+
     private readonly List<Line> _lines;
     private readonly string _newLine;
+    private readonly bool _byteOrderMark;
 
-    private AwsConfigFile(List<Line> lines, string newLine)
+    private AwsConfigFile(List<Line> lines, string newLine, bool byteOrderMark)
     {
         _lines = lines;
         _newLine = newLine;
+        _byteOrderMark = byteOrderMark;
     }
 
     /// <summary>One line: its text without the ending, and the ending it had ("" for a last line without one).</summary>
     private sealed record Line(string Text, string Ending);
 
+    /// <summary>Reads the file's text; a byte order mark it starts with is kept aside and written back.</summary>
     public static AwsConfigFile Parse(string text)
     {
         var lines = new List<Line>();
-        var start = 0;
+        var byteOrderMark = text.StartsWith(ByteOrderMark);
+        var start = byteOrderMark ? 1 : 0;
         while (start < text.Length)
         {
             var end = text.IndexOf('\n', start);
@@ -50,10 +56,10 @@ internal sealed class AwsConfigFile
         }
 
         var first = lines.FirstOrDefault(l => l.Ending.Length > 0);
-        return new AwsConfigFile(lines, first?.Ending ?? Environment.NewLine);
+        return new AwsConfigFile(lines, first?.Ending ?? Environment.NewLine, byteOrderMark);
     }
 
-    public override string ToString() => string.Concat(_lines.Select(l => l.Text + l.Ending));
+    public override string ToString() => (_byteOrderMark ? ByteOrderMark.ToString() : "") + string.Concat(_lines.Select(l => l.Text + l.Ending));
 
     /// <summary>The section header a profile has in the config file: [default] for the default profile, else [profile name].</summary>
     public static string Header(string profileName) =>
@@ -147,9 +153,6 @@ internal sealed class AwsConfigFile
 
         return wholeSection;
     }
-
-    /// <summary>Whether the file has the profile's section.</summary>
-    public bool HasProfile(string profileName) => FindSection(profileName) is not null;
 
     /// <summary>A section: the index of its header line and of the lines that follow it up to the next header.</summary>
     private sealed record Section(int Header, IReadOnlyList<int> Lines);

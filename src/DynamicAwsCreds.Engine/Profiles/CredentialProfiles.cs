@@ -93,7 +93,8 @@ internal sealed class CredentialProfiles(EngineContext context, RoleService role
     {
         try
         {
-            return File.Exists(path) ? File.ReadAllText(path) : null;
+            // Decoded as it is, a byte order mark included, so that it is written back.
+            return File.Exists(path) ? new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetString(File.ReadAllBytes(path)) : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -57,6 +57,15 @@ public sealed class AwsConfigFileTests
     }
 
     [Fact]
+    public void A_byte_order_mark_stays_and_does_not_hide_the_first_section()
+    {
+        const string before = "\uFEFF[profile dev]\nregion = x\n";
+        var after = Register(before, "dev");
+        Assert.Equal($"\uFEFF[profile dev]\nregion = x\n{AwsConfigFile.LineMarker}\ncredential_process = {Line}\n", after);
+        Assert.Equal(before, Unregister(after, "dev"));
+    }
+
+    [Fact]
     public void Registering_again_updates_in_place()
     {
         const string before = "[profile a]\nregion = x\n";

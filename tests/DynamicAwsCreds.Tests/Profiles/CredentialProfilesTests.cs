@@ -68,6 +68,18 @@ public sealed class CredentialProfilesTests : IDisposable
     }
 
     [Fact]
+    public void A_file_with_a_byte_order_mark_comes_back_byte_for_byte()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_config)!);
+        byte[] before = [0xEF, 0xBB, 0xBF, .. "[default]\nregion = x\n"u8];
+        File.WriteAllBytes(_config, before);
+        _engine.RegisterProfile(Request());
+        Assert.Equal(before, File.ReadAllBytes(_config)[..before.Length]);
+        _engine.UnregisterProfile("dev", _config);
+        Assert.Equal(before, File.ReadAllBytes(_config));
+    }
+
+    [Fact]
     public void A_role_or_mount_that_does_not_exist_writes_nothing()
     {
         Assert.Equal("RoleNotFound", Assert.Throws<EngineException>(() => _engine.RegisterProfile(Request(role: "nope"))).Reason);
