@@ -139,7 +139,8 @@ internal sealed class AwsConfigFile
         var wholeSection = created && !rest.Any();
         if (wholeSection)
         {
-            remove = [.. section.Lines, section.Header];
+            // The blank line Register put before the header goes too; blank lines after the section stay, as separators.
+            remove.Add(section.Header);
             if (section.Header > 0 && _lines[section.Header - 1].Text.Trim().Length == 0)
             {
                 remove.Add(section.Header - 1);

@@ -130,6 +130,13 @@ public sealed class AwsConfigFileTests
     }
 
     [Fact]
+    public void Unregister_of_a_section_with_profiles_added_after_it_keeps_one_blank_line_between_them()
+    {
+        var registered = Register("[profile a]\nregion = x\n", "dev") + "\n[profile z]\noutput = json\n";
+        Assert.Equal("[profile a]\nregion = x\n\n[profile z]\noutput = json\n", Unregister(registered, "dev"));
+    }
+
+    [Fact]
     public void Unregister_keeps_what_others_added_to_its_section_and_other_profiles()
     {
         var registered = Register("[profile a]\nregion = x\n", "dev");
