@@ -29,6 +29,8 @@
         'Update-AwsStaticCredential'
         'Get-AwsCredential'
         'Export-AwsCredential'
+        'Register-AwsCredentialProfile'
+        'Unregister-AwsCredentialProfile'
         'Invoke-WithAwsCredential'
         'Get-Lease'
         'Update-Lease'

@@ -5,6 +5,7 @@ using DynamicAwsCreds.Engine.Kinds;
 using DynamicAwsCreds.Engine.Leases;
 using DynamicAwsCreds.Engine.Mounts;
 using DynamicAwsCreds.Engine.OrphanUsers;
+using DynamicAwsCreds.Engine.Profiles;
 using DynamicAwsCreds.Engine.Revoke;
 using DynamicAwsCreds.Engine.Roles;
 using DynamicAwsCreds.Engine.Roots;
@@ -39,6 +40,7 @@ public sealed class CredsEngine : IDisposable
     private readonly OrphanService _orphans;
     private readonly StoreCopy _copy;
     private readonly StaticRoleService _staticRoles;
+    private readonly CredentialProfiles _profiles;
 
     public CredsEngine(EngineOptions options)
     {
@@ -61,6 +63,7 @@ public sealed class CredsEngine : IDisposable
         _staticRoles = new StaticRoleService(_context, _mounts);
         _disabling = new MountDisabling(_context, _mounts, _revocation, _recovery);
         _copy = new StoreCopy(_context);
+        _profiles = new CredentialProfiles(_context, _roles);
     }
 
     /// <summary>An engine on the SQLite store at <paramref name="storePath"/> (default: the user's store), with the system clock unless <paramref name="clock"/> is given.</summary>
@@ -267,6 +270,23 @@ public sealed class CredsEngine : IDisposable
     /// <summary>Rotates every static role (of one mount, or of all when <paramref name="path"/> is null) whose period has passed.</summary>
     public Task<StaticRotationSummary> RotateDueStaticCredentialsAsync(string? path, IOperationEvents? events, CancellationToken ct) =>
         _boundary.RunAsync(path, events, ct, () => _staticRoles.RotateDueAsync(path, ct));
+
+    // ---- AWS config file profiles --------------------------------------------------------------
+
+    /// <summary>Register-AwsCredentialProfile -WhatIf: the profile <see cref="RegisterProfile"/> would write, checked as it checks it; nothing is written.</summary>
+    public RegisteredProfile PlanProfile(ProfileRegistration request) => _boundary.Run(() => _profiles.Plan(request));
+
+    /// <summary>Writes the profile's credential_process (this store, the role) into the AWS config file, every other line kept.</summary>
+    public RegisteredProfile RegisterProfile(ProfileRegistration request) => _boundary.Run(() => _profiles.Register(request));
+
+    /// <summary>Unregister-AwsCredentialProfile -WhatIf: true when the whole section would go, false when only the lines Register wrote.</summary>
+    public bool PlanUnregisterProfile(string profileName, string? configFile) => _boundary.Run(() => _profiles.PlanUnregister(profileName, configFile));
+
+    /// <summary>Removes what Register-AwsCredentialProfile wrote for the profile; true when that was the whole section.</summary>
+    public bool UnregisterProfile(string profileName, string? configFile) => _boundary.Run(() => _profiles.Unregister(profileName, configFile));
+
+    /// <summary>The AWS config file a profile command uses: <paramref name="given"/>, else AWS_CONFIG_FILE, else ~/.aws/config.</summary>
+    public static string ResolveConfigFile(string? given) => CredentialProfiles.ConfigFile(given);
 
     // ---- what the cmdlets ask of the engine instead of reaching the store, rules and files themselves ----
 

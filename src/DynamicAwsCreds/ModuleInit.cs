@@ -95,7 +95,8 @@ internal sealed class DependencyLoadContext : AssemblyLoadContext
         return Path.Combine(_folder, "runtimes", rid, "native", file);
     }
 
-    private static string? RuntimeIdentifier()
+    /// <summary>This platform's portable runtime identifier (linux-x64, osx-arm64, win-x64, …); null for one the module has no files for.</summary>
+    internal static string? RuntimeIdentifier()
     {
         var arch = RuntimeInformation.ProcessArchitecture switch
         {

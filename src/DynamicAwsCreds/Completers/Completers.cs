@@ -15,7 +15,7 @@ public abstract class StoreCompleter : IArgumentCompleter
         {
             var word = wordToComplete.Trim('\'', '"');
             var pattern = new WildcardPattern(word + "*", WildcardOptions.IgnoreCase);
-            var path = fakeBoundParameters["Path"] as string;
+            var path = (fakeBoundParameters["Path"] ?? fakeBoundParameters["Mount"]) as string;
             return Candidates(EngineRegistry.For(Runspace.DefaultRunspace), path, parameterName, fakeBoundParameters)
                 .Where(pattern.IsMatch)
                 .Take(200)
