@@ -57,10 +57,11 @@ function Get-TestFile([string[]] $Paths) {
     @($files | Sort-Object FullName -Unique | Sort-Object $rank, Name | ForEach-Object FullName)
 }
 
-# Starts one file in a pwsh of its own; returns what Wait-TestFile needs.
+# Starts one file in a pwsh of its own; returns what Complete-TestFile needs.
 function Start-TestFile([string] $File) {
     $scratch = Join-Path ([IO.Path]::GetTempPath()) "dac-pester-$([guid]::NewGuid().ToString('n'))"
-    New-Item -ItemType Directory -Path $scratch -Force | Out-Null
+    # The data folder must exist: .NET's GetFolderPath (PSResourceGet's repository list) answers '' for a missing one.
+    $data = New-Item -ItemType Directory -Path (Join-Path $scratch 'data') -Force
     $json = Join-Path $scratch 'result.json'
     $arguments = '-ModulePath', $env:DYNAMICAWSCREDS_TEST_MODULE, '-LocalAwsDll', $env:DYNAMICAWSCREDS_TEST_LOCALAWS,
     '-ResultFile', $json, '-Path', $File, '-Parallel', '1'
@@ -69,7 +70,7 @@ function Start-TestFile([string] $File) {
         Scratch = $scratch
         Json    = $json
         Clock   = [Diagnostics.Stopwatch]::StartNew()
-        Process = Start-Pwsh -File $PSCommandPath -ArgumentList $arguments -Environment @{ XDG_DATA_HOME = (Join-Path $scratch 'data') }
+        Process = Start-Pwsh -File $PSCommandPath -ArgumentList $arguments -Environment @{ XDG_DATA_HOME = $data.FullName }
     }
 }
 
