@@ -5,9 +5,10 @@
 .DESCRIPTION
     With more than one file and -Parallel above 1, each file runs in a pwsh of its own (this script with that one
     file), -Parallel at a time, the longest-known files first. A file's pwsh has its own per-user data folder
-    (XDG_DATA_HOME, which the per-user store follows on Linux and macOS), so no two files share that store; everything else a file starts (LocalAws, dynalite,
-    stores, temporary files) is already its own: free ports and new folders. Each file's output is printed in one
-    piece when it ends, then the counts of all of them and each file's time.
+    (XDG_DATA_HOME, which the per-user store and PSResourceGet's repository list follow on Linux and macOS), so no
+    two files share them; everything else a file starts (LocalAws, dynalite, stores, temporary files) is already its
+    own: free ports and new folders. Each file's output is printed in one piece when it ends, then the counts of all
+    of them and each file's time.
 #>
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
