@@ -9,7 +9,8 @@
               credential_process helper, NativeAOT for this machine's runtime identifier (left out, with a warning,
               where no native toolchain is installed).
     Test    - Build, then xunit (tests/DynamicAwsCreds.Tests: engine, store, clients; tests/LocalAws.Tests: the emulator)
-              and Pester (the built module in a fresh pwsh, as a user types it). Prints one closing line
+              in the background beside Pester (the built module in a fresh pwsh, as a user types it; several test
+              files at once, see tests/Pester/Invoke-PesterSuite.ps1). Prints one closing line
               "N passed, N failed, N skipped"; exits 1 on any failure.
     Demo    - Build, start LocalAws on a free loopback port, run the Vault walkthrough with the built module
               in a fresh pwsh, printing each step and its output, then stop LocalAws.
@@ -102,12 +103,24 @@ function Publish-CredentialProcessHelper {
 
 function Get-LocalAwsDll { Get-BuildOutput tests/LocalAws/LocalAws.csproj -Configuration $Configuration }
 
-# Runs one xunit project of tests/ (built by Invoke-Build) and returns its counts from the trx it writes.
-function Invoke-Xunit([string] $Project, [string] $ResultsFolder) {
+# Starts one xunit project of tests/ (built by Invoke-Build) in the background; Complete-Xunit waits for it.
+function Start-Xunit([string] $Project, [string] $ResultsFolder) {
     $trx = Join-Path $ResultsFolder "$Project.trx"
-    & dotnet test (Join-Path $Root "tests/$Project") -c $Configuration --no-build --nologo `
-        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' | Out-Host
-    $exit = $LASTEXITCODE
+    $info = [Diagnostics.ProcessStartInfo]::new('dotnet')
+    foreach ($a in 'test', (Join-Path $Root "tests/$Project"), '-c', $Configuration, '--no-build', '--nologo',
+        '--logger', "trx;LogFileName=$trx", '--logger', 'console;verbosity=minimal') { $info.ArgumentList.Add($a) }
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardError = $true
+    $process = [Diagnostics.Process]::Start($info)
+    [pscustomobject]@{ Trx = $trx; Process = $process; StdOut = $process.StandardOutput.ReadToEndAsync(); StdErr = $process.StandardError.ReadToEndAsync() }
+}
+
+# Prints what a Start-Xunit run wrote and returns its counts from the trx it wrote.
+function Complete-Xunit($Run) {
+    $Run.Process.WaitForExit()
+    Write-Host ($Run.StdOut.Result + $Run.StdErr.Result).TrimEnd()
+    $exit = $Run.Process.ExitCode
+    $trx = $Run.Trx
     $passed = 0; $failed = 0; $skipped = 0
     if (Test-Path $trx) {
         $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
@@ -128,15 +141,12 @@ function Invoke-Test {
     # The shared-store tests run against dynalite (tests/dynalite, pinned by its lockfile).
     $env:DYNAMICAWSCREDS_TEST_DYNALITE = Install-Dynalite
 
-    Write-Host '== xunit' -ForegroundColor Cyan
-    $xunit = foreach ($project in 'DynamicAwsCreds.Tests', 'LocalAws.Tests') { Invoke-Xunit $project $results }
-    $xPassed = ($xunit | Measure-Object Passed -Sum).Sum
-    $xFailed = ($xunit | Measure-Object Failed -Sum).Sum
-    $xSkipped = ($xunit | Measure-Object Skipped -Sum).Sum
-    Write-Host "xunit: $xPassed passed, $xFailed failed, $xSkipped skipped"
+    Invoke-Dotnet 'restore', (Join-Path $Root 'tests/Pester/Pester.Restore.csproj'), '--nologo', '-v', 'quiet'
+
+    # xunit runs in the background while Pester runs (its slowest tests mostly wait); its output follows Pester's.
+    $xunitRuns = foreach ($project in 'DynamicAwsCreds.Tests', 'LocalAws.Tests') { Start-Xunit $project $results }
 
     Write-Host '== Pester' -ForegroundColor Cyan
-    Invoke-Dotnet 'restore', (Join-Path $Root 'tests/Pester/Pester.Restore.csproj'), '--nologo', '-v', 'quiet'
     $pesterJson = Join-Path $results 'pester.json'
     $runner = Join-Path $Root 'tests/Pester/Invoke-PesterSuite.ps1'
     $pesterExit = (Invoke-Pwsh -Stream -File $runner -ArgumentList '-ModulePath', $ModuleOut, '-LocalAwsDll', (Get-LocalAwsDll), '-ResultFile', $pesterJson).ExitCode
@@ -147,6 +157,13 @@ function Invoke-Test {
     }
     if ($pesterExit -ne 0 -and $pFailed -eq 0) { $pFailed = 1 }
     Write-Host "Pester: $pPassed passed, $pFailed failed, $pSkipped skipped"
+
+    Write-Host '== xunit' -ForegroundColor Cyan
+    $xunit = foreach ($run in $xunitRuns) { Complete-Xunit $run }
+    $xPassed = ($xunit | Measure-Object Passed -Sum).Sum
+    $xFailed = ($xunit | Measure-Object Failed -Sum).Sum
+    $xSkipped = ($xunit | Measure-Object Skipped -Sum).Sum
+    Write-Host "xunit: $xPassed passed, $xFailed failed, $xSkipped skipped"
 
     $passed = $xPassed + $pPassed
     $failed = $xFailed + $pFailed

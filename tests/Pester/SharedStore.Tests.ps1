@@ -134,9 +134,9 @@ Describe 'A host killed while issuing on a shared store' {
     }
 
     It 'leaves the half-made user to its owner until the deadline passes, then another host removes it' {
-        $deadline = [TimeSpan]::FromSeconds(20)
+        $deadline = [TimeSpan]::FromSeconds(30)
         $started = [DateTime]::UtcNow
-        $victim = Start-FreshPwsh -StorePath $script:store -Environment (Get-HostEnvironment host-a '20s') -Script 'Get-AwsCredential slow'
+        $victim = Start-FreshPwsh -StorePath $script:store -Environment (Get-HostEnvironment host-a '30s') -Script 'Get-AwsCredential slow'
         try {
             # Killed once its user carries the expiry guard (and with it the ownership marker), mid-issue.
             Wait-Until -TimeoutSeconds 60 -Because 'host A made its user and put the expiry guard on it' {
@@ -155,7 +155,7 @@ Describe 'A host killed while issuing on a shared store' {
 
         # Before the deadline: host B issues, revokes its own lease and sweeps; A's user is not B's to touch.
         $since = [DateTime]::UtcNow
-        $early = Invoke-FreshPwsh -StorePath $script:store -Environment (Get-HostEnvironment host-b '20s') -Script @'
+        $early = Invoke-FreshPwsh -StorePath $script:store -Environment (Get-HostEnvironment host-b '30s') -Script @'
 $own = Get-AwsCredential dev
 $mine = Revoke-Lease $own.LeaseId
 $swept = Revoke-Lease -Expired -Confirm:$false
@@ -173,7 +173,7 @@ $swept = Revoke-Lease -Expired -Confirm:$false
         # After the deadline (A moved it on at most until it was killed): B's sweep removes the half-made user.
         $wait = $killed + $deadline + [TimeSpan]::FromSeconds(1) - [DateTime]::UtcNow
         if ($wait -gt [TimeSpan]::Zero) { Start-Sleep -Milliseconds ([int]$wait.TotalMilliseconds) }
-        Invoke-FreshPwsh -StorePath $script:store -Environment (Get-HostEnvironment host-b '20s') -Script 'Revoke-Lease -Expired -Confirm:$false' | Out-Null
+        Invoke-FreshPwsh -StorePath $script:store -Environment (Get-HostEnvironment host-b '30s') -Script 'Revoke-Lease -Expired -Confirm:$false' | Out-Null
         Get-VaultUserNames $script:server | Should -BeNullOrEmpty
         Get-Lease | Should -BeNullOrEmpty
     }

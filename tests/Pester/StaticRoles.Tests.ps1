@@ -10,12 +10,27 @@ BeforeAll {
     foreach ($user in 'app-user', 'due-user', 'keep-user', 'whatif-user') {
         Invoke-LocalIam -Server $script:server -Action CreateUser -Parameters @{ UserName = $user } | Out-Null
     }
-    # Made first, so its one-minute period has passed by the time the -Due tests run.
     Set-AwsStaticRole due -UserName due-user -RotationPeriod 1m
 
     function Get-UserKeyIds([string] $UserName) {
         $keys = (Invoke-LocalIam -Server $script:server -Action ListAccessKeys -Parameters @{ UserName = $UserName }).ListAccessKeysResponse.ListAccessKeysResult.AccessKeyMetadata.member
         @($keys | Where-Object { $_ } | ForEach-Object AccessKeyId)
+    }
+
+    # Makes a static role's period pass without waiting it out: its stored rotation times move back by -By, as if it
+    # had been made that much earlier. The store is written with the module's own SQLite library.
+    function Move-StaticRoleBack([string] $Name, [TimeSpan] $By) {
+        $sqlite = [Runtime.Loader.AssemblyLoadContext]::All.Assemblies | Where-Object { $_.GetName().Name -eq 'Microsoft.Data.Sqlite' } | Select-Object -First 1
+        $connection = [Activator]::CreateInstance($sqlite.GetType('Microsoft.Data.Sqlite.SqliteConnection'), "Data Source=$script:store;Pooling=False")
+        try {
+            $connection.Open()
+            $command = $connection.CreateCommand()
+            $command.CommandText = 'UPDATE static_roles SET last_rotated = last_rotated - $ms, next_rotation = next_rotation - $ms WHERE name = $name'
+            $null = $command.Parameters.AddWithValue('$ms', [long]$By.TotalMilliseconds)
+            $null = $command.Parameters.AddWithValue('$name', $Name)
+            $command.ExecuteNonQuery() | Should -Be 1
+        }
+        finally { $connection.Dispose() }
     }
 
     function Get-CallerArn($Credential) {
@@ -129,9 +144,13 @@ Describe 'Update-AwsStaticCredential and Remove-AwsStaticRole' {
     }
 
     It 'with -Due rotates only the static roles whose period has passed and returns a summary' {
+        $made = Get-AwsStaticRole due
+        $by = $made.RotationPeriod + [TimeSpan]::FromSeconds(1)
+        Move-StaticRoleBack due -By $by
         $due = Get-AwsStaticRole due
+        $due.NextRotation | Should -Be ($made.NextRotation - $by)
+        [DateTime]::UtcNow -gt $due.NextRotation | Should -BeTrue -Because 'the one-minute period of static role due has passed'
         $app = Get-AwsStaticRole app
-        Wait-Until { [DateTime]::UtcNow -gt $due.NextRotation } -Because 'the one-minute period of static role due passes' -TimeoutSeconds 90
 
         $result = Update-AwsStaticCredential -Due
 
