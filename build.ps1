@@ -74,6 +74,8 @@ function Invoke-Build {
     Copy-Item (Join-Path $Root 'DynamicAwsCreds.psd1') $ModuleOut
     Copy-Item (Join-Path $Root 'LICENSE') $ModuleOut
     Copy-Item (Join-Path $Root 'module/*') $ModuleOut -Recurse
+    # Precompiled for this machine, so importing and the first command do not wait for the JIT.
+    & (Join-Path $Root 'build/Invoke-ReadyToRun.ps1') -ModulePath $ModuleOut
     # MAML help, generated from the Markdown sources in docs/help (platyPS is not available here).
     & $helpGenerator -SourcePath (Join-Path $Root 'docs/help') -ModulePath $ModuleOut
     Write-Host "Module: $ModuleOut"
