@@ -5,7 +5,8 @@
 .DESCRIPTION
     Build   - out/DynamicAwsCreds/: a module folder Import-Module takes (cmdlet dll, manifest, formats,
               and dependencies/ with the engine, its NuGet dependencies and SQLite's native library for
-              win-x64/arm64, linux-x64/arm64 (glibc and musl) and osx-x64/arm64).
+              win-x64/arm64, linux-x64/arm64 (glibc and musl) and osx-x64/arm64). Its assemblies are
+              precompiled (ReadyToRun) for this machine by build/Invoke-ReadyToRun.ps1.
     Test    - Build, then xunit (tests/DynamicAwsCreds.Tests: engine, store, clients; tests/LocalAws.Tests: the emulator)
               and Pester (the built module in a fresh pwsh, as a user types it). Prints one closing line
               "N passed, N failed, N skipped"; exits 1 on any failure.

@@ -27,8 +27,12 @@ if ($LASTEXITCODE -ne 0) { throw "dotnet restore $project failed (exit code $LAS
 $properties = (& dotnet msbuild $project -nologo $version -getProperty:NuGetPackageRoot -getProperty:Crossgen2Rid -getProperty:Crossgen2Version | Out-String | ConvertFrom-Json).Properties
 $rid = $properties.Crossgen2Rid
 $tools = Join-Path $properties.NuGetPackageRoot "microsoft.netcore.app.crossgen2.$rid/$($properties.Crossgen2Version)/tools"
-$crossgen = Join-Path $tools ($IsWindows ? 'crossgen2.exe' : 'crossgen2')
-if (-not (Test-Path -LiteralPath $crossgen)) { throw "crossgen2 is not at $crossgen after the restore of $project." }
+# The package carries crossgen2 as one executable; some versions carry crossgen2.dll, run by dotnet, instead.
+$crossgen = @((Join-Path $tools ($IsWindows ? 'crossgen2.exe' : 'crossgen2')), (Join-Path $tools 'crossgen2.dll')) |
+    Where-Object { Test-Path -LiteralPath $_ } | Select-Object -First 1
+if (-not $crossgen) { throw "crossgen2 is not in $tools after the restore of $project." }
+$prefix = @()
+if ($crossgen.EndsWith('.dll')) { $prefix = @($crossgen); $crossgen = 'dotnet' }
 
 # linux-musl-x64 -> linux and x64; osx-arm64 -> osx and arm64; win-x64 -> windows and x64.
 $os, $arch = ($rid -replace '-musl', '') -split '-', 2
@@ -50,7 +54,7 @@ try {
     Set-Content -LiteralPath $responseFile -Value ($references | ForEach-Object { "-r:`"$($_.FullName)`"" })
     foreach ($assembly in $assemblies) {
         $source = Join-Path $il $assembly.Name
-        $output = & $crossgen $source -o $assembly.FullName -O --targetos $os --targetarch $arch "@$responseFile" 2>&1
+        $output = & $crossgen @prefix $source -o $assembly.FullName -O --targetos $os --targetarch $arch "@$responseFile" 2>&1
         if ($LASTEXITCODE -ne 0) { throw "crossgen2 failed on $($assembly.Name) (exit code $LASTEXITCODE): $($output -join [Environment]::NewLine)" }
     }
 }
