@@ -7,7 +7,8 @@
               and dependencies/ with the engine, its NuGet dependencies and SQLite's native library for
               win-x64/arm64, linux-x64/arm64 (glibc and musl) and osx-x64/arm64), and native/<rid>/ with the
               credential_process helper, NativeAOT for this machine's runtime identifier (left out, with a warning,
-              where no native toolchain is installed).
+              where no native toolchain is installed). Its assemblies are precompiled (ReadyToRun) for this machine
+              by build/Invoke-ReadyToRun.ps1.
     Test    - Build, then xunit (tests/DynamicAwsCreds.Tests: engine, store, clients; tests/LocalAws.Tests: the emulator)
               in the background beside Pester (the built module in a fresh pwsh, as a user types it; several test
               files at once, see tests/Pester/Invoke-PesterSuite.ps1). Prints one closing line
@@ -77,6 +78,8 @@ function Invoke-Build {
     Copy-Item (Join-Path $Root 'DynamicAwsCreds.psd1') $ModuleOut
     Copy-Item (Join-Path $Root 'LICENSE') $ModuleOut
     Copy-Item (Join-Path $Root 'module/*') $ModuleOut -Recurse
+    # Precompiled for this machine, so importing and the first command do not wait for the JIT.
+    & (Join-Path $Root 'build/Invoke-ReadyToRun.ps1') -ModulePath $ModuleOut
     # MAML help, generated from the Markdown sources in docs/help (platyPS is not available here).
     & $helpGenerator -SourcePath (Join-Path $Root 'docs/help') -ModulePath $ModuleOut
     Publish-CredentialProcessHelper

@@ -49,6 +49,9 @@
     it). Target <= 10 ms. Also shown: the engine called without the cmdlet layer (bench/BenchTool), and an issue at
     --latency-ms 0.
 
+    -ColdStartOnly measures only cold-start (no LocalAws, dynalite or sessions; the store is a new one), for a quick
+    look at the module's start-up cost.
+
     Prints the table and writes -ResultFile as a JSON list of {scenario, runs, median_ms, floor_ms, ratio, failed, ...}.
 .EXAMPLE
     dotnet pwsh ./build.ps1 -Task Bench
@@ -69,7 +72,9 @@ param(
     # More arguments for the LocalAws with added latency, e.g. '--fail', 'DeleteUser' to see a failing run reported.
     [string[]] $LocalAwsArgument = @(),
     # The build of bench/BenchTool to run.
-    [ValidateSet('Debug', 'Release')] [string] $Configuration = 'Release'
+    [ValidateSet('Debug', 'Release')] [string] $Configuration = 'Release',
+    # Only the cold-start row: no LocalAws, dynalite or bench sessions; the store is new (made by the untimed first run).
+    [switch] $ColdStartOnly
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -135,34 +140,37 @@ function Measure-Process([string] $Command, [hashtable] $Environment) {
 }
 
 $servers = @()
-$a = $z = $f = $l = $sh = $cp = $null
+$a = $z = $f = $l = $sh = $cp = $meterProcess = $null
 $cpRan = $true
 try {
-    Write-Host "== Bench: LocalAws with --latency-ms $LatencyMs, module $ModulePath, $([Environment]::ProcessorCount) cores" -ForegroundColor Cyan
-    $server = Start-LocalAws -LocalAwsDll $LocalAwsDll -ArgumentList (@('--latency-ms', $LatencyMs) + $LocalAwsArgument)
-    $servers += $server
-    $zero = Start-LocalAws -LocalAwsDll $LocalAwsDll -ArgumentList '--latency-ms', 0
-    $servers += $zero
-    $dynamo = Start-Dynalite
-    $servers += $dynamo
-    $meterProcess = Start-DdbMeter $dynamo.Endpoint
-    foreach ($s in $server, $zero) { $null = Invoke-LocalIam -Server $s -Action CreateGroup -Parameters @{ GroupName = 'bench-group' } }
+    if (-not $ColdStartOnly) {
+        Write-Host "== Bench: LocalAws with --latency-ms $LatencyMs, module $ModulePath, $([Environment]::ProcessorCount) cores" -ForegroundColor Cyan
+        $server = Start-LocalAws -LocalAwsDll $LocalAwsDll -ArgumentList (@('--latency-ms', $LatencyMs) + $LocalAwsArgument)
+        $servers += $server
+        $zero = Start-LocalAws -LocalAwsDll $LocalAwsDll -ArgumentList '--latency-ms', 0
+        $servers += $zero
+        $dynamo = Start-Dynalite
+        $servers += $dynamo
+        $meterProcess = Start-DdbMeter $dynamo.Endpoint
+        foreach ($s in $server, $zero) { $null = Invoke-LocalIam -Server $s -Action CreateGroup -Parameters @{ GroupName = 'bench-group' } }
 
-    $storeA = Join-Path $Work 'aws/store.db'
-    $storeZ = Join-Path $Work 'zero/store.db'
-    $storeB = Join-Path $Work 'lookup/store.db'
-    $keys = { param($s) @{ Endpoint = $s.Endpoint; AccessKey = $s.RootAccessKey; SecretKey = $s.RootSecretKey } }
+        $storeA = Join-Path $Work 'aws/store.db'
+        $storeZ = Join-Path $Work 'zero/store.db'
+        $storeB = Join-Path $Work 'lookup/store.db'
+        $keys = { param($s) @{ Endpoint = $s.Endpoint; AccessKey = $s.RootAccessKey; SecretKey = $s.RootSecretKey } }
 
-    Write-Host '-- issue, revoke, engine overhead, store-share, revoke-prefix (fresh pwsh)' -ForegroundColor Cyan
-    $a = Invoke-Session Aws $storeA ((& $keys $server) + @{ Runs = $Runs; PrefixLeases = $PrefixLeases })
-    Write-Host '-- issue at --latency-ms 0 (fresh pwsh)' -ForegroundColor Cyan
-    $z = Invoke-Session Zero $storeZ ((& $keys $zero) + @{ Runs = $Runs })
-    Write-Host "-- store-lookup: $LookupTotal leases written with ILeaseStore.ImportLeases, then Get-Lease -Prefix (fresh pwsh)" -ForegroundColor Cyan
-    $f = Invoke-Fill $storeB
-    $l = Invoke-Session Lookup $storeB @{ Runs = $Runs }
-    Write-Host '-- issue-shared: the shared store in dynalite, IAM in LocalAws (fresh pwsh)' -ForegroundColor Cyan
-    $storeS = "dynamodb://dac-bench-shared?region=us-east-1&endpoint=$($dynamo.Endpoint)"
-    $sh = Invoke-Session Shared $storeS ((& $keys $server) + @{ Runs = $Runs; DynamoEndpoint = $dynamo.Endpoint; MeterEndpoint = $meterProcess.Endpoint })
+        Write-Host '-- issue, revoke, engine overhead, store-share, revoke-prefix (fresh pwsh)' -ForegroundColor Cyan
+        $a = Invoke-Session Aws $storeA ((& $keys $server) + @{ Runs = $Runs; PrefixLeases = $PrefixLeases })
+        Write-Host '-- issue at --latency-ms 0 (fresh pwsh)' -ForegroundColor Cyan
+        $z = Invoke-Session Zero $storeZ ((& $keys $zero) + @{ Runs = $Runs })
+        Write-Host "-- store-lookup: $LookupTotal leases written with ILeaseStore.ImportLeases, then Get-Lease -Prefix (fresh pwsh)" -ForegroundColor Cyan
+        $f = Invoke-Fill $storeB
+        $l = Invoke-Session Lookup $storeB @{ Runs = $Runs }
+        Write-Host '-- issue-shared: the shared store in dynalite, IAM in LocalAws (fresh pwsh)' -ForegroundColor Cyan
+        $storeS = "dynamodb://dac-bench-shared?region=us-east-1&endpoint=$($dynamo.Endpoint)"
+        $sh = Invoke-Session Shared $storeS ((& $keys $server) + @{ Runs = $Runs; DynamoEndpoint = $dynamo.Endpoint; MeterEndpoint = $meterProcess.Endpoint })
+    }
+    else { $storeA = Join-Path $Work 'aws/store.db' }
 
     Write-Host "-- cold-start: $ColdRuns x (pwsh -NoProfile -Command 'Import-Module …; Get-Lease | Out-Null') vs bare pwsh (… '`$null'), interleaved with Import-Module alone" -ForegroundColor Cyan
     $importCommand = "Import-Module '$($ModulePath -replace "'", "''")'; Get-Lease | Out-Null"
@@ -179,15 +187,17 @@ try {
         $coldImport.Add((Measure-Process $importOnly $envA))
     }
 
-    Write-Host "-- credential_process: the native helper, $CredentialProcessRuns hits on a warm cache vs as many bare pwsh starts, interleaved; $CredentialProcessMissRuns misses handed over" -ForegroundColor Cyan
-    try {
-        $cp = & (Join-Path $PSScriptRoot 'CredentialProcessBench.ps1') -ModulePath $ModulePath -LocalAwsDll $LocalAwsDll -LatencyMs $LatencyMs `
-            -Runs $CredentialProcessRuns -MissRuns $CredentialProcessMissRuns
-        $cpRan = $true
-    }
-    catch {
-        Write-Host "   [CredentialProcess] failed: $_" -ForegroundColor Red
-        $cpRan = $false
+    if (-not $ColdStartOnly) {
+        Write-Host "-- credential_process: the native helper, $CredentialProcessRuns hits on a warm cache vs as many bare pwsh starts, interleaved; $CredentialProcessMissRuns misses handed over" -ForegroundColor Cyan
+        try {
+            $cp = & (Join-Path $PSScriptRoot 'CredentialProcessBench.ps1') -ModulePath $ModulePath -LocalAwsDll $LocalAwsDll -LatencyMs $LatencyMs `
+                -Runs $CredentialProcessRuns -MissRuns $CredentialProcessMissRuns
+            $cpRan = $true
+        }
+        catch {
+            Write-Host "   [CredentialProcess] failed: $_" -ForegroundColor Red
+            $cpRan = $false
+        }
     }
 }
 finally {
@@ -237,7 +247,8 @@ $coldBareMedian = Get-Median $coldBare
 $coldCost = $coldModuleMedian - $coldBareMedian
 
 $rows = [Collections.Generic.List[object]]::new()
-if ($a) {
+if ($ColdStartOnly) { }
+elseif ($a) {
     # Engine overhead = what a plain call costs beyond the IAM calls' critical path (from the -Verbose runs' reported call times).
     $overhead = $a.issue.median_ms - $a.issue_overhead.critical_median_ms
     $revokeOverhead = $a.revoke.median_ms - $a.revoke_overhead.critical_median_ms
@@ -272,11 +283,11 @@ if ($l -and $f) {
         leases_in_store = $f.fill.leases; matching = $l.lookup.matching; first_call_ms = Round $l.lookup.first_call_ms
     }))
 }
-else { $rows.Add((FailedRow 'store-lookup' '<= 5 ms' 'Lookup')) }
+elseif (-not $ColdStartOnly) { $rows.Add((FailedRow 'store-lookup' '<= 5 ms' 'Lookup')) }
 if ($a) {
     $rows.Add((Row 'store-share' $a.store_share.runs $a.store_share.median_ms 0 ($a.store_share.median_ms / 2) 1 '<= 2 ms' @{ pieces_ms = $a.store_share.pieces }))
 }
-else { $rows.Add((FailedRow 'store-share' '<= 2 ms' 'Aws')) }
+elseif (-not $ColdStartOnly) { $rows.Add((FailedRow 'store-share' '<= 2 ms' 'Aws')) }
 if ($sh) {
     # The shared store's floor: IAM's two round trips plus the two store writes no IAM call may overlap.
     $sharedFloor = $issueFloor + $sh.shared.insert_median_ms + $sh.shared.activate_median_ms
@@ -289,7 +300,7 @@ if ($sh) {
         ddb_issue_calls = $sh.shared.issue_calls; ddb_revoke_calls = $sh.shared.revoke_calls
     } -Failed $sh.shared.failed))
 }
-else { $rows.Add((FailedRow 'issue-shared' '<= 1.25' 'Shared')) }
+elseif (-not $ColdStartOnly) { $rows.Add((FailedRow 'issue-shared' '<= 1.25' 'Shared')) }
 $rows.Add((Row 'cold-start' $coldModule.Count $coldModuleMedian $coldBareMedian (Div $coldModuleMedian $coldBareMedian) 1.3 '<= 1.30' @{
     baseline = "pwsh -NoProfile -Command '`$null'"; module_cost_ms = Round $coldCost
     import_ms = Round ($coldImportMedian - $coldBareMedian); first_command_ms = Round ($coldModuleMedian - $coldImportMedian)

@@ -3,6 +3,21 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $script:module = Import-Module (Get-TestModulePath) -Force -PassThru
+
+    # The major version of a file's ReadyToRun header (READYTORUN_HEADER: the signature 'RTR', then MajorVersion),
+    # or $null for an IL-only file.
+    function Get-ReadyToRunMajorVersion([string] $Path) {
+        $stream = [IO.File]::OpenRead($Path)
+        $pe = [Reflection.PortableExecutable.PEReader]::new($stream)
+        try {
+            $header = $pe.PEHeaders.CorHeader.ManagedNativeHeaderDirectory
+            if ($header.Size -eq 0) { return $null }
+            $bytes = [byte[]]@($pe.GetSectionData($header.RelativeVirtualAddress).GetContent(0, 6))
+            if ([BitConverter]::ToUInt32($bytes, 0) -ne 0x00525452) { return $null }
+            [BitConverter]::ToUInt16($bytes, 4)
+        }
+        finally { $pe.Dispose(); $stream.Dispose() }
+    }
 }
 
 Describe 'The built module' {
@@ -29,6 +44,17 @@ Describe 'The built module' {
         Enable-SecretsEngine aws -WhatIf
         $engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'DynamicAwsCreds.Engine' }
         [Runtime.Loader.AssemblyLoadContext]::GetLoadContext($engine).Name | Should -Be 'DynamicAwsCreds'
+    }
+
+    It 'is precompiled (ReadyToRun) in the format the runtime this PowerShell runs on reads: <_>' -ForEach @(
+        'DynamicAwsCreds.dll', 'dependencies/DynamicAwsCreds.Engine.dll', 'dependencies/Microsoft.Data.Sqlite.dll',
+        'dependencies/SQLitePCLRaw.core.dll', 'dependencies/AWSSDK.Core.dll'
+    ) {
+        # The runtime's own libraries are ReadyToRun images of the version it reads; an image of another version
+        # (crossgen2 of an older .NET) would load, but its precompiled code would be ignored and JIT-compiled again.
+        $runtime = Get-ReadyToRunMajorVersion ([object].Assembly.Location)
+        $runtime | Should -Not -BeNullOrEmpty
+        Get-ReadyToRunMajorVersion (Join-Path (Get-TestModulePath) $_) | Should -Be $runtime
     }
 
     It 'carries SQLite''s native library for every supported platform' {
