@@ -137,3 +137,15 @@ for ($i = 0; $i -lt 6; $i++) { Revoke-Lease -Prefix aws/creds/dev | Out-Null; St
         Get-VaultUserNames $script:server | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Counting IAM users' {
+    BeforeAll { $script:server = Start-TestLocalAws }
+    AfterAll { Stop-LocalAws $script:server }
+
+    It 'Get-VaultUserNames reads every page of ListUsers (IAM returns 100 at most a call)' {
+        1..101 | ForEach-Object { $null = Invoke-LocalIam -Server $script:server -Action CreateUser -Parameters @{ UserName = 'vault-page-{0:d3}' -f $_ } }
+        $names = @(Get-VaultUserNames $script:server)
+        $names | Should -HaveCount 101
+        $names | Sort-Object -Unique | Should -HaveCount 101
+    }
+}

@@ -124,9 +124,15 @@ function Start-FreshPwsh {
     $process
 }
 
+# Every page of ListUsers: IAM returns at most 100 users a call (IsTruncated, then Marker), so a test holding 100
+# leases beside the root user would otherwise miss a user.
 function Get-VaultUserNames($Server) {
-    $xml = Invoke-LocalIam -Server $Server -Action ListUsers
-    @($xml.ListUsersResponse.ListUsersResult.Users.member | Where-Object { $_ -and $_.UserName -like 'vault-*' } | ForEach-Object UserName)
+    $parameters = @{}
+    @(do {
+            $result = (Invoke-LocalIam -Server $Server -Action ListUsers -Parameters $parameters).ListUsersResponse.ListUsersResult
+            $result.Users.member | Where-Object { $_ -and $_.UserName -like 'vault-*' } | ForEach-Object UserName
+            $parameters = @{ Marker = "$($result.Marker)" }
+        } while ($result.IsTruncated -eq 'true'))
 }
 
 <#
