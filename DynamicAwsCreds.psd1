@@ -8,7 +8,6 @@
     Description          = 'AWS credentials on demand, with a lease: what HashiCorp Vault''s AWS secrets engine does, without a Vault server. Issue a fresh IAM user and access key when you need it, pipe it into Set-AWSCredential, revoke it one at a time or a whole prefix at once.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
-    TypesToProcess       = @('DynamicAwsCreds.types.ps1xml')
     FormatsToProcess     = @('DynamicAwsCreds.format.ps1xml')
     CmdletsToExport      = @(
         'Enable-SecretsEngine'

@@ -31,6 +31,6 @@ public sealed class GetAwsCredentialCommand : CredentialRequestCmdlet
             }
         }
 
-        WriteObject(new AwsCredentialLease(issued));
+        WriteObject(DefaultDisplay.Of(new AwsCredentialLease(issued)));
     }
 }

@@ -19,5 +19,5 @@ public sealed class GetAwsStaticCredentialCommand : DynamicAwsCredsCmdlet
     public string Path { get; set; } = "aws";
 
     protected override void Process() =>
-        WriteObject(new AwsStaticCredential(Run((events, ct) => Engine.GetStaticCredentialAsync(Path, Name, events, ct), "Getting the key of static role " + Name)));
+        WriteObject(DefaultDisplay.Of(new AwsStaticCredential(Run((events, ct) => Engine.GetStaticCredentialAsync(Path, Name, events, ct), "Getting the key of static role " + Name))));
 }

@@ -6,7 +6,7 @@ namespace DynamicAwsCreds;
 /// Credentials just issued, with their lease. AccessKey, SecretKey and SessionToken bind by property name
 /// into Set-AWSCredential; no property here shares a name with another of its parameters.
 /// No formatting shows SecretKey or SessionToken: the views (DynamicAwsCreds.format.ps1xml), the default display
-/// property set used where no view applies (DynamicAwsCreds.types.ps1xml) and ToString() all leave them out.
+/// property set used where no view applies (<see cref="DefaultDisplay"/>) and ToString() all leave them out.
 /// </summary>
 public sealed class AwsCredentialLease
 {

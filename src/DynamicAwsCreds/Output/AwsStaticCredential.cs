@@ -6,7 +6,7 @@ namespace DynamicAwsCreds;
 /// The current key of a static role (Get-AwsStaticCredential). AccessKey and SecretKey bind by property name into
 /// Set-AWSCredential, as Get-AwsCredential's output does; no property here shares a name with another of its
 /// parameters. No formatting shows SecretKey: the view (DynamicAwsCreds.format.ps1xml), the default display property
-/// set (DynamicAwsCreds.types.ps1xml) and ToString() leave it out.
+/// set (<see cref="DefaultDisplay"/>) and ToString() leave it out.
 /// </summary>
 public sealed class AwsStaticCredential
 {
