@@ -1,6 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using System.Text;
+using DynamicAwsCreds.Shared;
 
 namespace DynamicAwsCreds.CredentialProcess;
 
@@ -31,7 +31,7 @@ internal static class HandOver
     private static int RunPowerShell(HelperArguments request, CacheSite site)
     {
         var manifest = ModuleManifest();
-        var command = $"Import-Module {Quoted(manifest)}; Export-AwsCredential -Role {Quoted(request.Role)} -Mount {Quoted(request.Mount)} -Cache -Format CredentialProcess";
+        var command = ExportCommand.Script(manifest, request.Mount, request.Role);
         var start = new ProcessStartInfo { UseShellExecute = false };
         if (request.Pwsh.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
         {
@@ -74,21 +74,5 @@ internal static class HandOver
         return File.Exists(manifest)
             ? manifest
             : throw new HelperException("ModuleNotFound", $"'{manifest}' is missing: the helper must stay in the module's native/<rid> folder.");
-    }
-
-    // A PowerShell single-quoted string: every single quote PowerShell knows (' and the typographic ones) doubled.
-    private static string Quoted(string value)
-    {
-        var text = new StringBuilder("'");
-        foreach (var c in value)
-        {
-            text.Append(c);
-            if (c is '\'' or '\u2018' or '\u2019' or '\u201A' or '\u201B')
-            {
-                text.Append(c);
-            }
-        }
-
-        return text.Append('\'').ToString();
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using DynamicAwsCreds.Shared;
 
 namespace DynamicAwsCreds.Engine.Profiles;
 
@@ -51,25 +52,10 @@ internal static partial class CredentialProcessCommand
     /// cached credentials exported. Free of '$', so a POSIX shell leaves it alone inside double quotes.
     /// </summary>
     public static string Script(string manifest, string store, string mount, string role) =>
-        $"Set-Item Env:{Store.StoreLocation.EnvironmentVariable} {PowerShellString(store)};"
-        + $"Import-Module {PowerShellString(manifest)};"
-        + $"Export-AwsCredential -Role {PowerShellString(role)} -Mount {PowerShellString(mount)} -Cache -Format CredentialProcess";
+        $"Set-Item Env:{Store.StoreLocation.EnvironmentVariable} {PowerShellString(store)};" + ExportCommand.Script(manifest, mount, role);
 
-    /// <summary>A PowerShell single-quoted string; PowerShell takes the typographic single quotes as quotes too, so each is doubled.</summary>
-    public static string PowerShellString(string value)
-    {
-        var text = new StringBuilder("'");
-        foreach (var c in value)
-        {
-            text.Append(c);
-            if (c is '\'' or '\u2018' or '\u2019' or '\u201A' or '\u201B')
-            {
-                text.Append(c);
-            }
-        }
-
-        return text.Append('\'').ToString();
-    }
+    /// <summary>A PowerShell single-quoted string (<see cref="ExportCommand.PowerShellString"/>).</summary>
+    public static string PowerShellString(string value) => ExportCommand.PowerShellString(value);
 
     public static string Join(IEnumerable<string> words, bool windows) =>
         string.Join(' ', words.Select(w => windows ? QuoteWindows(w) : QuotePosix(w)));
